@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("projects/", include("projects.urls")),
+    path("visits/", include("inspections.urls")),
+    path("issues/", include("issues.urls")),
+    path("meetings/", include("dispatch.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/", include("config.api_urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "督导系统管理后台"
+admin.site.site_title = "督导系统"
+admin.site.index_title = "后台数据管理"
+
+if settings.DEBUG:
+    pass  # media is private: attachments are served only through permission-checked views

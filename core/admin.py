@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from core.models import WorkdayOverride
+from core.workdays import calendar_covers
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "note", "official_calendar"]
+    list_filter = ["is_workday"]
+    search_fields = ["note"]
+    date_hierarchy = "date"
+
+    @admin.display(description=_("官方日历是否覆盖"), boolean=True)
+    def official_calendar(self, obj):
+        # Outside the package's years only weekends count unless an admin adds the holidays here.
+        return calendar_covers(obj.date)

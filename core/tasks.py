@@ -1,0 +1,15 @@
+import logging
+
+from celery import shared_task
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="core.tasks.heartbeat")
+def heartbeat() -> str:
+    """Proves beat -> broker -> worker -> database works end to end."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    logger.info("heartbeat ok")
+    return "ok"

@@ -1,0 +1,102 @@
+"""Working-day arithmetic for deadlines: Chinese public holidays and make-up work days.
+
+Order of truth for a date: an admin's WorkdayOverride, then the chinese-calendar package
+(official State Council arrangements for the years it knows), then plain weekends. Callers can
+ask `calendar_covers()` whether a date was decided by the official calendar so the UI can warn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import chinese_calendar
+
+_MAX_SPAN_DAYS = 3 * 366  # a deadline further than this is a typo, not a plan
+
+
+def _official_is_workday(day: dt.date) -> bool | None:
+    """True/False from the official calendar, None when the package does not know that year."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
+
+
+def calendar_covers(day: dt.date) -> bool:
+    return _official_is_workday(day) is not None
+
+
+@dataclass
+class WorkCalendar:
+    """Answers is_workday for a span with one query for the admin's overrides."""
+
+    overrides: dict[dt.date, bool] = field(default_factory=dict)
+
+    @classmethod
+    def for_span(cls, start: dt.date, end: dt.date) -> WorkCalendar:
+        from core.models import WorkdayOverride
+
+        low, high = min(start, end), max(start, end)
+        rows = WorkdayOverride.objects.filter(date__range=(low, high)).values_list("date", "is_workday")
+        return cls(overrides=dict(rows))
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        official = _official_is_workday(day)
+        if official is not None:
+            return official
+        return day.weekday() < 5
+
+
+def is_workday(day: dt.date) -> bool:
+    return WorkCalendar.for_span(day, day).is_workday(day)
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` working days after `start` (start itself not counted).
+
+    add_working_days(Friday, 1) is the next working Monday. days=0 returns start unchanged.
+    Negative days count backwards.
+    """
+    if days == 0:
+        return start
+    step = 1 if days > 0 else -1
+    calendar = WorkCalendar.for_span(start, start + dt.timedelta(days=step * (abs(days) * 3 + 30)))
+    remaining = abs(days)
+    day = start
+    for _ in range(_MAX_SPAN_DAYS):
+        day += dt.timedelta(days=step)
+        if calendar.is_workday(day):
+            remaining -= 1
+            if remaining == 0:
+                return day
+    raise ValueError("working-day span too long")
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in (start, end]; negative when end is before start. Same day is 0."""
+    if end == start:
+        return 0
+    if (end - start).days > _MAX_SPAN_DAYS or (start - end).days > _MAX_SPAN_DAYS:
+        raise ValueError("working-day span too long")
+    sign = 1 if end > start else -1
+    low, high = (start, end) if sign > 0 else (end, start)
+    calendar = WorkCalendar.for_span(low, high)
+    count = 0
+    day = low
+    while day < high:
+        day += dt.timedelta(days=1)
+        if calendar.is_workday(day):
+            count += 1
+    return sign * count
+
+
+def next_workday_on_or_after(day: dt.date) -> dt.date:
+    calendar = WorkCalendar.for_span(day, day + dt.timedelta(days=40))
+    for _ in range(_MAX_SPAN_DAYS):
+        if calendar.is_workday(day):
+            return day
+        day += dt.timedelta(days=1)
+    raise ValueError("no working day found")

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Project
+
+
+class VisitMethod(models.TextChoices):
+    FORUM = "forum", _("座谈交流")
+    DOCUMENTS = "documents", _("查阅文件")
+    ONSITE = "onsite", _("实地察看")
+
+
+class SiteVisit(models.Model):
+    """督导检查记录: one visit to the enterprise, the mining area or a department."""
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="visits")
+    visited_on = models.DateField(_("检查日期"))
+    place = models.CharField(_("地点"), max_length=200)
+    # Three booleans rather than a list: "visits by method" is then a plain SQL count.
+    method_forum = models.BooleanField(_("座谈交流"), default=False)
+    method_documents = models.BooleanField(_("查阅文件"), default=False)
+    method_onsite = models.BooleanField(_("实地察看"), default=False)
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("督导人员"), related_name="site_visits", blank=True
+    )
+    participants = models.TextField(_("参加人员"), blank=True, help_text=_("企业、部门参加人员，每行一人"))
+    summary = models.TextField(_("检查情况"))
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    is_recheck = models.BooleanField(_("回头看"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="visits_recorded"
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    is_archived = models.BooleanField(_("已作废"), default=False)
+
+    class Meta:
+        verbose_name = _("督导检查记录")
+        verbose_name_plural = _("督导检查记录")
+        ordering = ["-visited_on", "-id"]
+        indexes = [models.Index(fields=["project", "visited_on"], name="visit_project_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method_forum=True) | Q(method_documents=True) | Q(method_onsite=True),
+                name="visit_has_a_method",
+            ),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180)),
+                name="visit_geo_point_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on:%Y-%m-%d} {self.place}"
+
+    @property
+    def methods(self) -> list[VisitMethod]:
+        chosen = [
+            (self.method_forum, VisitMethod.FORUM),
+            (self.method_documents, VisitMethod.DOCUMENTS),
+            (self.method_onsite, VisitMethod.ONSITE),
+        ]
+        return [method for flag, method in chosen if flag]
+
+    @property
+    def method_labels(self) -> list[str]:
+        return [str(method.label) for method in self.methods]
+
+
+class FindingKind(models.TextChoices):
+    DEMAND = "demand", _("企业诉求")
+    DIFFICULTY = "difficulty", _("难点")
+    BLOCKAGE = "blockage", _("堵点")
+    EXPECTATION = "expectation", _("期盼点")
+
+
+class Finding(models.Model):
+    Kind = FindingKind
+
+    visit = models.ForeignKey(SiteVisit, verbose_name=_("检查记录"), on_delete=models.PROTECT, related_name="findings")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("内容"))
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("检查发现")
+        verbose_name_plural = _("检查发现")
+        ordering = ["visit", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in FindingKind]), name="finding_kind_valid"),
+            models.CheckConstraint(condition=~Q(text=""), name="finding_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.text[:30]}"
+
+
+class VisitAttachment(models.Model):
+    """A photo or document from a visit. Stored under a server-chosen name, served only via a view."""
+
+    visit = models.ForeignKey(SiteVisit, verbose_name=_("检查记录"), on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("文件"), max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("检查附件")
+        verbose_name_plural = _("检查附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -1,0 +1,65 @@
+"""The traffic light, in Python and as SQL, from one rule.
+
+green = on time; yellow = rectification deadline within DUE_SOON_WORKING_DAYS working days, or the
+sign-for deadline passed unsigned; red = overdue (department still owes work, deadline passed);
+none = closed or withdrawn. A submitted issue waits on the inspector, so it is never red or yellow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, CharField, Q, Value, When
+
+from core.workdays import add_working_days
+from issues.models import DEPARTMENT_OWES_STATUSES, DUE_SOON_WORKING_DAYS, IssueStatus, Light
+
+
+def due_soon_cutoff(today: dt.date) -> dt.date:
+    return add_working_days(today, DUE_SOON_WORKING_DAYS)
+
+
+def light_for(*, status: str, sign_deadline: dt.date, rectification_deadline: dt.date, today: dt.date) -> Light:
+    if status not in DEPARTMENT_OWES_STATUSES:
+        return Light.NONE if status in (IssueStatus.CLOSED, IssueStatus.WITHDRAWN) else Light.GREEN
+    if today > rectification_deadline:
+        return Light.RED
+    if rectification_deadline <= due_soon_cutoff(today):
+        return Light.YELLOW
+    if status == IssueStatus.HANDED_OFF and today > sign_deadline:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def light_q(light: Light | str, *, today: dt.date, prefix: str = "") -> Q:
+    """A filter matching issues whose light is `light` today."""
+    owes = Q(**{f"{prefix}status__in": DEPARTMENT_OWES_STATUSES})
+    red = owes & Q(**{f"{prefix}rectification_deadline__lt": today})
+    yellow = (
+        owes
+        & Q(**{f"{prefix}rectification_deadline__gte": today})
+        & (
+            Q(**{f"{prefix}rectification_deadline__lte": due_soon_cutoff(today)})
+            | Q(**{f"{prefix}status": IssueStatus.HANDED_OFF, f"{prefix}sign_deadline__lt": today})
+        )
+    )
+    finished = Q(**{f"{prefix}status__in": (IssueStatus.CLOSED, IssueStatus.WITHDRAWN)})
+    match Light(light):
+        case Light.RED:
+            return red
+        case Light.YELLOW:
+            return yellow
+        case Light.NONE:
+            return finished
+        case Light.GREEN:
+            return ~red & ~yellow & ~finished
+
+
+def light_annotation(*, today: dt.date) -> Case:
+    return Case(
+        When(light_q(Light.NONE, today=today), then=Value(Light.NONE.value)),
+        When(light_q(Light.RED, today=today), then=Value(Light.RED.value)),
+        When(light_q(Light.YELLOW, today=today), then=Value(Light.YELLOW.value)),
+        default=Value(Light.GREEN.value),
+        output_field=CharField(),
+    )

@@ -1,0 +1,345 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department
+from inspections.models import Finding, SiteVisit
+from projects.models import Project
+
+# A deadline this many working days away (or fewer) turns the light yellow.
+DUE_SOON_WORKING_DAYS = 3
+
+
+class IssueStatus(models.TextChoices):
+    HANDED_OFF = "handed_off", _("已交办")
+    IN_PROGRESS = "in_progress", _("整改中")
+    SUBMITTED = "submitted", _("待核验")
+    CLOSED = "closed", _("已销号")
+    WITHDRAWN = "withdrawn", _("已撤销")
+
+
+OPEN_STATUSES = (IssueStatus.HANDED_OFF, IssueStatus.IN_PROGRESS, IssueStatus.SUBMITTED)
+# States in which the department still owes work: only these can run late.
+DEPARTMENT_OWES_STATUSES = (IssueStatus.HANDED_OFF, IssueStatus.IN_PROGRESS)
+
+
+class IssueCategory(models.TextChoices):
+    WORK_STYLE = "work_style", _("干部作风")
+    BUSINESS_ENVIRONMENT = "business_environment", _("营商环境")
+    FACTOR_GUARANTEE = "factor_guarantee", _("要素保障")
+    APPROVAL = "approval", _("审批手续")
+    OTHER = "other", _("其他")
+
+
+class IssueSeverity(models.TextChoices):
+    GENERAL = "general", _("一般")
+    SERIOUS = "serious", _("较重")
+    CRITICAL = "critical", _("严重")
+
+
+class Light(models.TextChoices):
+    GREEN = "green", _("绿灯")
+    YELLOW = "yellow", _("黄灯")
+    RED = "red", _("红灯")
+    NONE = "none", _("已办结")
+
+
+class Issue(models.Model):
+    """交办问题: handed off point-to-point to ONE lead department. Status changes only through
+    issues.services (compare-and-set on `status` + `version`, one IssueEvent per change)."""
+
+    code = models.CharField(_("编号"), max_length=30, unique=True)
+    project = models.ForeignKey(Project, verbose_name=_("所属项目"), on_delete=models.PROTECT, related_name="issues")
+    title = models.CharField(_("问题标题"), max_length=200)
+    description = models.TextField(_("问题描述"))
+    category = models.CharField(_("问题类别"), max_length=30, choices=IssueCategory.choices)
+    severity = models.CharField(_("严重程度"), max_length=20, choices=IssueSeverity.choices, default=IssueSeverity.GENERAL)
+    source_visit = models.ForeignKey(
+        SiteVisit, verbose_name=_("来源检查"), on_delete=models.PROTECT, null=True, blank=True, related_name="issues"
+    )
+    source_finding = models.OneToOneField(
+        Finding, verbose_name=_("来源发现"), on_delete=models.PROTECT, null=True, blank=True, related_name="issue"
+    )
+    lead_department = models.ForeignKey(
+        Department, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="led_issues"
+    )
+    assisting_departments = models.ManyToManyField(
+        Department, verbose_name=_("协办单位"), related_name="assisted_issues", blank=True
+    )
+    handed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("交办人"), on_delete=models.PROTECT, related_name="issues_handed_off"
+    )
+    handed_off_at = models.DateTimeField(_("交办时间"), default=timezone.now)
+    sign_deadline = models.DateField(_("签收时限"))
+    rectification_deadline = models.DateField(_("整改时限"))
+    status = models.CharField(_("状态"), max_length=20, choices=IssueStatus.choices, default=IssueStatus.HANDED_OFF)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交核验时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    return_count = models.PositiveIntegerField(_("退回次数"), default=0)
+    progress_percent = models.PositiveSmallIntegerField(_("整改进度（%）"), default=0)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("交办问题")
+        verbose_name_plural = _("交办问题")
+        ordering = ["-handed_off_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "rectification_deadline"], name="issue_status_deadline"),
+            models.Index(fields=["lead_department", "status"], name="issue_department_status"),
+            models.Index(fields=["project", "status"], name="issue_project_status"),
+            models.Index(fields=["handed_off_at"], name="issue_handed_off_at"),
+            models.Index(fields=["closed_at"], name="issue_closed_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in IssueStatus]), name="issue_status_valid"),
+            models.CheckConstraint(
+                condition=Q(category__in=[c.value for c in IssueCategory]), name="issue_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=[s.value for s in IssueSeverity]), name="issue_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(rectification_deadline__gte=F("sign_deadline")), name="issue_deadlines_ordered"
+            ),
+            models.CheckConstraint(condition=Q(progress_percent__lte=100), name="issue_progress_percent_range"),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False), name="issue_closed_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | Q(withdrawn_at__isnull=False), name="issue_withdrawn_has_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="handed_off") | Q(status="withdrawn") | Q(signed_at__isnull=False),
+                name="issue_signed_before_progress",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="issue_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        """Past the rectification deadline while the department still owes the work. Derived, never stored."""
+        today = today or timezone.localdate()
+        return self.status in DEPARTMENT_OWES_STATUSES and today > self.rectification_deadline
+
+    def is_sign_overdue(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.status == IssueStatus.HANDED_OFF and today > self.sign_deadline
+
+    def overdue_working_days(self, today: dt.date | None = None) -> int:
+        from core.workdays import working_days_between
+
+        today = today or timezone.localdate()
+        if not self.is_overdue(today):
+            return 0
+        return working_days_between(self.rectification_deadline, today)
+
+    def light(self, today: dt.date | None = None) -> Light:
+        """green on time; yellow within 3 working days of the deadline or sign-for deadline passed;
+        red overdue; none once closed or withdrawn. The same rule as selectors.annotate_light."""
+        from issues.lights import light_for
+
+        return light_for(
+            status=self.status,
+            sign_deadline=self.sign_deadline,
+            rectification_deadline=self.rectification_deadline,
+            today=today or timezone.localdate(),
+        )
+
+
+class IssueEvent(models.Model):
+    class Action(models.TextChoices):
+        HAND_OFF = "hand_off", _("交办")
+        SIGN = "sign", _("签收")
+        PROGRESS = "progress", _("报送进展")
+        NOTE = "note", _("协办说明")
+        SUBMIT = "submit", _("提交核验")
+        RETURN = "return", _("退回重办")
+        CLOSE = "close", _("核验销号")
+        WITHDRAW = "withdraw", _("撤销")
+        EXTENSION_REQUEST = "extension_request", _("申请延期")
+        EXTENSION_APPROVE = "extension_approve", _("同意延期")
+        EXTENSION_DENY = "extension_deny", _("不同意延期")
+        INSTRUCTION = "instruction", _("领导批示")
+        EDIT = "edit", _("修改交办内容")
+
+    issue = models.ForeignKey(Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="issue_events"
+    )
+    action = models.CharField(_("操作"), max_length=30, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=IssueStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=IssueStatus.choices, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("附加数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("问题流转记录")
+        verbose_name_plural = _("问题流转记录")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["issue", "created_at"], name="issue_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.issue.code} {self.get_action_display()}"
+
+
+class ProgressUpdate(models.Model):
+    """整改进展 from the lead department (with percent) or a note from an assisting department."""
+
+    issue = models.ForeignKey(Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="updates")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报送人"), on_delete=models.PROTECT)
+    department = models.ForeignKey(Department, verbose_name=_("报送单位"), on_delete=models.PROTECT)
+    text = models.TextField(_("进展情况"))
+    percent = models.PositiveSmallIntegerField(_("完成进度（%）"), null=True, blank=True)
+    created_at = models.DateTimeField(_("报送时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("整改进展")
+        verbose_name_plural = _("整改进展")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["issue", "created_at"], name="progress_issue_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__lte=100), name="progress_percent_range"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="progress_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue.code} {self.created_at:%Y-%m-%d}"
+
+
+class EvidenceFile(models.Model):
+    update = models.ForeignKey(ProgressUpdate, verbose_name=_("整改进展"), on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(_("文件"), max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ExtensionRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        DENIED = "denied", _("未同意")
+
+    issue = models.ForeignKey(Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="extension_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("延期理由"))
+    current_deadline = models.DateField(_("原整改时限"))
+    requested_deadline = models.DateField(_("申请延至"))
+    status = models.CharField(_("审批状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue"], condition=Q(status="pending"), name="extension_one_pending_per_issue"
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_deadline__gt=F("current_deadline")), name="extension_moves_deadline_later"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False), name="extension_decided_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue.code} → {self.requested_deadline:%Y-%m-%d}"
+
+
+class Instruction(models.Model):
+    """领导批示 on an issue: shown prominently and notified to the lead department."""
+
+    issue = models.ForeignKey(Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="instructions")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("批示领导"), on_delete=models.PROTECT)
+    text = models.TextField(_("批示内容"))
+    created_at = models.DateTimeField(_("批示时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("领导批示")
+        verbose_name_plural = _("领导批示")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="instruction_text_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.issue.code} {self.leader}"
+
+
+class CaseRecord(models.Model):
+    """问题线索 and its outcome, for the campaign figures (查处问题X件Y人、处分Z人、通报曝光…)."""
+
+    class Stage(models.TextChoices):
+        LEAD = "lead", _("线索处置")
+        INVESTIGATING = "investigating", _("立案审查")
+        CONCLUDED = "concluded", _("已办结")
+
+    issue = models.ForeignKey(Issue, verbose_name=_("来源问题"), on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField(_("线索名称"), max_length=200)
+    opened_on = models.DateField(_("受理日期"))
+    stage = models.CharField(_("办理阶段"), max_length=20, choices=Stage.choices, default=Stage.LEAD)
+    people_involved = models.PositiveIntegerField(_("涉及人数"), default=0)
+    people_sanctioned = models.PositiveIntegerField(_("党纪政务处分人数"), default=0)
+    concluded_on = models.DateField(_("办结日期"), null=True, blank=True)
+    publicly_notified = models.BooleanField(_("通报曝光"), default=False)
+    notified_on = models.DateField(_("通报日期"), null=True, blank=True)
+    notified_cases = models.PositiveIntegerField(_("通报起数"), default=0)
+    notified_people = models.PositiveIntegerField(_("通报人数"), default=0)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("问题线索")
+        verbose_name_plural = _("问题线索")
+        ordering = ["-opened_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(people_sanctioned__lte=F("people_involved")), name="case_sanctioned_within_involved"
+            ),
+            models.CheckConstraint(
+                condition=Q(publicly_notified=False) | Q(notified_on__isnull=False), name="case_notified_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

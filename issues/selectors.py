@@ -1,0 +1,45 @@
+"""Scoped reads of issues, shared by pages, API, exports and summaries."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from issues.models import Issue
+from projects.selectors import project_ids_for_inspector
+
+
+def issue_scope_q(*, user: User, prefix: str = "") -> Q | None:
+    """The Q limiting issues (or rows reaching an issue through `prefix`) to the user's scope.
+    None means no limit (leaders, admins); an impossible Q means nothing."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.sees_everything:
+        return None
+    scope = Q(pk__in=[])
+    if user.is_inspector:
+        scope |= Q(**{f"{prefix}project__in": project_ids_for_inspector(user=user)})
+    if user.is_liaison:
+        scope |= Q(**{f"{prefix}lead_department_id": user.department_id})
+        # A subquery, not a join: an issue with several assisting departments must not repeat.
+        assisted = Issue.objects.filter(assisting_departments=user.department_id).values("pk")
+        issue_key = f"{prefix.removesuffix('__')}__in" if prefix else "pk__in"
+        scope |= Q(**{issue_key: assisted})
+    return scope
+
+
+def issue_list_visible_to(*, user: User) -> QuerySet[Issue]:
+    """Leaders/admins: all. Inspectors: issues of their projects. Liaisons: issues their department
+    leads or assists. A user with several roles sees the union."""
+    issues = Issue.objects.select_related("project", "lead_department", "handed_off_by")
+    scope = issue_scope_q(user=user)
+    return issues if scope is None else issues.filter(scope)
+
+
+def issue_get_for_user(*, user: User, pk: int) -> Issue:
+    """The issue or Http404: 'missing' and 'not yours' answer the same."""
+    try:
+        return issue_list_visible_to(user=user).get(pk=pk)
+    except (Issue.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

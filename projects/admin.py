@@ -1,0 +1,73 @@
+from django.contrib import admin
+
+from projects.models import (
+    Authorization,
+    FactorGuarantee,
+    GroupMembership,
+    GroupPartnerUnit,
+    ProcedureStage,
+    Project,
+    SupervisionGroup,
+)
+
+
+class ProcedureStageInline(admin.TabularInline):
+    model = ProcedureStage
+    extra = 0
+
+
+class FactorGuaranteeInline(admin.TabularInline):
+    model = FactorGuarantee
+    extra = 0
+
+
+class AuthorizationInline(admin.TabularInline):
+    model = Authorization
+    extra = 0
+    autocomplete_fields = ["inspector"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "county", "enterprise", "investment", "stage", "is_archived"]
+    list_filter = ["stage", "county", "is_archived"]
+    search_fields = ["name", "short_name", "enterprise__name"]
+    list_select_related = ["enterprise"]
+    inlines = [ProcedureStageInline, FactorGuaranteeInline, AuthorizationInline]
+
+
+class MembershipInline(admin.TabularInline):
+    model = GroupMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class PartnerInline(admin.TabularInline):
+    model = GroupPartnerUnit
+    extra = 0
+
+
+@admin.register(SupervisionGroup)
+class SupervisionGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "formed_on", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    filter_horizontal = ["projects"]
+    inlines = [MembershipInline, PartnerInline]
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(admin.ModelAdmin):
+    list_display = ["number", "inspector", "project", "valid_from", "valid_to", "revoked_at"]
+    list_filter = ["project"]
+    search_fields = ["number", "inspector__full_name", "project__name"]
+    list_select_related = ["inspector", "project"]
+    date_hierarchy = "valid_from"
+
+
+@admin.register(ProcedureStage)
+class ProcedureStageAdmin(admin.ModelAdmin):
+    list_display = ["project", "kind", "name", "status", "blocked_since"]
+    list_filter = ["status", "kind"]
+    search_fields = ["project__name", "blockage_note"]
+    list_select_related = ["project"]
