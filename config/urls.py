@@ -13,6 +13,7 @@ urlpatterns = [
     path("issues/", include("issues.urls")),
     path("meetings/", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("dispatch.report_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include("config.api_urls")),

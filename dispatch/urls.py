@@ -1,7 +1,10 @@
 from django.urls import path
 
-from dispatch import views
+from core.views import under_construction
 
 app_name = "dispatch"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", under_construction, name="meeting_list"),
+    path("<int:pk>/", under_construction, name="meeting_detail"),
+]

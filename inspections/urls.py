@@ -1,7 +1,10 @@
 from django.urls import path
 
-from inspections import views
+from core.views import under_construction
 
 app_name = "inspections"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("new/", under_construction, name="create"),
+    path("<int:pk>/", under_construction, name="detail"),
+]

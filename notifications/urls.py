@@ -1,7 +1,9 @@
 from django.urls import path
 
-from notifications import views
+from core.views import under_construction
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", under_construction, name="inbox"),
+]

@@ -1,7 +1,10 @@
 from django.urls import path
 
-from projects import views
+from core.views import under_construction
 
 app_name = "projects"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", under_construction, name="list"),
+    path("<int:pk>/", under_construction, name="detail"),
+]

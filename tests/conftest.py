@@ -155,3 +155,9 @@ def issue(world) -> Issue:
 @pytest.fixture
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def pytest_configure(config):
+    # pytest-django's live_server runs in a thread; Playwright's sync API runs an event loop in
+    # the test thread, which Django would otherwise refuse to touch the ORM from.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
