@@ -38,7 +38,11 @@ def _require(flag: str) -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """Browser tests need Chromium. Without it they are skipped with the reason, unless CI set
-    DUDAO_REQUIRE_BROWSER, which turns the missing browser into a failure."""
+    DUDAO_REQUIRE_BROWSER, which turns the missing browser into a failure. Everything under
+    tests/e2e/ is a browser test."""
+    for item in items:
+        if "/tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
     if os.path.exists(BROWSER_PATH) or shutil.which("chromium"):
         return
     if _require("DUDAO_REQUIRE_BROWSER"):
