@@ -13,6 +13,8 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("用户名")
         self.fields["password"].label = _("密码")
+        self.fields["username"].error_messages["required"] = _("请输入用户名。")
+        self.fields["password"].error_messages["required"] = _("请输入密码。")
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
         self.fields["username"].widget.attrs["autofocus"] = True

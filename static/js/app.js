@@ -1,0 +1,93 @@
+/* Dudao page behaviour. No inline scripts anywhere (a CSP without 'unsafe-inline' is planned),
+   so every hook is a data- attribute wired up here. htmx CSRF comes from hx-headers on <body>. */
+(function () {
+  "use strict";
+
+  // Formsets: <div data-formset="prefix"> holds rows and a <template data-formset-template>
+  // whose markup uses __prefix__; a button [data-formset-add="prefix"] appends a new row.
+  function addFormsetRow(prefix) {
+    var container = document.querySelector('[data-formset="' + prefix + '"]');
+    var template = document.querySelector('template[data-formset-template="' + prefix + '"]');
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    var max = document.getElementById("id_" + prefix + "-MAX_NUM_FORMS");
+    if (!container || !template || !total) return;
+    var index = parseInt(total.value, 10);
+    if (max && index >= parseInt(max.value, 10)) return;
+    var html = template.innerHTML.replace(/__prefix__/g, String(index));
+    var holder = document.createElement("div");
+    holder.innerHTML = html.trim();
+    var row = holder.firstElementChild;
+    container.appendChild(row);
+    total.value = String(index + 1);
+    var first = row.querySelector("select, textarea, input:not([type=hidden])");
+    if (first) first.focus();
+  }
+
+  // Location: a button [data-geolocate] fills #id_latitude / #id_longitude from the browser.
+  function geolocate(button) {
+    var status = document.querySelector("[data-geolocate-status]");
+    var say = function (text) {
+      if (status) status.textContent = text;
+    };
+    if (!("geolocation" in navigator)) {
+      say(button.dataset.msgUnsupported || "");
+      return;
+    }
+    button.disabled = true;
+    say(button.dataset.msgWaiting || "");
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        var lat = document.getElementById("id_latitude");
+        var lng = document.getElementById("id_longitude");
+        if (lat) lat.value = position.coords.latitude.toFixed(6);
+        if (lng) lng.value = position.coords.longitude.toFixed(6);
+        say(button.dataset.msgDone || "");
+        button.disabled = false;
+      },
+      function () {
+        say(button.dataset.msgFailed || "");
+        button.disabled = false;
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-formset-add]");
+    if (add) {
+      event.preventDefault();
+      addFormsetRow(add.dataset.formsetAdd);
+      return;
+    }
+    var geo = event.target.closest("[data-geolocate]");
+    if (geo) {
+      event.preventDefault();
+      geolocate(geo);
+      return;
+    }
+    var clear = event.target.closest("[data-geolocate-clear]");
+    if (clear) {
+      event.preventDefault();
+      ["id_latitude", "id_longitude"].forEach(function (id) {
+        var input = document.getElementById(id);
+        if (input) input.value = "";
+      });
+    }
+  });
+
+  // Forms marked data-confirm ask before submitting (withdraw, archive …).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  // A <select data-autosubmit> submits its form on change (filters).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-autosubmit]") && el.form) {
+      el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+    }
+  });
+})();
