@@ -1,0 +1,60 @@
+"""Working-day deadlines across the 2026 Spring Festival and National Day weeks."""
+
+import datetime as dt
+
+import pytest
+
+from core.models import WorkdayOverride
+from core.workdays import add_working_days, calendar_covers, is_workday, next_workday_on_or_after, working_days_between
+
+D = dt.date
+
+
+@pytest.mark.django_db
+class TestOfficialCalendar2026:
+    def test_spring_festival_holiday_is_skipped(self):
+        # 2026 春节: 2月15日–23日 off; 2月14日 (Sat) and 2月28日 (Sat) are make-up working days.
+        assert not is_workday(D(2026, 2, 17))
+        assert is_workday(D(2026, 2, 14))
+        assert is_workday(D(2026, 2, 28))
+        # Friday 13 Feb + 1 working day = Saturday 14 Feb (make-up day), + 2 = Tuesday 24 Feb.
+        assert add_working_days(D(2026, 2, 13), 1) == D(2026, 2, 14)
+        assert add_working_days(D(2026, 2, 13), 2) == D(2026, 2, 24)
+
+    def test_national_day_week_is_skipped(self):
+        # 2026 国庆中秋: 10月1日–7日 off; 9月20日 (Sun) and 10月10日 (Sat) are make-up days.
+        assert not is_workday(D(2026, 10, 1)) and not is_workday(D(2026, 10, 7))
+        assert add_working_days(D(2026, 9, 30), 1) == D(2026, 10, 8)
+        assert is_workday(D(2026, 10, 10))
+        assert working_days_between(D(2026, 9, 30), D(2026, 10, 12)) == 4  # 8, 9, 10(Sat), 12
+
+    def test_plain_weekend(self):
+        assert add_working_days(D(2026, 11, 27), 1) == D(2026, 11, 30)  # Friday -> Monday
+        assert add_working_days(D(2026, 11, 30), -1) == D(2026, 11, 27)
+        assert add_working_days(D(2026, 11, 27), 0) == D(2026, 11, 27)
+
+    def test_between_is_signed_and_matches_add(self):
+        start = D(2026, 2, 10)
+        for n in (1, 5, 12, 30):
+            end = add_working_days(start, n)
+            assert working_days_between(start, end) == n
+            assert working_days_between(end, start) == -n
+
+    def test_next_workday_on_or_after(self):
+        assert next_workday_on_or_after(D(2026, 10, 3)) == D(2026, 10, 8)
+        assert next_workday_on_or_after(D(2026, 10, 8)) == D(2026, 10, 8)
+
+
+@pytest.mark.django_db
+def test_admin_override_wins_over_official_calendar():
+    WorkdayOverride.objects.create(date=D(2026, 11, 30), is_workday=False, note="地方调休")
+    assert add_working_days(D(2026, 11, 27), 1) == D(2026, 12, 1)
+
+
+@pytest.mark.django_db
+def test_year_outside_package_falls_back_to_weekends_and_says_so():
+    far = D(2031, 1, 1)  # no official data for 2031: New Year's Day counts as a working Wednesday
+    assert not calendar_covers(far)
+    assert calendar_covers(D(2026, 6, 1))
+    assert is_workday(far)
+    assert add_working_days(D(2031, 1, 3), 1) == D(2031, 1, 6)
