@@ -1,7 +1,24 @@
 """Routes of /api/v1/. Each app contributes its viewsets in its api.py."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from dispatch.api import MeetingViewSet, SummaryView
+from inspections.api import VisitViewSet
+from issues.api import IssueViewSet
+from notifications.api import NotificationViewSet
+from projects.api import GroupViewSet, ProjectViewSet
 
-urlpatterns = router.urls
+router = DefaultRouter()
+router.include_root_view = False  # the index is /api/docs/; a second, undocumented one helps nobody
+router.register("projects", ProjectViewSet, basename="project")
+router.register("groups", GroupViewSet, basename="group")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("issues", IssueViewSet, basename="issue")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("summaries/<str:yyyy_mm>/", SummaryView.as_view(), name="summary"),
+    *router.urls,
+]

@@ -1,0 +1,219 @@
+"""What every API endpoint shares: one error shape, pagination, authentication.
+
+Every error answers {"error": {"code", "message", "fields": {name: [messages]}}} whatever raised
+it, so a client (OA, the 12345 hotline, the mobile app) needs one parser. Domain apps translate
+their own exceptions into the API exceptions below (core knows no domain).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+# A cached token answers without a query for this long. Revoking through the profile page drops
+# the entry at once; a revocation in the admin (or on another process's local cache) takes effect
+# within this bound.
+TOKEN_CACHE_SECONDS = 30
+
+
+class ApiConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("数据已被他人修改，请刷新后重试。")
+    default_code = "conflict"
+
+
+class ApiForbidden(exceptions.PermissionDenied):
+    """A forbidden action carrying its own machine code (e.g. transition_not_allowed)."""
+
+    def __init__(self, detail=None, code=None):
+        super().__init__(detail, code)
+        self.error_code = code or self.default_code
+
+
+class ApiInvalid(exceptions.ValidationError):
+    """400 with the message under one field: what a service's IssueInvalidInput becomes."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__({field or "non_field_errors": [message]})
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF nests errors (lists of dicts for nested serializers); clients get 'a.0.b': [msgs]."""
+    fields: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            fields.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list):
+        messages = [str(item) for item in detail if not isinstance(item, (dict, list))]
+        if messages:
+            fields[prefix or "non_field_errors"] = messages
+        for index, item in enumerate(detail):
+            if isinstance(item, (dict, list)) and item:
+                fields.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        fields[prefix or "non_field_errors"] = [str(detail)]
+    return fields
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    if getattr(exc, "error_code", None):
+        return exc.error_code
+    if isinstance(exc, exceptions.ValidationError):
+        return "invalid"
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def error_body(*, code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def api_exception_handler(exc, context):
+    """REST_FRAMEWORK['EXCEPTION_HANDLER']: every handled error in the one shape."""
+    # Imported here: rest_framework.views imports the authentication classes of this module.
+    from rest_framework.views import set_rollback
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("未找到该对象，或您无权查看。"))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: let Django answer 500 and log it
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        general = fields.get("non_field_errors")
+        message = general[0] if general and len(fields) == 1 else _("输入有误，请检查标出的字段。")
+    else:
+        fields = {}
+        message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else str(exc.default_detail)
+    set_rollback()
+    return Response(
+        error_body(code=_code_of(exc), message=message, fields=fields), status=exc.status_code, headers=headers
+    )
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="机器可读的错误代码 / machine-readable code, e.g. invalid, not_found, conflict")
+    message = serializers.CharField(help_text="给用户看的说明（中文优先）/ human-readable message")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="字段错误，键为字段名 / field errors by field name",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+_ERROR_TEXT = {
+    400: "输入有误 / invalid input",
+    401: "未登录或令牌无效 / not authenticated",
+    403: "无权执行此操作 / forbidden action",
+    404: "对象不存在或不在您的范围内 / not found or outside your scope",
+    409: "并发冲突或版本过期 / conflict or stale version",
+    413: "上传内容过大 / upload too large",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI responses for the error statuses an endpoint can answer (401 always)."""
+    wanted = sorted({401, *codes})
+    return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_TEXT[code]) for code in wanted}
+
+
+# --- pagination ---------------------------------------------------------------------------
+
+
+class DudaoPagination(PageNumberPagination):
+    """?page=N&page_size=M, M capped at 200. A malformed page_size is an error, not ignored."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise exceptions.ValidationError({self.page_size_query_param: [_("每页条数应为 1 到 200 之间的整数。")]})
+        return min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param, 1)
+        if raw in self.last_page_strings:
+            return raw
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            number = 0
+        if number < 1:
+            raise exceptions.ValidationError({self.page_query_param: [_("页码应为正整数。")]})
+        return number
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {"type": "integer", "minimum": 1}
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+                parameter["description"] = "每页条数（最多 200）/ results per page (max 200)"
+            else:
+                parameter["description"] = "页码 / page number"
+        return parameters
+
+
+# --- authentication -----------------------------------------------------------------------
+
+
+def _token_cache_key(key: str) -> str:
+    # Hashed so raw tokens never sit in a shared cache's key space.
+    return "api-token:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_cache_forget(key: str) -> None:
+    cache.delete(_token_cache_key(key))
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>`, with the user (and its roles) cached for a short while so a
+    system polling the API does not pay a token query and a roles query on every request."""
+
+    def authenticate_credentials(self, key):
+        cache_key = _token_cache_key(key)
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached
+        user, token = super().authenticate_credentials(key)
+        user.role_names  # noqa: B018 — computed now so the cached copy carries it
+        cache.set(cache_key, (user, token), TOKEN_CACHE_SECONDS)
+        return user, token
+

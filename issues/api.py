@@ -1,0 +1,273 @@
+"""/api/v1/issues: the ledger, hand-off, progress updates and transitions.
+
+Reads come from issues.selectors (out of scope = 404), filters from the ledger's IssueFilter, and
+each write is one call to issues.services. Workflow errors become the API's status codes here:
+permission -> 403, invalid input -> 400 under the field, a lost race or a stale version -> 409.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.api import ApiConflict, ApiForbidden, ApiInvalid, error_responses
+from inspections.api import visit_list_visible_to
+from issues import services
+from issues.errors import (
+    IssueConflict,
+    IssueInvalidInput,
+    IssuePermissionDenied,
+    IssueTransitionNotAllowed,
+    IssueWorkflowError,
+)
+from issues.filters import IssueFilter
+from issues.lights import light_annotation
+from issues.models import EvidenceFile, ExtensionRequest, IssueEvent, Light, ProgressUpdate
+from issues.rules import IssueAction, allowed_actions
+from issues.selectors import issue_get_for_user, issue_list_visible_to
+from issues.serializers import (
+    TRANSITION_ACTIONS,
+    AllowedActionsSerializer,
+    IssueCreateSerializer,
+    IssueDetailSerializer,
+    IssueListSerializer,
+    ProgressCreateSerializer,
+    ProgressUpdateSerializer,
+    TransitionSerializer,
+)
+from projects.selectors import project_list_visible_to
+
+# The columns of one ledger row, read with values(): no model instances, no per-row Python
+# beyond a dict, which is where most of a straightforward ModelSerializer list's time goes.
+LIST_COLUMNS = (
+    "id", "code", "title", "project_id", "project__name", "category", "severity", "status",
+    "lead_department_id", "lead_department__name", "handed_off_at", "sign_deadline",
+    "rectification_deadline", "progress_percent", "version", "light_code",
+)
+
+
+def _workflow_error(error: IssueWorkflowError):
+    if isinstance(error, IssueInvalidInput):
+        return ApiInvalid(str(error), field=error.field)
+    if isinstance(error, IssueConflict):
+        return ApiConflict(str(error))
+    if isinstance(error, IssueTransitionNotAllowed):
+        return ApiConflict(str(error), code="transition_not_allowed")
+    if isinstance(error, IssuePermissionDenied):
+        return ApiForbidden(str(error), code="permission_denied")
+    return ApiInvalid(str(error))
+
+
+def _row(values: dict) -> dict:
+    light = values["light_code"]
+    return {
+        "id": values["id"],
+        "code": values["code"],
+        "title": values["title"],
+        "project": values["project_id"],
+        "project_name": values["project__name"],
+        "category": values["category"],
+        "severity": values["severity"],
+        "status": values["status"],
+        "lead_department": values["lead_department_id"],
+        "lead_department_name": values["lead_department__name"],
+        "handed_off_at": timezone.localtime(values["handed_off_at"]).isoformat(),
+        "sign_deadline": values["sign_deadline"].isoformat(),
+        "rectification_deadline": values["rectification_deadline"].isoformat(),
+        "progress_percent": values["progress_percent"],
+        "version": values["version"],
+        "light": light,
+        # red is exactly "department still owes work and the deadline passed" (issues.lights)
+        "is_overdue": light == Light.RED.value,
+    }
+
+
+class WorkflowErrorsMixin:
+    def handle_exception(self, exc):
+        if isinstance(exc, IssueWorkflowError):
+            exc = _workflow_error(exc)
+        return super().handle_exception(exc)
+
+
+def _detail_queryset(user):
+    return issue_list_visible_to(user=user).prefetch_related(
+        "assisting_departments",
+        Prefetch("extension_requests", queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by")),
+        "instructions__leader",
+        Prefetch("events", queryset=IssueEvent.objects.select_related("actor")),
+    )
+
+
+def _detail(request, issue_pk: int) -> dict:
+    issue = _detail_queryset(request.user).get(pk=issue_pk)
+    context = {"request": request, "allowed_actions": allowed_actions(request.user, issue)}
+    return IssueDetailSerializer(issue, context=context).data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="问题台账 / Issue ledger",
+        description="当前用户范围内的交办问题，筛选项与网页台账一致（q、project、lead_department、status、light、"
+        "category、month、ordering）。领导、管理员：全部；督导人员：所督导项目的问题；部门联络员：本单位牵头或协办的问题。"
+        "/ Issues in the caller's scope with the ledger's filters.",
+        responses={200: IssueListSerializer(many=True), **error_responses(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="问题详情 / Issue detail",
+        description="含协办单位、延期申请、领导批示、流转记录和当前用户可执行的操作；不在范围内返回 404。"
+        "/ With assisting departments, extension requests, instructions, the event timeline and allowed actions.",
+        responses={200: IssueDetailSerializer, **error_responses(404)},
+    ),
+    create=extend_schema(
+        summary="交办问题 / Hand off an issue",
+        description="督导人员把问题点对点交办给一个责任单位（可有协办单位）；时限缺省按工作日计算。"
+        "/ An inspector of the project hands the issue off to one lead department.",
+        request=IssueCreateSerializer,
+        responses={201: IssueDetailSerializer, **error_responses(400, 403)},
+    ),
+)
+class IssueViewSet(WorkflowErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = IssueDetailSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = IssueFilter
+
+    def get_queryset(self):
+        if self.action == "list":
+            return issue_list_visible_to(user=self.request.user).annotate(
+                light_code=light_annotation(today=timezone.localdate())
+            )
+        return _detail_queryset(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset()).values(*LIST_COLUMNS)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response([_row(values) for values in page])
+
+    def retrieve(self, request, *args, **kwargs):
+        issue = self.get_object()
+        context = {"request": request, "allowed_actions": allowed_actions(request.user, issue)}
+        return Response(IssueDetailSerializer(issue, context=context).data)
+
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        if not user.is_inspector:
+            raise ApiForbidden(_("只有督导人员可以交办问题。"), code="permission_denied")
+        projects = project_list_visible_to(user=user)
+        serializer = IssueCreateSerializer(
+            data=request.data, projects=projects, visits=visit_list_visible_to(user=user)
+        )
+        serializer.is_valid(raise_exception=True)
+        issue = services.issue_hand_off(actor=user, **serializer.validated_data)
+        return Response(_detail(request, issue.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="整改进展列表 / List progress updates",
+        description="责任单位的整改进展和协办单位的说明，含佐证材料。/ Progress reports and assisting notes "
+        "with their evidence files.",
+        responses={200: ProgressUpdateSerializer(many=True), **error_responses(404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="报送整改进展 / Report progress",
+        description="multipart/form-data：text、percent、files（可多个；jpg/png/webp/pdf/docx/xlsx，按文件内容校验）。"
+        "责任单位报送进展，协办单位添加说明。/ The lead department reports progress with evidence; an assisting "
+        "department adds a note. Files are checked by content; one bad file saves nothing.",
+        request={"multipart/form-data": ProgressCreateSerializer},
+        responses={201: ProgressUpdateSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    @action(
+        detail=True, methods=["get", "post"], url_path="updates", pagination_class=None, filter_backends=[],
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def updates(self, request, pk=None):
+        issue = issue_get_for_user(user=request.user, pk=pk)
+        if request.method == "GET":
+            updates = ProgressUpdate.objects.filter(issue=issue).select_related("author", "department").prefetch_related(
+                Prefetch("evidence", queryset=EvidenceFile.objects.order_by("uploaded_at", "id"))
+            )
+            return Response(ProgressUpdateSerializer(updates, many=True).data)
+        serializer = ProgressCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        update = services.issue_progress_add(issue=issue, actor=request.user, **serializer.validated_data)
+        update = ProgressUpdate.objects.select_related("author", "department").prefetch_related("evidence").get(
+            pk=update.pk
+        )
+        return Response(ProgressUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="可执行的流转 / Allowed transitions",
+        description="当前用户此刻可对该问题执行的流转及当前版本号。/ The transitions the caller may take now, "
+        "and the version to send as expected_version.",
+        responses={200: AllowedActionsSerializer, **error_responses(404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="执行流转 / Take a transition",
+        description="action 取 sign（签收）、submit（提交核验，note 必填）、return（退回重办，note 为理由）、"
+        "close（核验销号）、withdraw（撤销，note 为理由）、extension_request（申请延期：requested_deadline、note）、"
+        "extension_decide（审批延期：approve、note、extension_id）。无权 403，状态不允许或 expected_version 过期 409。"
+        "/ Takes one transition through the workflow service; forbidden answers 403, a wrong state or a "
+        "stale expected_version 409.",
+        request=TransitionSerializer,
+        responses={200: IssueDetailSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    @action(
+        detail=True, methods=["get", "post"], url_path="transitions", pagination_class=None, filter_backends=[],
+        parser_classes=[JSONParser, FormParser, MultiPartParser],
+    )
+    def transitions(self, request, pk=None):
+        issue = issue_get_for_user(user=request.user, pk=pk)
+        if request.method == "GET":
+            actions = allowed_actions(request.user, issue) & set(TRANSITION_ACTIONS)
+            return Response(
+                {"version": issue.version, "status": issue.status, "actions": sorted(str(a) for a in actions)}
+            )
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _transition(issue=issue, actor=request.user, data=serializer.validated_data)
+        return Response(_detail(request, issue.pk))
+
+
+def _transition(*, issue, actor, data) -> None:
+    """Dispatch to the one service of the action. A stale expected_version is refused up front for
+    the actions whose service does not compare versions itself."""
+    name = IssueAction(data["action"])
+    expected = data["expected_version"]
+    note = data["note"]
+    if expected is not None and expected != issue.version:
+        raise IssueConflict(status=issue.get_status_display())
+    match name:
+        case IssueAction.SIGN:
+            services.issue_sign(issue=issue, actor=actor, note=note, expected_version=expected)
+        case IssueAction.SUBMIT:
+            services.issue_submit(issue=issue, actor=actor, note=note, expected_version=expected)
+        case IssueAction.RETURN:
+            services.issue_return(issue=issue, actor=actor, reason=note, expected_version=expected)
+        case IssueAction.CLOSE:
+            services.issue_close(issue=issue, actor=actor, note=note, expected_version=expected)
+        case IssueAction.WITHDRAW:
+            services.issue_withdraw(issue=issue, actor=actor, reason=note, expected_version=expected)
+        case IssueAction.EXTENSION_REQUEST:
+            services.extension_request_create(
+                issue=issue, actor=actor, requested_deadline=data["requested_deadline"], reason=note
+            )
+        case IssueAction.EXTENSION_DECIDE:
+            extensions = ExtensionRequest.objects.filter(issue=issue).select_related("issue")
+            if data["extension_id"] is not None:
+                extension = extensions.filter(pk=data["extension_id"]).first()
+            else:
+                extension = extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+            if extension is None:
+                raise IssueInvalidInput(_("没有找到待审批的延期申请。"), field="extension_id")
+            extension.issue = issue
+            services.extension_request_decide(extension=extension, actor=actor, approve=data["approve"], note=note)
+

@@ -1,0 +1,76 @@
+"""/api/v1/notifications: the caller's own inbox; mark one or all read."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from core.api import error_responses
+from notifications.models import Notification, NotificationKind
+from notifications.serializers import MarkedReadSerializer, NotificationSerializer
+
+
+def _mark_read(rows) -> int:
+    # Only unread rows: reading twice keeps the first read time, and the count says what changed.
+    return rows.filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+class NotificationFilter(django_filters.FilterSet):
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="仅未读 / unread only")
+    kind = django_filters.ChoiceFilter(choices=NotificationKind.choices)
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="我的消息 / My notifications",
+        description="只返回当前用户自己的消息。/ Only the caller's own notifications.",
+        responses={200: NotificationSerializer(many=True), **error_responses(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="消息详情 / Notification detail",
+        description="他人的消息返回 404。/ Someone else's notification answers 404.",
+        responses={200: NotificationSerializer, **error_responses(404)},
+    ),
+)
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Notification.objects.none()
+        return Notification.objects.filter(recipient=self.request.user)
+
+    @extend_schema(
+        summary="标记已读 / Mark read",
+        description="把一条消息标记为已读（已读的保持原阅读时间）。/ Marks one notification read.",
+        request=None,
+        responses={200: NotificationSerializer, **error_responses(404)},
+    )
+    @action(detail=True, methods=["post"], url_path="read", filter_backends=[])
+    def read(self, request, pk=None):
+        notification = get_object_or_404(self.get_queryset(), pk=pk)
+        _mark_read(Notification.objects.filter(pk=notification.pk))
+        notification.refresh_from_db()
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(
+        summary="全部标记已读 / Mark all read",
+        description="把当前用户的全部未读消息标记为已读。/ Marks all of the caller's unread notifications read.",
+        request=None,
+        responses={200: MarkedReadSerializer, **error_responses()},
+    )
+    @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[], pagination_class=None)
+    def read_all(self, request):
+        return Response({"marked": _mark_read(self.get_queryset())})
