@@ -85,4 +85,6 @@ def queue_pending_emails(notification_ids: list[int]) -> None:
         for notification_id in notification_ids:
             deliver_email.delay(notification_id)
 
-    transaction.on_commit(_send)
+    # robust: with the broker (Redis) down the publish fails after the data is committed; the page
+    # must still answer and the rows stay pending for requeue_stale_emails (logged, not raised).
+    transaction.on_commit(_send, robust=True)

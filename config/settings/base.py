@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything variable comes from the environment."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -33,6 +34,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "axes",
+    "csp",
     # ours, from the bottom up (see DESIGN.md "Layers")
     "core",
     "accounts",
@@ -41,10 +44,13 @@ INSTALLED_APPS = [
     "inspections",
     "issues",
     "dispatch",
+    "audit",  # on top: tracks the models of every app below it
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -54,7 +60,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "pghistory.middleware.HistoryMiddleware",
+    "core.middleware.AuditContextMiddleware",
+    # last, as django-axes requires: turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -198,9 +206,78 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Accounts and sessions ---------------------------------------------------------------
+# django-axes runs first: a locked-out user+IP is refused before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+# Per user *and* address: one person mistyping cannot lock a colleague out, and an attacker who
+# guesses one account from one address is stopped without locking the whole office's NAT address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+# Only the socket address unless production says a trusted proxy sets X-Forwarded-For; otherwise
+# a client could rotate a forged header to dodge the lockout.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Inactivity timeout: every request pushes the expiry forward, so 2 idle hours log a user out.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=2 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Browser security headers (every environment, so tests see them) --------------------
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# No inline or eval'd script anywhere: page behaviour lives in static/js files. Inline *styles*
+# stay allowed because ECharts and htmx write style attributes at run time.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# --- Audit trail (audit/ app) ------------------------------------------------------------
+# Triggers of the audit trackers sit on other apps' tables; pgtrigger installs them after every
+# `migrate` instead of writing migrations into those apps. PostgreSQL only: on SQLite it is a no-op.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
+# --- Logging -----------------------------------------------------------------------------
+# Every line carries the request id (X-Request-ID). DJANGO_LOG_FORMAT=json for log shippers.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.logging.RequestIDFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": env("DJANGO_LOG_FORMAT", default="plain"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # one INFO line per trigger on every migrate is noise
+    "loggers": {"pgtrigger": {"level": "WARNING"}},
 }

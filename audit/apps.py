@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = _("审计记录")
+
+    def ready(self):
+        from audit.immutability import protect_event_tables
+
+        # A tracker added later gets a new event table; guard it on the next migrate as well.
+        post_migrate.connect(protect_event_tables, sender=self)
