@@ -50,6 +50,29 @@ class MeetingRule(models.Model):
             ),
         ]
 
+    def clean(self) -> None:
+        """The same rule as the CheckConstraint, with a message a group lead can act on."""
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.DAY_OF_MONTH:
+            if self.day_of_month is None:
+                raise ValidationError({"day_of_month": _("请填写每月召开的日期（1至28日）。")})
+            if not 1 <= self.day_of_month <= 28:
+                raise ValidationError(
+                    {
+                        "day_of_month": _(
+                            "每月%(day)s日并非每个月都有（如2月只有28或29天），无法按月召开。"
+                            "请选择1至28日，或改用“每月最后一个星期几”。"
+                        )
+                        % {"day": self.day_of_month}
+                    }
+                )
+            self.weekday = None
+        elif self.kind == self.Kind.LAST_WEEKDAY:
+            if self.weekday is None or not 0 <= self.weekday <= 6:
+                raise ValidationError({"weekday": _("请选择每月最后一周的星期几。")})
+            self.day_of_month = None
+
     def __str__(self) -> str:
         if self.kind == self.Kind.DAY_OF_MONTH:
             return _("每月%(day)s日 %(time)s") % {"day": self.day_of_month, "time": f"{self.time:%H:%M}"}
@@ -79,6 +102,11 @@ class DispatchMeeting(models.Model):
     attending_departments = models.ManyToManyField(
         Department, verbose_name=_("参会单位"), related_name="dispatch_meetings", blank=True
     )
+    # Invited people are `attendees`; who actually came is recorded when the meeting is marked held.
+    present = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("实到人员"), related_name="dispatch_meetings_attended", blank=True
+    )
+    held_at = models.DateTimeField(_("召开确认时间"), null=True, blank=True)
     agenda_snapshot = models.JSONField(_("议程快照"), default=dict, blank=True)
     focus_next_month = models.TextField(_("下月督导重点与方式"), blank=True)
     minutes = models.TextField(_("会议纪要"), blank=True)

@@ -165,6 +165,28 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "core.tasks.heartbeat",
         "schedule": crontab(minute="*/30"),
     },
+    # Plans this month's dispatch meeting per group from its rule if missing. Due on the 1st;
+    # it also runs on the 2nd-5th so a missed 1st catches up (a planned month is left alone).
+    "dispatch-plan-meetings": {
+        "task": "dispatch.tasks.plan_meetings",
+        "schedule": crontab(minute=0, hour=7, day_of_month="1-5"),
+    },
+    # Meeting reminders (7 days, 1 day, morning of) before people start work; every day, since
+    # it sends whatever is due and not yet sent.
+    "dispatch-meeting-reminders": {
+        "task": "dispatch.tasks.send_meeting_reminders",
+        "schedule": crontab(minute=0, hour=8),
+    },
+    # Due-soon / sign-for overdue / overdue / escalation alerts, daily after the reminders.
+    "issues-deadline-alerts": {
+        "task": "issues.tasks.deadline_alerts",
+        "schedule": crontab(minute=30, hour=8),
+    },
+    # Safety net for emails whose delivery task was lost (broker down at commit, dead worker).
+    "notifications-requeue-stale-emails": {
+        "task": "notifications.tasks.requeue_stale_emails",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- REST API ---------------------------------------------------------------------------
