@@ -1,12 +1,14 @@
 from django.urls import path
 
-from core.views import under_construction
 from issues import views
 
 app_name = "issues"
 
 urlpatterns = [
-    path("", under_construction, name="ledger"),
-    path("new/", under_construction, name="create"),
+    path("", views.issue_ledger, name="ledger"),
+    path("new/", views.issue_create, name="create"),
+    path("new/deadlines/", views.handoff_deadlines, name="handoff_deadlines"),
     path("<int:pk>/", views.issue_detail, name="detail"),
+    path("<int:pk>/act/<slug:action>/", views.issue_act, name="act"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
 ]

@@ -1,0 +1,232 @@
+"""Forms of the issue pages. They only parse input; the services in issues/services.py decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department
+from core.workdays import calendar_covers
+from issues.models import IssueCategory, IssueSeverity
+from issues.services import DEFAULT_RECTIFICATION_WORKING_DAYS, DEFAULT_SIGN_WORKING_DAYS, HANDOFF_DEPARTMENT_KINDS
+
+REQUIRED = {"required": _("此项为必填项。")}
+DATE_ERRORS = {**REQUIRED, "invalid": _("请输入有效日期，例如 2026-12-31。")}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several evidence files in one input; each is checked by core.files in the service."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def text_area(rows: int = 3, placeholder: str = "") -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "placeholder": placeholder})
+
+
+class VersionedForm(forms.Form):
+    """Every action form carries the version the user saw, so a stale page meets a conflict."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    # Name of the service argument each IssueInvalidInput.field maps to; most are the same.
+    def add_service_error(self, field: str | None, message: str) -> None:
+        self.add_error(field if field in self.fields else None, message)
+
+
+class SignForm(VersionedForm):
+    note = forms.CharField(label=_("签收说明"), required=False, widget=text_area(2, _("可选：承办人、初步措施等")))
+
+
+class ProgressForm(VersionedForm):
+    text = forms.CharField(label=_("进展情况"), error_messages=REQUIRED, widget=text_area(4))
+    percent = forms.IntegerField(
+        label=_("完成进度（%）"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "min_value": _("完成进度应在 0 到 100 之间。"),
+            "max_value": _("完成进度应在 0 到 100 之间。"),
+            "invalid": _("请输入 0 到 100 之间的整数。"),
+        },
+    )
+    files = MultipleFileField(
+        label=_("佐证材料"),
+        help_text=_("可多选；支持 jpg、png、webp、pdf、docx、xlsx。"),
+        widget=MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
+    )
+
+    def __init__(self, *args, lead: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not lead:  # assisting departments add notes; only the lead reports the percent
+            del self.fields["percent"]
+            self.fields["text"].label = _("协办说明")
+
+
+class ExtensionRequestForm(VersionedForm):
+    requested_deadline = forms.DateField(label=_("申请延至"), widget=DateInput, error_messages=DATE_ERRORS)
+    reason = forms.CharField(label=_("延期理由"), error_messages=REQUIRED, widget=text_area(3))
+
+
+class SubmitForm(VersionedForm):
+    note = forms.CharField(label=_("整改完成情况"), error_messages=REQUIRED, widget=text_area(3))
+
+
+class CloseForm(VersionedForm):
+    note = forms.CharField(label=_("核验意见"), required=False, widget=text_area(2, _("可选：核验方式、回头看情况")))
+
+
+class ReturnForm(VersionedForm):
+    note = forms.CharField(label=_("退回理由"), error_messages=REQUIRED, widget=text_area(3))
+
+
+class WithdrawForm(VersionedForm):
+    note = forms.CharField(label=_("撤销理由"), error_messages=REQUIRED, widget=text_area(2))
+
+
+class ExtensionDecideForm(VersionedForm):
+    DECISIONS = (("approve", _("同意延期")), ("deny", _("不同意延期")))
+
+    extension = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label=_("审批结果"), choices=DECISIONS, widget=forms.RadioSelect, error_messages={"required": _("请选择审批结果。")}
+    )
+    note = forms.CharField(label=_("审批意见"), required=False, widget=text_area(2, _("不同意时必填")))
+
+
+class InstructionForm(VersionedForm):
+    text = forms.CharField(label=_("批示内容"), error_messages=REQUIRED, widget=text_area(3))
+
+
+class IssueFieldsForm(forms.Form):
+    """The fields of a hand-off an inspector writes, shared by the hand-off and the edit form."""
+
+    title = forms.CharField(label=_("问题标题"), max_length=200, error_messages=REQUIRED)
+    description = forms.CharField(label=_("问题描述"), error_messages=REQUIRED, widget=text_area(5))
+    category = forms.ChoiceField(
+        label=_("问题类别"), choices=[("", "---------"), *IssueCategory.choices], error_messages=REQUIRED
+    )
+    severity = forms.ChoiceField(label=_("严重程度"), choices=IssueSeverity.choices, initial=IssueSeverity.GENERAL)
+    sign_deadline = forms.DateField(label=_("签收时限"), widget=DateInput, error_messages=DATE_ERRORS)
+    rectification_deadline = forms.DateField(label=_("整改时限"), widget=DateInput, error_messages=DATE_ERRORS)
+
+    def clean(self):
+        cleaned = super().clean()
+        sign, rectify = cleaned.get("sign_deadline"), cleaned.get("rectification_deadline")
+        if sign and rectify and rectify < sign:
+            self.add_error("rectification_deadline", _("整改时限不能早于签收时限。"))
+        return cleaned
+
+    def add_service_error(self, field: str | None, message: str) -> None:
+        self.add_error(field if field in self.fields else None, message)
+
+    def deadline_values(self) -> dict[str, dt.date]:
+        """The deadlines as typed (bound) or proposed (initial), where they parse as dates."""
+        values = {}
+        for name in ("sign_deadline", "rectification_deadline"):
+            value = self[name].value()
+            if isinstance(value, str):
+                try:
+                    value = dt.date.fromisoformat(value)
+                except ValueError:
+                    value = None
+            if isinstance(value, dt.date):
+                values[name] = value
+        return values
+
+
+def deadline_warnings(dates: list[dt.date]) -> list[str]:
+    """A warning per year the official holiday calendar does not cover yet."""
+    years = sorted({day.year for day in dates if not calendar_covers(day)})
+    return [
+        str(_("%(year)s 年的法定节假日安排尚未收录，该年份的工作日按周一至周五计算，请核对时限。") % {"year": year})
+        for year in years
+    ]
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class DepartmentMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class HandOffForm(IssueFieldsForm):
+    project = forms.ModelChoiceField(label=_("所属项目"), queryset=None, error_messages={
+        **REQUIRED, "invalid_choice": _("请选择您督导的项目。"),
+    })
+    lead_department = DepartmentChoiceField(label=_("责任单位"), queryset=None, error_messages={
+        **REQUIRED, "invalid_choice": _("请选择有效的责任单位。"),
+    })
+    assisting_departments = DepartmentMultipleChoiceField(
+        label=_("协办单位"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("可多选（按住 Ctrl 或 ⌘）；责任单位不要重复选择。"),
+        error_messages={"invalid_choice": _("请选择有效的协办单位。")},
+    )
+    # Helpers for the htmx date proposal only; the dates below are what is saved.
+    sign_working_days = forms.IntegerField(
+        label=_("签收（工作日）"), min_value=1, max_value=60, required=False, initial=DEFAULT_SIGN_WORKING_DAYS,
+        widget=forms.NumberInput(attrs={"class": "dd-workdays"}),
+    )
+    rectification_working_days = forms.IntegerField(
+        label=_("整改（工作日）"), min_value=1, max_value=250, required=False,
+        initial=DEFAULT_RECTIFICATION_WORKING_DAYS, widget=forms.NumberInput(attrs={"class": "dd-workdays"}),
+    )
+    source_finding = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    field_order = [
+        "project", "title", "description", "category", "severity", "lead_department", "assisting_departments",
+        "sign_working_days", "sign_deadline", "rectification_working_days", "rectification_deadline",
+    ]
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Department.objects.filter(kind__in=HANDOFF_DEPARTMENT_KINDS, is_active=True).order_by("kind", "name")
+        self.fields["project"].queryset = projects
+        self.fields["lead_department"].queryset = departments
+        self.fields["assisting_departments"].queryset = departments
+
+    def clean(self):
+        cleaned = super().clean()
+        lead, assisting = cleaned.get("lead_department"), cleaned.get("assisting_departments") or []
+        if lead and lead in assisting:
+            self.add_error("assisting_departments", _("责任单位不能同时作为协办单位。"))
+        sign = cleaned.get("sign_deadline")
+        if sign and sign < timezone.localdate():
+            self.add_error("sign_deadline", _("签收时限不能早于今天。"))
+        return cleaned
+
+
+class IssueEditForm(VersionedForm, IssueFieldsForm):
+    pass

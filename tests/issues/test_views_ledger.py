@@ -1,0 +1,173 @@
+"""整改台账: scoping, filters, Chinese search, sorting, pagination, overdue days, constant queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from issues.models import IssueCategory, IssueStatus
+from tests.factories import IssueFactory
+
+LEDGER = reverse("issues:ledger")
+
+
+def codes(response) -> list[str]:
+    return [issue.code for issue in response.context["page"].object_list]
+
+
+@pytest.fixture
+def two_issues(world):
+    mine = world.hand_off(title="审批窗口推诿扯皮", description="用地报批材料多次被退回。")
+    theirs = world.hand_off(
+        actor=world.other_inspector,
+        project=world.other_project,
+        title="林地审批超时限",
+        description="林地使用许可迟迟未批。",
+        lead_department=world.other_department,
+        assisting_departments=[],
+        category=IssueCategory.APPROVAL,
+    )
+    return mine, theirs
+
+
+@pytest.mark.parametrize(
+    "who, sees_mine, sees_theirs",
+    [
+        ("leader", True, True),
+        ("inspector", True, False),
+        ("authorized_inspector", True, False),
+        ("other_inspector", False, True),
+        ("lead_liaison", True, False),
+        ("assisting_liaison", True, False),
+        ("other_liaison", False, True),
+    ],
+)
+def test_ledger_lists_only_issues_in_the_users_scope(client, world, two_issues, who, sees_mine, sees_theirs):
+    mine, theirs = two_issues
+    client.force_login(getattr(world, who))
+    listed = codes(client.get(LEDGER))
+    assert (mine.code in listed) is sees_mine
+    assert (theirs.code in listed) is sees_theirs
+
+
+def test_ledger_requires_login(client):
+    response = client.get(LEDGER)
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_project_filter_choices_come_from_the_users_own_issues(client, world, two_issues):
+    client.force_login(world.lead_liaison)
+    choices = list(client.get(LEDGER).context["filter"].form.fields["project"].queryset)
+    assert choices == [world.project]
+
+
+@pytest.mark.parametrize("text", ["推诿", "多次被退回", "DD"])
+def test_chinese_substring_search_over_code_title_and_description(client, world, two_issues, text):
+    mine, theirs = two_issues
+    client.force_login(world.leader)
+    listed = codes(client.get(LEDGER, {"q": text}))
+    assert mine.code in listed
+    if text != "DD":
+        assert theirs.code not in listed
+
+
+def test_filters_by_status_category_project_department(client, world, two_issues):
+    mine, theirs = two_issues
+    client.force_login(world.leader)
+    assert codes(client.get(LEDGER, {"category": IssueCategory.APPROVAL})) == [theirs.code]
+    assert codes(client.get(LEDGER, {"project": world.project.pk})) == [mine.code]
+    assert codes(client.get(LEDGER, {"lead_department": world.other_department.pk})) == [theirs.code]
+    assert codes(client.get(LEDGER, {"status": IssueStatus.IN_PROGRESS})) == []
+    assert set(codes(client.get(LEDGER, {"status": IssueStatus.HANDED_OFF}))) == {mine.code, theirs.code}
+
+
+def test_filter_by_light_and_overdue_working_days_shown(client, world, today):
+    late = IssueFactory(
+        project=world.project,
+        lead_department=world.lead_department,
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=today - dt.timedelta(days=40),
+        rectification_deadline=today - dt.timedelta(days=30),
+    )
+    on_time = IssueFactory(project=world.project, lead_department=world.lead_department)
+    client.force_login(world.inspector)
+    response = client.get(LEDGER, {"light": "red"})
+    assert codes(response) == [late.code]
+    row = response.context["page"].object_list[0]
+    assert row.light_code == "red"
+    assert row.overdue_days >= 15  # 30 calendar days hold at least 15 working days
+    assert f"逾期 {row.overdue_days} 个工作日" in response.content.decode()
+    assert codes(client.get(LEDGER, {"light": "green"})) == [on_time.code]
+
+
+def test_month_filter_and_its_chinese_error(client, world, today):
+    now = timezone.now()
+    this_month = IssueFactory(project=world.project, handed_off_at=now)
+    IssueFactory(project=world.project, handed_off_at=now - dt.timedelta(days=70))
+    client.force_login(world.inspector)
+    assert codes(client.get(LEDGER, {"month": f"{timezone.localdate():%Y-%m}"})) == [this_month.code]
+    response = client.get(LEDGER, {"month": "2026-13"})
+    assert "请按“年-月”格式选择月份" in response.content.decode()
+
+
+def test_sorting_by_code_both_ways_keeps_filters(client, world):
+    issues = [IssueFactory(project=world.project, code=f"DD2026-{n:05d}") for n in (3, 1, 2)]
+    client.force_login(world.inspector)
+    ascending = client.get(LEDGER, {"ordering": "code", "status": "handed_off"})
+    assert codes(ascending) == sorted(issue.code for issue in issues)
+    descending = client.get(LEDGER, {"ordering": "-code"})
+    assert codes(descending) == sorted((issue.code for issue in issues), reverse=True)
+    code_column = ascending.context["sort_columns"][0]
+    assert code_column["state"] == "asc"
+    assert "ordering=-code" in code_column["url"] and "status=handed_off" in code_column["url"]
+
+
+def test_pagination(client, world):
+    IssueFactory.create_batch(25, project=world.project)
+    client.force_login(world.inspector)
+    first = client.get(LEDGER)
+    second = client.get(LEDGER, {"page": 2})
+    assert len(codes(first)) == 20 and len(codes(second)) == 5
+    assert not set(codes(first)) & set(codes(second))
+
+
+def test_htmx_request_gets_only_the_table(client, world, two_issues):
+    client.force_login(world.inspector)
+    response = client.get(LEDGER, {"q": "推诿"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body and two_issues[0].code in body
+    assert "<html" in client.get(LEDGER).content.decode()
+
+
+def _ledger_queries(client, count: int, world, today) -> int:
+    for n in range(count):
+        issue = IssueFactory(
+            project=world.project,
+            lead_department=world.lead_department,
+            status=IssueStatus.IN_PROGRESS if n % 2 else IssueStatus.HANDED_OFF,
+            rectification_deadline=today - dt.timedelta(days=n % 7) if n % 3 == 0 else today + dt.timedelta(days=20),
+            sign_deadline=today - dt.timedelta(days=10),
+        )
+        issue.assisting_departments.add(world.assisting_department)
+    client.force_login(world.inspector)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LEDGER, {"ordering": "-rectification_deadline"})
+    assert response.status_code == 200
+    return len(queries)
+
+
+# session, user, roles, 3 holiday-override reads for the light rule's due-soon cutoff, count, rows,
+# assisting departments, 1 holiday-override read for the page's overdue days, unread badge,
+# 2 filter choice lists, pghistory context (twice), session save inside a savepoint.
+LEDGER_QUERIES = {"postgresql": 18, "sqlite": 18}
+
+
+@pytest.mark.parametrize("count", [5, 100])
+def test_ledger_query_count_is_constant(client, world, today, count):
+    assert _ledger_queries(client, count, world, today) == LEDGER_QUERIES[connection.vendor]
