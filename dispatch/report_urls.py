@@ -1,10 +1,30 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from core.views import under_construction
+from dispatch import report_views
+from dispatch.figures import Month
 
 app_name = "reports"
 
+
+class MonthConverter:
+    """yyyy-mm, zero-padded both ways: /summaries/2026-03/ (an impossible month is a 404)."""
+
+    regex = r"\d{4}-\d{2}"
+
+    def to_python(self, value: str) -> Month:
+        return Month.parse(value)
+
+    def to_url(self, value: Month | str) -> str:
+        return str(value if isinstance(value, Month) else Month.parse(value))
+
+
+register_converter(MonthConverter, "yyyymm")
+
 urlpatterns = [
-    path("dashboard/", under_construction, name="dashboard"),
-    path("summaries/<int:year>-<int:month>/", under_construction, name="summary"),
+    path("dashboard/", report_views.dashboard, name="dashboard"),
+    path("summaries/", report_views.summary_current, name="summary_current"),
+    path("summaries/<yyyymm:month>/", report_views.summary, name="summary"),
+    path("summaries/<yyyymm:month>/export.docx", report_views.summary_docx, name="summary_docx"),
+    path("summaries/<yyyymm:month>/export.xlsx", report_views.summary_xlsx, name="summary_xlsx"),
+    path("issues/export.xlsx", report_views.ledger_xlsx, name="ledger_xlsx"),
 ]

@@ -159,6 +159,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Entries arrive with the features that own them; each says why it runs when it does.
+# Task modules autodiscovery (tasks.py only) would not find.
+CELERY_IMPORTS = ["dispatch.summary_tasks"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Liveness of the worker: cheap, lets an operator see beat -> broker -> worker working.
     "core-heartbeat": {
@@ -186,6 +188,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-requeue-stale-emails": {
         "task": "notifications.tasks.requeue_stale_emails",
         "schedule": crontab(minute="*/15"),
+    },
+    # Freezes last month's dispatch summary just after midnight on the 1st, before anyone reads it
+    # at a meeting; re-running on the 2nd-5th catches a missed run and leaves frozen months alone.
+    "dispatch-freeze-monthly-summary": {
+        "task": "dispatch.summary_tasks.freeze_last_month",
+        "schedule": crontab(minute=10, hour=0, day_of_month="1-5"),
     },
 }
 

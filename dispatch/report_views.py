@@ -1,0 +1,192 @@
+"""Leaders' dashboard, monthly summary and exports: parse the request, ask figures/summary
+services, render. Every figure links to the issue ledger filtered to exactly the rows it counts."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dispatch import exports
+from dispatch.figures import (
+    Month,
+    ReportScope,
+    current_month,
+    dashboard_figures,
+    dashboard_scope_for,
+    ledger_url,
+    summary_scopes_for,
+)
+from dispatch.summary_services import SummaryView, summary_for
+from issues.filters import issue_filter_for
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SUMMARY_PROJECT_ROWS = 30
+
+
+def _attachment(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+# --- dashboard -------------------------------------------------------------------------------
+
+
+def _dashboard_links(figures: dict) -> None:
+    """Attach the ledger link of every card, bar and ranking row (filter names: issues/filters.py)."""
+    cards = figures["cards"]
+    cards["links"] = {
+        "open": ledger_url(status="open"),
+        "red": ledger_url(light="red"),
+        "yellow": ledger_url(light="yellow"),
+        "closed": ledger_url(status="closed"),
+        "on_time": ledger_url(status="closed", on_time="1"),
+    }
+    for point in figures["trend"]:
+        point["handed_off_url"] = ledger_url(month=point["month"])
+        point["closed_url"] = ledger_url(closed_month=point["month"])
+    figures["lights"] = [
+        {"light": light, "label": label, "count": figures["by_light"][light], "url": ledger_url(light=light)}
+        for light, label in (("red", _("红灯")), ("yellow", _("黄灯")), ("green", _("绿灯")))
+    ]
+    for row in figures["by_category"]:
+        row["url"] = ledger_url(status="open", category=row["category"])
+    for row in figures["by_project"]:
+        row["url"] = ledger_url(status="open", project=row["id"])
+        row["red_url"] = ledger_url(light="red", project=row["id"])
+    for row in figures["ranking"]["rows"]:
+        row["url"] = ledger_url(lead_department=row["id"], withdrawn="0")
+        row["closed_url"] = ledger_url(lead_department=row["id"], status="closed")
+        row["reworked_url"] = ledger_url(lead_department=row["id"], returned="1", withdrawn="0")
+
+
+@login_required
+def dashboard(request):
+    scope = dashboard_scope_for(user=request.user)
+    figures = dashboard_figures(scope=scope)
+    _dashboard_links(figures)
+    charts = {
+        "trend": figures["trend"],
+        "lights": figures["lights"],
+        "categories": figures["by_category"],
+        "projects": figures["by_project"],
+        "labels": {
+            "handed_off": _("交办"),
+            "closed": _("销号"),
+            "open": _("未办结"),
+            "red": _("其中红灯"),
+            "unit": _("件"),
+        },
+    }
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"figures": figures, "charts": charts, "current_month": current_month()},
+    )
+
+
+# --- summary ---------------------------------------------------------------------------------
+
+
+def _pick_scope(request) -> ReportScope:
+    scopes = summary_scopes_for(user=request.user)
+    if not scopes:
+        raise Http404
+    wanted = request.GET.get("scope", "")
+    return next((scope for scope in scopes if scope.key == wanted), scopes[0])
+
+
+def _summary_or_404(request, month: Month) -> tuple[ReportScope, SummaryView]:
+    scope = _pick_scope(request)
+    if month > current_month():
+        raise Http404
+    return scope, summary_for(month=month, scope=scope)
+
+
+def _summary_links(figures: dict, scope: ReportScope) -> None:
+    month = figures["month"]
+    extra = scope.ledger_params()
+    core = figures["core"]
+    core["links"] = {
+        "handed_off": ledger_url(month=month, **extra),
+        "closed": ledger_url(closed_month=month, **extra),
+        "closed_on_time": ledger_url(closed_month=month, on_time="1", **extra),
+        "withdrawn": ledger_url(withdrawn_month=month, **extra),
+        # Overdue is a state: only the live month's equals today's red light in the ledger.
+        "overdue": ledger_url(light="red", **extra) if figures["live"] else "",
+    }
+    for key, rows in (("lead_department", figures["departments"]), ("project", figures["projects"])):
+        for row in rows:
+            row["handed_off_url"] = ledger_url(month=month, **{key: row["id"]}, **extra)
+            row["closed_url"] = ledger_url(closed_month=month, **{key: row["id"]}, **extra)
+            row["overdue_url"] = ledger_url(light="red", **{key: row["id"]}, **extra) if figures["live"] else ""
+
+
+@login_required
+def summary_current(request):
+    return redirect("reports:summary", month=current_month())
+
+
+@login_required
+def summary(request, month: Month):
+    scope, view = _summary_or_404(request, month)
+    figures = view.figures
+    _summary_links(figures, scope)
+    today_month = current_month()
+    return render(
+        request,
+        "reports/summary.html",
+        {
+            "month": month,
+            "scope": scope,
+            "scopes": summary_scopes_for(user=request.user),
+            "figures": figures,
+            "narrative": view.narrative,
+            "frozen": view.frozen,
+            "projects_shown": figures["projects"][:SUMMARY_PROJECT_ROWS],
+            "projects_hidden": max(len(figures["projects"]) - SUMMARY_PROJECT_ROWS, 0),
+            "previous_month": month.previous(),
+            "next_month": month.next() if month < today_month else None,
+            "scope_query": f"?scope={scope.key}",
+        },
+    )
+
+
+def _export_name(figures: dict, suffix: str) -> str:
+    return f"{figures['scope']['label']}{figures['month']}督导调度汇总.{suffix}"
+
+
+@login_required
+def summary_docx(request, month: Month):
+    _scope, view = _summary_or_404(request, month)
+    content = exports.summary_docx(figures=view.figures, narrative=view.narrative)
+    return _attachment(content, filename=_export_name(view.figures, "docx"), content_type=DOCX)
+
+
+@login_required
+def summary_xlsx(request, month: Month):
+    _scope, view = _summary_or_404(request, month)
+    content = exports.summary_xlsx(figures=view.figures, narrative=view.narrative)
+    return _attachment(content, filename=_export_name(view.figures, "xlsx"), content_type=XLSX)
+
+
+# --- ledger export ---------------------------------------------------------------------------
+
+
+@login_required
+def ledger_xlsx(request):
+    """The ledger as Excel with the filters currently applied on the ledger page, the user's scope
+    only. Written to a temporary file in write-only mode and streamed back in chunks."""
+    filterset = issue_filter_for(user=request.user, data=request.GET, request=request)
+    today = timezone.localdate()
+    title = _("整改台账（导出时间：%(day)s）") % {"day": f"{today:%Y-%m-%d}"}
+    output = exports.ledger_xlsx_file(filterset.qs, title=title)
+    return FileResponse(
+        output, as_attachment=True, filename=f"整改台账-{today:%Y%m%d}.xlsx", content_type=XLSX
+    )

@@ -1,0 +1,61 @@
+"""Writes of the monthly dispatch summary: freezing a closed month, and reading a month the one
+right way (frozen snapshot for a closed month, live figures for the current one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dispatch.figures import Month, ReportScope, current_month, freeze_scopes, monthly_figures
+from dispatch.models import MonthlySummary
+from dispatch.narrative import summary_narrative
+
+
+@dataclass
+class SummaryView:
+    figures: dict
+    narrative: str
+    frozen: MonthlySummary | None  # None: the current month, live
+
+    @property
+    def live(self) -> bool:
+        return self.frozen is None
+
+
+def _freeze_one(*, month: Month, scope: ReportScope) -> MonthlySummary:
+    existing = MonthlySummary.objects.filter(month=month.first_day, scope_key=scope.key).first()
+    if existing is not None:
+        return existing
+    figures = monthly_figures(month=month, scope=scope)
+    try:
+        # A savepoint: a concurrent freezer winning the unique constraint must not break our transaction.
+        with transaction.atomic():
+            return MonthlySummary.objects.create(
+                month=month.first_day, scope_key=scope.key, figures=figures, narrative=summary_narrative(figures)
+            )
+    except IntegrityError:
+        return MonthlySummary.objects.get(month=month.first_day, scope_key=scope.key)
+
+
+def monthly_summary_freeze(month: Month) -> list[MonthlySummary]:
+    """Freeze a closed month for the city and every active group. Idempotent: a scope already
+    frozen keeps its snapshot untouched, so a figure read out at a meeting never changes.
+    Raises ValueError for the current or a future month (those are still moving)."""
+    if month >= current_month():
+        raise ValueError("only a closed month can be frozen")
+    return [_freeze_one(month=month, scope=scope) for scope in freeze_scopes()]
+
+
+def summary_for(*, month: Month, scope: ReportScope) -> SummaryView:
+    """The current month: live figures. A closed month: its frozen snapshot — frozen now, on first
+    read, if the beat task has not done it yet (e.g. a month from before the system ran)."""
+    today = timezone.localdate()
+    if month > Month.of(today):
+        raise ValueError("a future month has no summary")
+    if month == Month.of(today):
+        figures = monthly_figures(month=month, scope=scope, today=today)
+        return SummaryView(figures=figures, narrative=summary_narrative(figures), frozen=None)
+    frozen = _freeze_one(month=month, scope=scope)
+    return SummaryView(figures=frozen.figures, narrative=frozen.narrative, frozen=frozen)

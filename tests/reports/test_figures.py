@@ -1,0 +1,151 @@
+"""The figures of a hand-built September, number by number (the month is described in conftest.py).
+
+Rectification rate (整改率) = issues closed by the month's end / issues handed off by the month's
+end, withdrawn ones excluded, cumulative. On-time rate (按期整改率) = issues closed in the month on
+time / issues closed in the month, where on time means the department's last submission came on or
+before the rectification deadline in force (after any extension granted).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dispatch.figures import Month, ReportScope, dashboard_figures, dashboard_scope_for, monthly_figures
+from dispatch.narrative import summary_narrative
+from tests.reports.conftest import SEPTEMBER, d
+
+pytestmark = pytest.mark.django_db
+
+CITY = ReportScope(key="all", label="全市")
+
+
+def figures_for(scope=CITY):
+    return monthly_figures(month=SEPTEMBER, scope=scope, today=d(11, 20))
+
+
+def test_core_figures_of_the_city(september):
+    core = figures_for()["core"]
+    assert core["handed_off"] == 9  # A1 A2 A3 A4 A5 A5b A7 A10 B1 — withdrawn A4 included
+    assert core["withdrawn"] == 1  # A4
+    assert core["closed"] == 4  # A1 A2 A3 A5b (A5 closed in October, A8 in August)
+    assert core["closed_on_time"] == 3  # A2 was submitted after its deadline
+    assert core["closed_late"] == 1
+    assert core["open"] == 5  # A5 A6 A7 A10 B1 at midnight on 1 October
+    assert core["overdue"] == 2  # A6 (carried over from August) and B1; A10 submitted, A5 extended, A7 due on the 30th
+    assert core["reworked"] == 1  # A3 returned twice counts once
+    assert core["total_handed_off"] == 10  # everything by 30 September except the withdrawn A4
+    assert core["total_closed"] == 5  # A1 A2 A3 A5b A8
+    assert core["rectification_rate"] == 50.0
+    assert core["on_time_rate"] == 75.0
+
+
+def test_extension_granted_makes_a_late_looking_close_on_time(september):
+    """A5b's original deadline was 12 September; submitted on the 25th against the extended 26th."""
+    figures = figures_for()
+    row = next(r for r in figures["departments"] if r["id"] == september.world.lead_department.pk)
+    assert row["closed"] == 4 and row["closed_on_time"] == 3
+    assert september.issues["A5"].pk not in [r["id"] for r in figures["red_list"]]
+
+
+def test_per_department_and_per_project_tables(september):
+    w = september.world
+    figures = figures_for()
+    departments = {row["id"]: row for row in figures["departments"]}
+    d1, d2 = departments[w.lead_department.pk], departments[w.other_department.pk]
+    assert (d1["handed_off"], d1["closed"], d1["open"], d1["overdue"], d1["withdrawn"]) == (8, 4, 3, 0, 1)
+    assert (d2["handed_off"], d2["closed"], d2["open"], d2["overdue"]) == (1, 0, 2, 2)
+    assert d1["on_time_rate"] == 75.0 and d2["on_time_rate"] is None
+    # Sorted by overdue first: the department with overdue issues heads the table.
+    assert figures["departments"][0]["id"] == w.other_department.pk
+    projects = {row["id"]: row for row in figures["projects"]}
+    assert projects[w.project.pk]["handed_off"] == 8 and projects[w.project.pk]["overdue"] == 1
+    assert projects[w.other_project.pk]["handed_off"] == 1 and projects[w.other_project.pk]["overdue"] == 1
+    assert figures["overdue_departments"] == [w.other_department.short_name]
+
+
+def test_red_list_is_overdue_at_month_end(september):
+    figures = figures_for()
+    assert [row["code"] for row in figures["red_list"]] == ["SEP-A6", "SEP-B1"]  # by deadline
+    assert figures["red_list"][0]["days_overdue"] == 20  # 10 -> 30 September
+    assert figures["red_list_total"] == 2
+
+
+def test_visits_decisions_and_campaign(september):
+    figures = figures_for()
+    assert figures["visits"] == {"total": 3, "forum": 1, "documents": 1, "onsite": 2, "recheck": 1}
+    assert [row["text"] for row in figures["decisions"]] == ["督促市自然资源局9月底前完成用地报批", "下月重点督导林地手续"]
+    assert figures["decisions"][1]["issue_code"] == "SEP-A7"
+    assert figures["campaign"] == {
+        "month": {"cases": 1, "people": 3, "sanctioned": 2, "notified_cases": 1, "notified_people": 2},
+        "to_date": {"cases": 2, "people": 4, "sanctioned": 3, "notified_cases": 1, "notified_people": 2},
+    }
+
+
+def test_group_scope_sees_only_its_projects(september):
+    w = september.world
+    figures = figures_for(ReportScope(key=f"group-{w.group.pk}", label=w.group.name, group_id=w.group.pk))
+    core = figures["core"]
+    assert (core["handed_off"], core["overdue"], core["open"], core["total_handed_off"]) == (8, 1, 4, 9)
+    assert core["rectification_rate"] == 55.6
+    assert figures["visits"]["total"] == 2
+    assert figures["campaign"]["to_date"]["cases"] == 1  # B1's case belongs to group B
+    assert {row["id"] for row in figures["projects"]} == {w.project.pk}
+    other = figures_for(ReportScope(key="g", label="B", group_id=w.other_group.pk))
+    assert other["core"]["handed_off"] == 1 and other["decisions"] == []
+
+
+def test_narrative_reads_the_figures(september):
+    figures = figures_for()
+    text = summary_narrative(figures)
+    assert text.startswith("2026年9月，全市本月新交办问题9件，已整改销号4件（其中按期销号3件），按期整改率75%")
+    assert "整改率50%" in text
+    assert "逾期未整改问题2件，涉及市生态环境局" in text
+    assert "开展督导检查3次，其中座谈交流1次、查阅文件1次、实地察看2次、“回头看”1次" in text
+    assert "本月受理问题线索1件3人，给予党纪政务处分2人，通报曝光典型问题1件2人" in text
+    assert "累计查处问题2件4人" in text
+
+
+def test_dashboard_scoping_inspector_vs_leader(september):
+    w = september.world
+    leader = dashboard_figures(scope=dashboard_scope_for(user=w.leader), today=d(11, 20))
+    inspector = dashboard_figures(scope=dashboard_scope_for(user=w.inspector), today=d(11, 20))
+    # Open now: A6 A7 A9 A10 (project A) + B1 (project B).
+    assert leader["cards"]["open"] == 5 and inspector["cards"]["open"] == 4
+    assert leader["cards"]["projects"] == 2 and inspector["cards"]["projects"] == 1
+    # Red today (20 November): A6, A7, B1 owe work past their deadline; A9 too (deadline 30 Oct).
+    assert leader["cards"]["red"] == 4 and inspector["cards"]["red"] == 3
+    assert {row["id"] for row in inspector["by_project"]} == {w.project.pk}
+    assert leader["cards"]["closed"] == 6 and leader["cards"]["closed_on_time"] == 5  # A5 (Oct) on time too
+    assert leader["cards"]["total"] == 11  # 12 built, A4 withdrawn
+
+
+def test_dashboard_trend_and_ranking(september):
+    w = september.world
+    figures = dashboard_figures(scope=dashboard_scope_for(user=w.leader), today=d(11, 20))
+    by_month = {point["month"]: point for point in figures["trend"]}
+    assert len(figures["trend"]) == 12 and figures["trend"][-1]["month"] == "2026-11"
+    assert by_month["2026-09"]["handed_off"] == 9 and by_month["2026-09"]["closed"] == 4
+    assert by_month["2026-08"]["handed_off"] == 2 and by_month["2026-10"]["closed"] == 1
+    rows = {row["id"]: row for row in figures["ranking"]["rows"]}
+    d1 = rows[w.lead_department.pk]
+    assert (d1["total"], d1["closed"], d1["closed_on_time"], d1["reworked"]) == (9, 6, 5, 1)
+    assert d1["rework_rate"] == 11.1
+    # A1 20 days, A2 13, A3 24, A5 34, A5b 20, A8 19 -> 21.67 calendar days x 250/365.
+    assert d1["avg_working_days"] == pytest.approx(14.8, abs=0.1)
+    assert rows[w.other_department.pk]["on_time_rate"] is None
+    assert figures["ranking"]["best"] == [w.lead_department.pk]
+
+
+def test_dashboard_for_a_liaison_is_not_found(world):
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        dashboard_scope_for(user=world.lead_liaison)
+
+
+def test_month_parsing():
+    assert str(Month.parse("2026-03")) == "2026-03"
+    assert Month(2026, 1).previous() == Month(2025, 12) and Month(2026, 12).next() == Month(2027, 1)
+    for bad in ("2026-3", "2026-13", "26-03", "2026-00", "abcd-ef"):
+        with pytest.raises(ValueError):
+            Month.parse(bad)
