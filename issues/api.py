@@ -89,6 +89,25 @@ def _row(values: dict) -> dict:
     }
 
 
+class _CountedRows:
+    """What the paginator needs: the count from the filtered issues alone (no joins: the project
+    and department names are only needed for the page's rows) and the page's rows as values()."""
+
+    ordered = True
+
+    def __init__(self, issues):
+        self._issues = issues
+
+    def count(self) -> int:
+        return self._issues.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        return list(self._issues.values(*LIST_COLUMNS)[key])
+
+
 class WorkflowErrorsMixin:
     def handle_exception(self, exc):
         if isinstance(exc, IssueWorkflowError):
@@ -146,8 +165,8 @@ class IssueViewSet(WorkflowErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOn
         return _detail_queryset(self.request.user)
 
     def list(self, request, *args, **kwargs):
-        rows = self.filter_queryset(self.get_queryset()).values(*LIST_COLUMNS)
-        page = self.paginate_queryset(rows)
+        issues = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(_CountedRows(issues))
         return self.get_paginated_response([_row(values) for values in page])
 
     def retrieve(self, request, *args, **kwargs):
