@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
+from accounts.services import user_deactivate
 
 
 @admin.register(Department)
@@ -10,6 +11,10 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "contact_phone", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "short_name"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Issues and records point at departments: retire one with "启用" unticked instead.
+        return False
 
 
 @admin.register(User)
@@ -24,3 +29,20 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("督导信息"), {"fields": ("full_name", "department", "groups")}),
     )
+    actions = ["deactivate_users"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A user's records must keep their author: deactivate instead of deleting.
+        return False
+
+    @admin.action(description=_("停用所选用户并强制下线"))
+    def deactivate_users(self, request, queryset):
+        for user in queryset:
+            user_deactivate(user=user)
+        self.message_user(request, _("已停用 %(count)d 个用户，其登录会话和接口令牌已失效。") % {"count": queryset.count()})
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Unticking "有效" in the form signs the user out everywhere, like the list action.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_deactivate(user=obj)
