@@ -55,7 +55,7 @@ def test_ledger_lists_only_issues_in_the_users_scope(client, world, two_issues, 
     assert (theirs.code in listed) is sees_theirs
 
 
-def test_ledger_requires_login(client):
+def test_ledger_requires_login(client, db):
     response = client.get(LEDGER)
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
