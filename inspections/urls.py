@@ -1,10 +1,13 @@
 from django.urls import path
 
-from core.views import under_construction
+from inspections import views
 
 app_name = "inspections"
 
 urlpatterns = [
-    path("new/", under_construction, name="create"),
-    path("<int:pk>/", under_construction, name="detail"),
+    path("new/", views.visit_create, name="create"),
+    path("<int:pk>/", views.visit_detail, name="detail"),
+    path("<int:pk>/edit/", views.visit_edit, name="edit"),
+    path("<int:pk>/archive/", views.visit_archive, name="archive"),
+    path("files/<int:pk>/", views.attachment_download, name="attachment"),
 ]

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from core.views import under_construction
+from projects import views
 
 app_name = "projects"
 
 urlpatterns = [
-    path("", under_construction, name="list"),
-    path("<int:pk>/", under_construction, name="detail"),
+    path("", views.project_list, name="list"),
+    path("<int:pk>/", views.project_detail, name="detail"),
 ]

@@ -1,0 +1,192 @@
+"""Site visit forms: the visit, its findings (a formset) and its files. Messages are Chinese first."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.files import validate_upload
+from inspections.models import FindingKind, VisitMethod
+
+MAX_FILES_PER_VISIT = 20
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by core.files.validate_upload (magic bytes,
+    size, allow-list) and every problem is reported, so nothing is saved unless all pass."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_FILES_PER_VISIT:
+            raise ValidationError(
+                _("一次最多上传 %(max)d 个文件。"), params={"max": MAX_FILES_PER_VISIT}, code="too_many"
+            )
+        errors = []
+        for uploaded in files:
+            try:
+                validate_upload(uploaded)
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+class SiteVisitForm(forms.Form):
+    visited_on = forms.DateField(
+        label=_("检查日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写检查日期。"), "invalid": _("请输入有效的日期，例如 2026-11-26。")},
+    )
+    place = forms.CharField(
+        label=_("检查地点"),
+        max_length=200,
+        error_messages={"required": _("请填写检查地点。")},
+        widget=forms.TextInput(attrs={"placeholder": _("如：项目矿区、企业会议室、市自然资源局")}),
+    )
+    methods = forms.MultipleChoiceField(
+        label=_("检查方式"),
+        choices=VisitMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一种检查方式。")},
+    )
+    is_recheck = forms.BooleanField(label=_("回头看（整改核验复查）"), required=False)
+    participants = forms.CharField(
+        label=_("参加人员"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("企业、部门参加人员，每行一人")}),
+    )
+    summary = forms.CharField(
+        label=_("检查情况"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("请填写检查情况。")},
+    )
+    latitude = forms.DecimalField(
+        label=_("纬度"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("-90"),
+        max_value=Decimal("90"),
+        error_messages={"invalid": _("纬度应为 -90 到 90 之间的数字。")},
+    )
+    longitude = forms.DecimalField(
+        label=_("经度"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("-180"),
+        max_value=Decimal("180"),
+        error_messages={"invalid": _("经度应为 -180 到 180 之间的数字。")},
+    )
+    files = MultipleFileField(
+        label=_("照片和文件"),
+        help_text=_("可多选。支持 jpg、png、webp、pdf、docx、xlsx，单个文件不超过上传限制。"),
+        widget=MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("latitude", "longitude"):
+            self.fields[name].widget.attrs.update({"step": "0.000001", "inputmode": "decimal"})
+        for name in ("latitude", "longitude"):
+            field = self.fields[name]
+            field.error_messages["max_value"] = field.error_messages["invalid"]
+            field.error_messages["min_value"] = field.error_messages["invalid"]
+            field.error_messages["max_digits"] = _("位数过多，最多保留 6 位小数。")
+            field.error_messages["max_decimal_places"] = _("最多保留 6 位小数。")
+
+    def clean_visited_on(self):
+        day = self.cleaned_data["visited_on"]
+        if day > timezone.localdate():
+            raise ValidationError(_("检查日期不能晚于今天。"), code="future")
+        return day
+
+    def clean_place(self):
+        place = self.cleaned_data["place"].strip()
+        if not place:
+            raise ValidationError(_("请填写检查地点。"), code="required")
+        return place
+
+    def clean_summary(self):
+        summary = self.cleaned_data["summary"].strip()
+        if not summary:
+            raise ValidationError(_("请填写检查情况。"), code="required")
+        return summary
+
+    def clean(self):
+        cleaned = super().clean()
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None) and not (self.has_error("latitude") or self.has_error("longitude")):
+            raise ValidationError(_("经纬度需同时填写，或同时留空。"), code="geo_pair")
+        return cleaned
+
+
+class SiteVisitEditForm(SiteVisitForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].label = _("补充照片和文件")
+
+
+class FindingForm(forms.Form):
+    """One finding row. A fully empty row is skipped; a half-filled one is an error."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("类型"), required=False, choices=[("", _("请选择类型")), *FindingKind.choices]
+    )
+    text = forms.CharField(
+        label=_("内容"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("企业反映的诉求、难点、堵点或期盼")}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, text = cleaned.get("kind"), (cleaned.get("text") or "").strip()
+        cleaned["text"] = text
+        if text and not kind:
+            self.add_error("kind", _("请选择发现的类型。"))
+        if kind and not text:
+            self.add_error("text", _("请填写发现的具体内容。"))
+        return cleaned
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not data.get("kind") and not data.get("text")
+
+
+class BaseFindingFormSet(forms.BaseFormSet):
+    def findings(self) -> list[dict]:
+        """The filled rows as {'id', 'kind', 'text'} in order (valid formset only)."""
+        return [
+            {"id": form.cleaned_data.get("id"), "kind": form.cleaned_data["kind"], "text": form.cleaned_data["text"]}
+            for form in self.forms
+            if form.cleaned_data and not form.is_blank
+        ]
+
+
+FindingFormSet = forms.formset_factory(
+    FindingForm, formset=BaseFindingFormSet, extra=0, max_num=50, validate_max=True, absolute_max=60
+)
+
+
+def visit_methods_initial(visit) -> list[str]:
+    return [str(method.value) for method in visit.methods]

@@ -1,0 +1,200 @@
+"""Writes of site visits. Views parse input and call one of these; nothing here is hard-deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.files import CheckedUpload, storage_name, validate_upload
+from inspections.models import Finding, FindingKind, SiteVisit, VisitAttachment, VisitMethod
+from projects.models import Project
+from projects.selectors import user_can_inspect_project
+
+
+class StaleEditError(ValidationError):
+    """Someone saved the visit after this editor loaded it: their work must not be overwritten."""
+
+
+def _require_inspector(*, actor: User, project_id: int) -> None:
+    if not user_can_inspect_project(user=actor, project_id=project_id):
+        raise PermissionDenied(_("只有本项目的督导人员可以记录或修改督导检查。"))
+
+
+def _check_files(files: Sequence) -> list[tuple[object, CheckedUpload]]:
+    """Validate every file before anything is written; report all problems at once."""
+    checked, errors = [], []
+    for uploaded in files:
+        try:
+            checked.append((uploaded, validate_upload(uploaded)))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors, code="file")
+    return checked
+
+
+def _method_flags(methods: Iterable[str]) -> dict[str, bool]:
+    chosen = {str(m) for m in methods}
+    unknown = chosen - set(VisitMethod.values)
+    if unknown or not chosen:
+        raise ValidationError(_("请至少选择一种检查方式。"), code="methods")
+    return {
+        "method_forum": VisitMethod.FORUM in chosen,
+        "method_documents": VisitMethod.DOCUMENTS in chosen,
+        "method_onsite": VisitMethod.ONSITE in chosen,
+    }
+
+
+def _clean_findings(findings: Iterable[dict]) -> list[dict]:
+    cleaned = []
+    for finding in findings:
+        kind, text = finding.get("kind"), (finding.get("text") or "").strip()
+        if kind not in FindingKind.values or not text:
+            raise ValidationError(_("每条发现都需要类型和内容。"), code="finding")
+        cleaned.append({"id": finding.get("id"), "kind": kind, "text": text})
+    return cleaned
+
+
+def _save_attachments(*, visit: SiteVisit, checked: list, actor: User) -> list[VisitAttachment]:
+    saved = []
+    for uploaded, info in checked:
+        attachment = VisitAttachment(
+            visit=visit,
+            original_name=info.original_name,
+            content_type=info.content_type,
+            size=info.size,
+            uploaded_by=actor,
+        )
+        uploaded.seek(0)
+        attachment.file.save(storage_name("visits", info.extension), uploaded, save=False)
+        attachment.save()
+        saved.append(attachment)
+    return saved
+
+
+def _geo(latitude: Decimal | None, longitude: Decimal | None) -> dict:
+    if (latitude is None) != (longitude is None):
+        raise ValidationError(_("经纬度需同时填写，或同时留空。"), code="geo_pair")
+    return {"latitude": latitude, "longitude": longitude}
+
+
+@transaction.atomic
+def site_visit_create(
+    *,
+    actor: User,
+    project: Project,
+    visited_on: dt.date,
+    place: str,
+    methods: Iterable[str],
+    summary: str,
+    participants: str = "",
+    is_recheck: bool = False,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    findings: Iterable[dict] = (),
+    files: Sequence = (),
+) -> SiteVisit:
+    """Record a visit with its findings and files. Only an inspector of the project may; every
+    file is checked before anything is saved, so a refused file leaves no half-made visit."""
+    _require_inspector(actor=actor, project_id=project.pk)
+    checked = _check_files(files)
+    rows = _clean_findings(findings)
+    visit = SiteVisit.objects.create(
+        project=project,
+        visited_on=visited_on,
+        place=place.strip(),
+        participants=participants.strip(),
+        summary=summary.strip(),
+        is_recheck=is_recheck,
+        created_by=actor,
+        **_method_flags(methods),
+        **_geo(latitude, longitude),
+    )
+    visit.inspectors.add(actor)
+    Finding.objects.bulk_create(
+        Finding(visit=visit, kind=row["kind"], text=row["text"], position=index) for index, row in enumerate(rows)
+    )
+    _save_attachments(visit=visit, checked=checked, actor=actor)
+    return visit
+
+
+@transaction.atomic
+def site_visit_update(
+    *,
+    visit: SiteVisit,
+    actor: User,
+    expected_version: int,
+    visited_on: dt.date,
+    place: str,
+    methods: Iterable[str],
+    summary: str,
+    participants: str = "",
+    is_recheck: bool = False,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    findings: Iterable[dict] = (),
+    files: Sequence = (),
+) -> SiteVisit:
+    """Edit a visit if nobody saved it since `expected_version` (else StaleEditError). Findings
+    with an id are edited unless they already became an issue; rows without an id are added;
+    files are added. Nothing is removed."""
+    _require_inspector(actor=actor, project_id=visit.project_id)
+    checked = _check_files(files)
+    rows = _clean_findings(findings)
+    updated = SiteVisit.objects.filter(pk=visit.pk, version=expected_version, is_archived=False).update(
+        visited_on=visited_on,
+        place=place.strip(),
+        participants=participants.strip(),
+        summary=summary.strip(),
+        is_recheck=is_recheck,
+        version=F("version") + 1,
+        **_method_flags(methods),
+        **_geo(latitude, longitude),
+    )
+    if updated != 1:
+        raise StaleEditError(
+            _("这条检查记录已被他人修改或作废。请刷新页面查看最新内容后再修改。"), code="stale"
+        )
+    existing = {f.pk: f for f in visit.findings.select_related("issue")}
+    position = max((f.position for f in existing.values()), default=-1) + 1
+    for row in rows:
+        if row["id"]:
+            finding = existing.get(row["id"])
+            if finding is None:
+                raise ValidationError(_("要修改的发现不属于这条检查记录。"), code="finding")
+            if (finding.kind, finding.text) == (row["kind"], row["text"]):
+                continue
+            if getattr(finding, "issue", None) is not None:
+                raise ValidationError(_("已交办的发现不能再修改。"), code="finding_handed_off")
+            Finding.objects.filter(pk=finding.pk).update(kind=row["kind"], text=row["text"])
+        else:
+            Finding.objects.create(visit=visit, kind=row["kind"], text=row["text"], position=position)
+            position += 1
+    visit.inspectors.add(actor)
+    _save_attachments(visit=visit, checked=checked, actor=actor)
+    visit.refresh_from_db()
+    return visit
+
+
+@transaction.atomic
+def site_visit_archive(*, visit: SiteVisit, actor: User, expected_version: int) -> SiteVisit:
+    """作废: hide a mistaken visit (kept in the database). Refused once an issue came from it."""
+    _require_inspector(actor=actor, project_id=visit.project_id)
+    if visit.issues.exists() or Finding.objects.filter(visit=visit, issue__isnull=False).exists():
+        raise ValidationError(_("这条检查记录已有交办问题，不能作废。"), code="has_issues")
+    updated = SiteVisit.objects.filter(pk=visit.pk, version=expected_version, is_archived=False).update(
+        is_archived=True, version=F("version") + 1
+    )
+    if updated != 1:
+        raise StaleEditError(
+            _("这条检查记录已被他人修改或作废。请刷新页面查看最新内容后再操作。"), code="stale"
+        )
+    visit.refresh_from_db()
+    return visit

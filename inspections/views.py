@@ -1,0 +1,215 @@
+"""Site visit pages: log, read, edit, archive, and the permission-checked attachment download."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from inspections import services
+from inspections.forms import FindingFormSet, SiteVisitEditForm, SiteVisitForm, visit_methods_initial
+from inspections.selectors import visit_attachment_get_for_user, visit_get_for_user
+from projects.selectors import (
+    project_get_for_user,
+    project_ids_for_inspector,
+    project_list_visible_to,
+    user_can_inspect_project,
+)
+
+FINDINGS_PREFIX = "findings"
+
+
+def _project_for_new_visit(request):
+    """The project named by ?project= (or the form's hidden field), if the user inspects it."""
+    raw = request.POST.get("project") or request.GET.get("project")
+    if not raw:
+        return None
+    project = project_get_for_user(user=request.user, pk=raw)
+    if not user_can_inspect_project(user=request.user, project_id=project.pk):
+        raise Http404
+    return project
+
+
+def _report(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form (files on the files field, the rest on top)."""
+    field = "files" if getattr(error, "code", None) == "file" else None
+    for message in error.messages:
+        form.add_error(field, message)
+
+
+@login_required
+def visit_create(request):
+    project = _project_for_new_visit(request)
+    if project is None:
+        # No project chosen yet: offer the projects this inspector may log a visit for.
+        if not request.user.is_inspector:
+            raise Http404
+        projects = list(
+            project_list_visible_to(user=request.user).filter(
+                is_archived=False, pk__in=project_ids_for_inspector(user=request.user)
+            )
+        )
+        return render(request, "inspections/choose_project.html", {"projects": projects})
+
+    if request.method == "POST":
+        form = SiteVisitForm(request.POST, request.FILES)
+        formset = FindingFormSet(request.POST, prefix=FINDINGS_PREFIX)
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                visit = services.site_visit_create(
+                    actor=request.user,
+                    project=project,
+                    visited_on=data["visited_on"],
+                    place=data["place"],
+                    methods=data["methods"],
+                    summary=data["summary"],
+                    participants=data["participants"],
+                    is_recheck=data["is_recheck"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                    findings=formset.findings(),
+                    files=data["files"],
+                )
+            except ValidationError as error:
+                _report(form, error)
+            else:
+                messages.success(request, _("督导检查记录已保存。"))
+                return redirect("inspections:detail", pk=visit.pk)
+    else:
+        form = SiteVisitForm(initial={"visited_on": timezone.localdate()})
+        formset = FindingFormSet(prefix=FINDINGS_PREFIX, initial=[{}])
+    return render(
+        request,
+        "inspections/form.html",
+        {"form": form, "formset": formset, "project": project, "visit": None, "locked_findings": []},
+    )
+
+
+@login_required
+def visit_detail(request, pk: int):
+    visit = visit_get_for_user(user=request.user, pk=pk)
+    can_inspect = user_can_inspect_project(user=request.user, project_id=visit.project_id)
+    findings = list(visit.findings.all())
+    attachments = list(visit.attachments.all())
+    return render(
+        request,
+        "inspections/detail.html",
+        {
+            "visit": visit,
+            "project": visit.project,
+            "findings": findings,
+            "photos": [a for a in attachments if a.is_image],
+            "documents": [a for a in attachments if not a.is_image],
+            "inspectors": list(visit.inspectors.all()),
+            "can_inspect": can_inspect,
+            "can_archive": can_inspect and not any(getattr(f, "issue", None) for f in findings),
+        },
+    )
+
+
+@login_required
+def visit_edit(request, pk: int):
+    visit = visit_get_for_user(user=request.user, pk=pk)
+    if not user_can_inspect_project(user=request.user, project_id=visit.project_id):
+        raise Http404
+    findings = list(visit.findings.all())
+    locked = [f for f in findings if getattr(f, "issue", None) is not None]
+    editable = [f for f in findings if getattr(f, "issue", None) is None]
+
+    if request.method == "POST":
+        form = SiteVisitEditForm(request.POST, request.FILES)
+        formset = FindingFormSet(request.POST, prefix=FINDINGS_PREFIX)
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                services.site_visit_update(
+                    visit=visit,
+                    actor=request.user,
+                    expected_version=data["version"],
+                    visited_on=data["visited_on"],
+                    place=data["place"],
+                    methods=data["methods"],
+                    summary=data["summary"],
+                    participants=data["participants"],
+                    is_recheck=data["is_recheck"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                    findings=formset.findings(),
+                    files=data["files"],
+                )
+            except ValidationError as error:
+                _report(form, error)
+            else:
+                messages.success(request, _("督导检查记录已更新。"))
+                return redirect("inspections:detail", pk=visit.pk)
+    else:
+        form = SiteVisitEditForm(
+            initial={
+                "visited_on": visit.visited_on,
+                "place": visit.place,
+                "methods": visit_methods_initial(visit),
+                "is_recheck": visit.is_recheck,
+                "participants": visit.participants,
+                "summary": visit.summary,
+                "latitude": visit.latitude,
+                "longitude": visit.longitude,
+                "version": visit.version,
+            }
+        )
+        formset = FindingFormSet(
+            prefix=FINDINGS_PREFIX,
+            initial=[{"id": f.pk, "kind": f.kind, "text": f.text} for f in editable] + [{}],
+        )
+    return render(
+        request,
+        "inspections/form.html",
+        {"form": form, "formset": formset, "project": visit.project, "visit": visit, "locked_findings": locked},
+    )
+
+
+@login_required
+@require_POST
+def visit_archive(request, pk: int):
+    visit = visit_get_for_user(user=request.user, pk=pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        services.site_visit_archive(visit=visit, actor=request.user, expected_version=version)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("inspections:detail", pk=visit.pk)
+    messages.success(request, _("检查记录已作废（数据保留，可由管理员恢复）。"))
+    return redirect("projects:detail", pk=visit.project_id)
+
+
+@login_required
+def attachment_download(request, pk: int):
+    """Serve a visit file to users who may see its project. Images display inline (thumbnails);
+    everything else downloads. nosniff + a sandboxing CSP stop a crafted file acting as a page."""
+    attachment = visit_attachment_get_for_user(user=request.user, pk=pk)
+    inline = attachment.is_image and request.GET.get("download") != "1"
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
