@@ -37,7 +37,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.urls import reverse
@@ -345,13 +345,15 @@ def _row(row: dict, *, key: str, name: str) -> dict:
 
 
 def _red_list(overdue: QuerySet[Issue], *, as_of: dt.date) -> tuple[list[dict], int]:
+    # COUNT(*) OVER () is evaluated before LIMIT: the first rows and the total in one query.
     rows = list(
         overdue.select_related("project", "lead_department")
         .only(
             "pk", "code", "title", "rectification_deadline", "project__name", "project__short_name",
             "lead_department__name", "lead_department__short_name",
         )
-        .order_by("rectification_deadline", "pk")[: RED_LIST_LIMIT + 1]
+        .annotate(total_overdue=Window(Count("pk")))
+        .order_by("rectification_deadline", "pk")[:RED_LIST_LIMIT]
     )
     listed = [
         {
@@ -363,11 +365,9 @@ def _red_list(overdue: QuerySet[Issue], *, as_of: dt.date) -> tuple[list[dict], 
             "deadline": issue.rectification_deadline.isoformat(),
             "days_overdue": (as_of - issue.rectification_deadline).days,
         }
-        for issue in rows[:RED_LIST_LIMIT]
+        for issue in rows
     ]
-    # The total without a second COUNT when the list is short; one more query only when it is cut.
-    total = len(rows) if len(rows) <= RED_LIST_LIMIT else overdue.count()
-    return listed, total
+    return listed, rows[0].total_overdue if rows else 0
 
 
 def _visits(scope: ReportScope, month: Month) -> dict:
@@ -463,13 +463,15 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
             "pk", filter=Q(handed_off_at__gte=month.start, handed_off_at__lt=month.end)
         )
         trend[f"c_{month.year}_{month.month}"] = Count("pk", filter=Q(closed_at__gte=month.start, closed_at__lt=month.end))
+    # Each light_q reads the holiday overrides once: build them once, reuse them below.
+    lights = {light: light_q(light, today=today) for light in (Light.RED, Light.YELLOW, Light.GREEN)}
     # One scan of the (scoped) issue table for every card and the 12-month trend.
     cards = issues.aggregate(
         total=Count("pk", filter=not_withdrawn),
         open=Count("pk", filter=open_q),
-        red=Count("pk", filter=light_q(Light.RED, today=today)),
-        yellow=Count("pk", filter=light_q(Light.YELLOW, today=today)),
-        green=Count("pk", filter=light_q(Light.GREEN, today=today)),
+        red=Count("pk", filter=lights[Light.RED]),
+        yellow=Count("pk", filter=lights[Light.YELLOW]),
+        green=Count("pk", filter=lights[Light.GREEN]),
         closed=Count("pk", filter=closed_q),
         closed_on_time=Count("pk", filter=closed_q & _on_time_q()),
         **trend,
@@ -484,7 +486,7 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
     by_project = list(
         issues.filter(open_q)
         .values("project", "project__name", "project__short_name")
-        .annotate(n=Count("pk"), red=Count("pk", filter=light_q(Light.RED, today=today)))
+        .annotate(n=Count("pk"), red=Count("pk", filter=lights[Light.RED]))
         .order_by("-n", "project__name")[:TOP_PROJECTS]
     )
     ranking = _department_ranking(issues)

@@ -50,6 +50,14 @@ class MeetingRule(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        if self.kind == self.Kind.DAY_OF_MONTH:
+            return _("每月%(day)s日 %(time)s") % {"day": self.day_of_month, "time": f"{self.time:%H:%M}"}
+        return _("每月最后一个%(weekday)s %(time)s") % {
+            "weekday": self.get_weekday_display(),
+            "time": f"{self.time:%H:%M}",
+        }
+
     def clean(self) -> None:
         """The same rule as the CheckConstraint, with a message a group lead can act on."""
         from django.core.exceptions import ValidationError
@@ -72,14 +80,6 @@ class MeetingRule(models.Model):
             if self.weekday is None or not 0 <= self.weekday <= 6:
                 raise ValidationError({"weekday": _("请选择每月最后一周的星期几。")})
             self.day_of_month = None
-
-    def __str__(self) -> str:
-        if self.kind == self.Kind.DAY_OF_MONTH:
-            return _("每月%(day)s日 %(time)s") % {"day": self.day_of_month, "time": f"{self.time:%H:%M}"}
-        return _("每月最后一个%(weekday)s %(time)s") % {
-            "weekday": self.get_weekday_display(),
-            "time": f"{self.time:%H:%M}",
-        }
 
 
 class DispatchMeeting(models.Model):

@@ -179,3 +179,32 @@ def sql_text(template: str, **parts):
     if len(pieces) == 1:
         return pieces[0]
     return Concat(*pieces, output_field=CharField())
+
+
+# --- inbox --------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read (idempotent). Someone else's: DoesNotExist."""
+    from django.utils import timezone
+
+    notification = Notification.objects.get(pk=notification_id, recipient=user)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user read; returns how many changed."""
+    from django.utils import timezone
+
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def email_preferences_save(*, user: User, email_kinds: Iterable[str]) -> None:
+    """Email on for exactly `email_kinds`, off for every other kind. In-app is always on."""
+    wanted = {str(kind) for kind in email_kinds} & set(NotificationKind.values)
+    for kind in NotificationKind.values:
+        EmailPreference.objects.update_or_create(user=user, kind=kind, defaults={"email_enabled": kind in wanted})

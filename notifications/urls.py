@@ -1,9 +1,13 @@
 from django.urls import path
 
-from core.views import under_construction
+from notifications import views
 
 app_name = "notifications"
 
 urlpatterns = [
-    path("", under_construction, name="inbox"),
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/open/", views.open_notification, name="open"),
+    path("<int:pk>/read/", views.mark_read, name="mark_read"),
+    path("read-all/", views.mark_all_read, name="mark_all_read"),
+    path("settings/", views.preferences, name="preferences"),
 ]

@@ -14,7 +14,7 @@ from dispatch.tasks import plan_meetings, send_meeting_reminders
 from issues.alerts import deadline_alerts_run, escalation_periods
 from issues.models import IssueStatus
 from issues.tasks import deadline_alerts
-from notifications.models import EmailStatus, EmailPreference, Notification, NotificationKind
+from notifications.models import EmailPreference, EmailStatus, Notification, NotificationKind
 from projects.models import GroupPartnerUnit
 from tests.factories import IssueFactory
 
