@@ -88,7 +88,7 @@ def _leader_section(user, today: dt.date) -> dict:
         "figures": figures,
         "project_figures": project_figures,
         "red_issues": red_issues,
-        "summary_month": _previous_month(today),
+        "summary_month": f"{_previous_month(today):%Y-%m}",
     }
 
 
