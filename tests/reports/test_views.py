@@ -1,0 +1,117 @@
+"""Dashboard and summary pages: who may read them, constant query counts, drill-down links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dispatch.figures import ReportScope, current_month, dashboard_figures, dashboard_scope_for, monthly_figures
+from issues.models import IssueStatus
+from projects.models import ProcedureStage
+from tests.factories import IssueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _populate(world, n: int) -> None:
+    """n issues in varied states across both projects and departments, this month and earlier."""
+    today = timezone.localdate()
+    statuses = [IssueStatus.HANDED_OFF, IssueStatus.IN_PROGRESS, IssueStatus.SUBMITTED, IssueStatus.CLOSED,
+                IssueStatus.WITHDRAWN]
+    for i in range(n):
+        handed = timezone.now() - dt.timedelta(days=(i * 7) % 300)
+        deadline = today + dt.timedelta(days=(i % 9) - 4)
+        IssueFactory(
+            project=world.project if i % 3 else world.other_project,
+            lead_department=world.lead_department if i % 2 else world.other_department,
+            handed_off_at=handed,
+            sign_deadline=min(handed.date(), deadline),
+            rectification_deadline=deadline,
+            status=statuses[i % len(statuses)],
+            return_count=i % 3,
+        )
+    ProcedureStage.objects.get_or_create(project=world.project, kind="land_approval", defaults={
+        "status": "blocked", "blocked_since": today - dt.timedelta(days=30), "blockage_note": "征地未完成"})
+
+
+def _count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries)
+
+
+# The figures alone, pinned exactly. Dashboard: 3 reads of holiday overrides (one per light
+# rule), one scan for the cards and the 12-month trend, projects count, categories, projects,
+# department ranking, blockage board. Live summary: core, departments, projects, red list (with
+# its total), visits, decisions, campaign.
+DASHBOARD_FIGURE_QUERIES = 9
+SUMMARY_FIGURE_QUERIES = 7
+
+
+@pytest.mark.parametrize("n", [10, 120])
+def test_figures_query_counts_are_pinned(world, n, django_assert_num_queries):
+    _populate(world, n)
+    scope = dashboard_scope_for(user=world.leader)
+    with django_assert_num_queries(DASHBOARD_FIGURE_QUERIES):
+        dashboard_figures(scope=scope)
+    with django_assert_num_queries(SUMMARY_FIGURE_QUERIES):
+        monthly_figures(month=current_month(), scope=ReportScope(key="all", label="全市"))
+
+
+def test_pages_run_the_same_queries_for_10_and_many_issues(client, world):
+    """The whole request (session, middleware included) does not grow with the data."""
+    client.force_login(world.leader)
+    urls = [reverse("reports:dashboard"), reverse("reports:summary", kwargs={"month": current_month()})]
+    _populate(world, 10)
+    small = [_count(client, url) for url in urls]
+    _populate(world, 150)
+    assert [_count(client, url) for url in urls] == small
+
+
+def test_summary_url_is_zero_padded(client, world):
+    assert reverse("reports:summary", kwargs={"month": "2026-03"}) == "/summaries/2026-03/"
+    client.force_login(world.leader)
+    assert client.get("/summaries/2026-3/").status_code == 404
+    assert client.get("/summaries/2026-13/").status_code == 404
+    future = current_month().next()
+    assert client.get(f"/summaries/{future}/").status_code == 404
+
+
+def test_pages_need_a_reader(client, world):
+    month = current_month()
+    for user, expected in ((world.leader, 200), (world.inspector, 200), (world.lead_liaison, 404)):
+        client.force_login(user)
+        assert client.get(reverse("reports:dashboard")).status_code == expected
+        assert client.get(reverse("reports:summary", kwargs={"month": month})).status_code == expected
+    client.logout()
+    assert client.get(reverse("reports:dashboard")).status_code == 302
+
+
+def test_inspector_cannot_pick_another_groups_summary(client, world):
+    IssueFactory(project=world.other_project)
+    client.force_login(world.inspector)
+    url = reverse("reports:summary", kwargs={"month": current_month()})
+    response = client.get(url, {"scope": f"group-{world.other_group.pk}"})
+    # Falls back to the inspector's own group: the other group's issue is not counted.
+    assert response.context["scope"].group_id == world.group.pk
+    assert response.context["figures"]["core"]["handed_off"] == 0
+    assert client.get(url, {"scope": "all"}).context["scope"].key == f"group-{world.group.pk}"
+
+
+def test_dashboard_links_drill_down_to_the_ledger(client, world):
+    _populate(world, 10)
+    client.force_login(world.leader)
+    response = client.get(reverse("reports:dashboard"))
+    body = response.content.decode()
+    assert 'href="/issues/?light=red"' in body
+    assert 'id="dashboard-data"' in body and "<script>" not in body.replace('<script src=', "")
+    charts = response.context["charts"]
+    assert charts["lights"][0]["url"] == "/issues/?light=red"
+    assert charts["trend"][-1]["handed_off_url"] == f"/issues/?month={current_month()}"
+    assert "红黑榜" in body and "征地未完成" in body
