@@ -22,7 +22,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 # The domain apps whose every write is audited (notifications and core hold no user record).
-AUDITED_APPS = ("accounts", "projects", "inspections", "issues")
+AUDITED_APPS = ("accounts", "projects", "inspections", "issues", "dispatch")
 
 # Never copied into the audit trail: a password hash is a secret, and last_login changes on every
 # login (it would bury the real changes).

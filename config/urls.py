@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as account_views
+from core import health
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
+    path("audit/", include("audit.urls")),
+    path("healthz", health.healthz, name="healthz"),
 ]
 
 admin.site.site_header = "督导系统管理后台"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.core.signals import request_finished
 from django.db import connection
 from pghistory.middleware import HistoryMiddleware
 
@@ -27,13 +28,19 @@ class RequestIDMiddleware:
         incoming = request.META.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Not reset on the way out: Django logs 4xx/5xx ("Not Found: …") after the middleware
+        # chain returns. request_finished clears it once the response is done.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+def _forget_request_id(**kwargs) -> None:
+    request_id_var.set("-")
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="core.middleware.forget_request_id")
 
 
 class AuditContextMiddleware(HistoryMiddleware):

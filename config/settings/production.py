@@ -10,6 +10,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)  # noqa: F405
+# The load balancer probes /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)  # noqa: F405
@@ -25,3 +27,14 @@ EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)  # noqa: F405
 EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")  # noqa: F405
 EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")  # noqa: F405
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)  # noqa: F405
+
+# Logs: one JSON object per line with the request id, for the log shipper.
+LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="json")  # noqa: F405
+
+# Behind the reverse proxy the client address is in X-Forwarded-For: trust exactly the proxies in
+# front of us (DJANGO_PROXY_COUNT, 0 = exposed directly) so the login lockout counts per real
+# address and a forged header cannot rotate it.
+_proxy_count = env.int("DJANGO_PROXY_COUNT", default=1)  # noqa: F405
+if _proxy_count:
+    AXES_IPWARE_PROXY_COUNT = _proxy_count
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
