@@ -1,0 +1,107 @@
+"""Word and Excel exports open with python-docx / openpyxl and carry the figures; the ledger export
+keeps the ledger's filters and the user's scope."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from docx import Document
+from docx.enum.text import WD_LINE_SPACING
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from openpyxl import load_workbook
+
+from dispatch.exports import LEDGER_COLUMNS
+from issues.models import ProgressUpdate
+from tests.reports.conftest import SEPTEMBER
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(client, name: str, **kwargs):
+    response = client.get(reverse(name, kwargs={"month": SEPTEMBER}), kwargs)
+    assert response.status_code == 200
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_summary_docx_follows_gbt_9704_and_has_the_figures(client, september):
+    client.force_login(september.world.leader)
+    document = Document(io.BytesIO(_get(client, "reports:summary_docx")))
+    section = document.sections[0]
+    # Word stores twentieths of a point: compare in whole millimetres.
+    sizes = [round(length.mm) for length in (section.page_width, section.page_height, section.top_margin,
+                                             section.bottom_margin, section.left_margin, section.right_margin)]
+    assert sizes == [210, 297, 37, 35, 28, 26]  # A4, text block 156 x 225 mm
+    title = document.paragraphs[0]
+    assert title.text == "全市2026年9月重大项目专项督导调度情况汇总"
+    title_fonts = title.runs[0]._element.rPr.rFonts
+    assert title_fonts.get(qn("w:eastAsia")) == "方正小标宋简体" and title.runs[0].font.size == Pt(22)
+    texts = [p.text for p in document.paragraphs]
+    body = next(p for p in document.paragraphs if p.text.startswith("2026年9月，全市本月新交办问题9件"))
+    assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert body.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+    assert body.paragraph_format.line_spacing == Pt(28.9)
+    heading = next(p for p in document.paragraphs if p.text == "一、总体情况")
+    assert heading.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    sub = next(p for p in document.paragraphs if p.text == "（一）主要指标")
+    assert sub.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
+    assert "二、各责任单位整改情况" in texts and "四、逾期未整改问题清单（红榜）" in texts
+    key_figures = [cell.text for cell in document.tables[0].rows[1].cells]
+    assert key_figures == ["9", "4", "3", "2", "50%", "75%"]
+    red_list = document.tables[3]
+    assert [row.cells[0].text for row in red_list.rows[1:]] == ["SEP-A6", "SEP-B1"]
+    footer_xml = section.footer._element.xml
+    assert "PAGE" in footer_xml and "— " in section.footer.paragraphs[0].text
+    font_table = next(r.target_part for r in document.part.rels.values() if r.reltype.endswith("/fontTable")).blob
+    assert "方正小标宋简体".encode() in font_table and 'w:altName w:val="宋体"'.encode() in font_table
+
+
+def test_summary_xlsx_has_the_figures(client, september):
+    client.force_login(september.world.leader)
+    workbook = load_workbook(io.BytesIO(_get(client, "reports:summary_xlsx")))
+    overview = {row[0]: row[1] for row in workbook["概况"].iter_rows(min_row=2, values_only=True)}
+    assert overview["新交办问题（件）"] == 9 and overview["已销号（件）"] == 4 and overview["逾期未整改（件）"] == 2
+    assert overview["整改率（%）"] == 50.0 and overview["按期整改率（%）"] == 75.0
+    assert overview["数据状态"] == "已冻结"
+    campaign = list(workbook["查处情况"].iter_rows(min_row=2, values_only=True))
+    assert campaign[0] == ("本月", 1, 3, 2, 1, 2) and campaign[1] == ("累计", 2, 4, 3, 1, 2)
+    assert workbook["督导检查"]["A2"].value == 3
+
+
+def test_group_export_for_an_inspector_is_their_groups(client, september):
+    w = september.world
+    client.force_login(w.inspector)
+    workbook = load_workbook(io.BytesIO(_get(client, "reports:summary_xlsx", scope="all")))
+    overview = {row[0]: row[1] for row in workbook["概况"].iter_rows(min_row=2, values_only=True)}
+    assert overview["新交办问题（件）"] == 8  # group A's only, although the city was asked for
+    assert workbook["概况"]["A1"].value.startswith(w.group.name)
+
+
+def _ledger(client, **filters):
+    response = client.get(reverse("reports:ledger_xlsx"), filters)
+    assert response.status_code == 200 and response.streaming
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    return list(workbook.active.iter_rows(values_only=True))
+
+
+def test_ledger_xlsx_columns_filters_and_scope(client, september):
+    w = september.world
+    ProgressUpdate.objects.create(issue=september.issues["A6"], author=w.lead_liaison, department=w.other_department,
+                                  text="已完成方案编制", percent=40)
+    september.issues["A6"].assisting_departments.add(w.lead_department, w.assisting_department)
+    client.force_login(w.leader)
+    rows = _ledger(client)
+    assert list(rows[1]) == [str(column) for column in LEDGER_COLUMNS]
+    assert len(rows) - 2 == 12
+    red = _ledger(client, light="red")
+    by_title = {row[1].split("：")[0]: row for row in red[2:]}
+    a6 = by_title["九月问题A6"]
+    assert a6[2] == "水电硅一体化项目" and a6[3] == "市生态环境局"
+    assert set(a6[4].split("、")) == {"市自然资源局", "市林草局"}
+    assert a6[7] == "已完成方案编制" and a6[8] == "整改中" and a6[9] == "是" and a6[10] is None
+    a1 = next(row for row in rows[2:] if row[1].startswith("九月问题A1："))
+    assert a1[8] == "已销号" and a1[9] == "否" and a1[10] == "2026-09-22"
+    client.force_login(w.other_inspector)
+    assert [row[1].split("：")[0] for row in _ledger(client)[2:]] == ["九月问题B1"]
