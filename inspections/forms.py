@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,12 +97,14 @@ class SiteVisitForm(forms.Form):
     )
     files = MultipleFileField(
         label=_("照片和文件"),
-        help_text=_("可多选。支持 jpg、png、webp、pdf、docx、xlsx，单个文件不超过上传限制。"),
         widget=MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _(
+            "可多选。支持 jpg、png、webp、pdf、docx、xlsx，单个文件不超过 %(limit)s。"
+        ) % {"limit": filesizeformat(settings.DUDAO_UPLOAD_MAX_BYTES)}
         for name in ("latitude", "longitude"):
             self.fields[name].widget.attrs.update({"step": "0.000001", "inputmode": "decimal"})
         for name in ("latitude", "longitude"):

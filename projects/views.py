@@ -16,7 +16,7 @@ from issues.lights import light_annotation, light_q
 from issues.models import OPEN_STATUSES, IssueStatus, Light
 from issues.selectors import issue_list_visible_to
 from projects.forms import ProjectFilterForm
-from projects.models import Authorization, GroupMembership, GroupPartnerUnit, SupervisionGroup
+from projects.models import Authorization, FactorKind, GroupMembership, GroupPartnerUnit, SupervisionGroup
 from projects.selectors import project_get_for_user, project_list_visible_to, user_can_inspect_project
 
 # The project page's timeline shows the latest entries; the ledger and visit list hold the rest.
@@ -54,7 +54,9 @@ def project_detail(request, pk: int):
     stages = list(project.stages.order_by("position", "pk"))
     for stage in stages:
         stage.blocked_days = stage.days_blocked(today)
-    factors = list(project.factors.all())
+    # 水、电、路、气 in the customary order, not the alphabetical order of their codes.
+    factor_order = {value: index for index, value in enumerate(FactorKind.values)}
+    factors = sorted(project.factors.all(), key=lambda factor: factor_order.get(factor.factor, len(factor_order)))
     authorizations = [
         (authorization, authorization.is_valid_on(today))
         for authorization in Authorization.objects.filter(project=project).select_related("inspector").order_by("-valid_to")
