@@ -60,7 +60,7 @@ class Browser:
         page.goto(f"{self.base_url}/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")  # the header holds a language-switch button too
         page.wait_for_load_state("networkidle")
         assert "/accounts/login/" not in page.url, f"login failed for {username}"
         return page
