@@ -278,8 +278,8 @@ def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
         for row in rows:
             ws.append(list(row))
 
-    unit_keys = ("handed_off", "closed", "closed_on_time", "open", "overdue", "reworked", "on_time_rate")
-    unit_header = [_("新交办"), _("已销号"), _("按期销号"), _("未办结"), _("逾期"), _("返工"), _("按期整改率（%）")]
+    unit_keys = ("handed_off", "closed", "closed_on_time", "open", "overdue", "withdrawn", "on_time_rate")
+    unit_header = [_("新交办"), _("已销号"), _("按期销号"), _("未办结"), _("逾期"), _("撤销"), _("按期整改率（%）")]
     table(_("责任单位"), [_("责任单位"), *unit_header], ([r["name"], *(r[k] for k in unit_keys)] for r in figures["departments"]))
     table(_("项目"), [_("项目"), *unit_header], ([r["name"], *(r[k] for k in unit_keys)] for r in figures["projects"]))
     table(

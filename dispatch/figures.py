@@ -285,11 +285,11 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         "closed_on_time": Count("pk", filter=closed_in_month & _on_time_q()),
         "open": Count("pk", filter=open_q),
         "overdue": Count("pk", filter=overdue_q),
-        "reworked": Count("pk", filter=existing & Q(return_count__gte=1)),
     }
     issues = _issues(scope)
     core = issues.aggregate(
         **counts,
+        reworked=Count("pk", filter=existing & Q(return_count__gte=1)),
         total_handed_off=Count("pk", filter=existing),
         total_closed=Count("pk", filter=existing & Q(closed_at__lt=period.cutoff)),
     )
@@ -297,8 +297,9 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
     core["rectification_rate"] = _percent(core["total_closed"], core["total_handed_off"])
     core["on_time_rate"] = _percent(core["closed_on_time"], core["closed"])
 
-    # One grouped query per breakdown; rows with nothing to say this month are dropped in Python.
-    relevant = in_month | closed_in_month | open_q
+    # One grouped query per breakdown, over the rows that have something to say about the month
+    # only (handed off, closed or withdrawn in it, or open at its end): indexes keep these small.
+    relevant = in_month | closed_in_month | open_q | Q(withdrawn_at__gte=month.start, withdrawn_at__lt=month.end)
     departments = [
         _row(row, key="lead_department", name=row["lead_department__short_name"] or row["lead_department__name"])
         for row in issues.filter(relevant)
@@ -338,7 +339,7 @@ def _row(row: dict, *, key: str, name: str) -> dict:
     out = {
         "id": row[key],
         "name": name,
-        **{k: row[k] for k in ("handed_off", "withdrawn", "closed", "closed_on_time", "open", "overdue", "reworked")},
+        **{k: row[k] for k in ("handed_off", "withdrawn", "closed", "closed_on_time", "open", "overdue")},
     }
     out["on_time_rate"] = _percent(out["closed_on_time"], out["closed"])
     return out
