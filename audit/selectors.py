@@ -127,3 +127,34 @@ def audit_event_page(
     tracked = {label: model.pgh_tracked_model for label, model in EVENT_MODELS.items()}
     rows = [_row(event, tracked.get(event.pgh_obj_model), users) for event in page_events]
     return page, rows
+
+
+def changes_since_version(*, instance, version: int) -> list[Change]:
+    """What changed on a versioned record (Issue, SiteVisit, DispatchMeeting …) since the user
+    read it at `version`: one Change per field whose value then differs from its value now.
+
+    Read from the audit snapshot of that version, so a stale form can say "X changed A → B"
+    instead of only "someone else changed it". Empty on SQLite (no audit rows) or when the
+    snapshot is missing (records older than the audit trail).
+    """
+    event_model = EVENT_MODELS.get(instance._meta.label)
+    if event_model is None or not audit_available():
+        return []
+    then = (
+        event_model.objects.filter(pgh_obj_id=instance.pk, version=version).order_by("-pgh_id").first()
+    )
+    if then is None:
+        return []
+    now = type(instance)._base_manager.filter(pk=instance.pk).first()
+    if now is None:
+        return []
+    skip = {"version", "updated_at"}
+    changes = []
+    for model_field in type(instance)._meta.concrete_fields:
+        name = model_field.attname
+        if name in skip or not hasattr(then, name):
+            continue
+        old, new = getattr(then, name), getattr(now, name)
+        if old != new:
+            changes.append(Change(label=str(model_field.verbose_name), old=old, new=new))
+    return changes
