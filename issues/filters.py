@@ -53,7 +53,9 @@ class MonthFilter(django_filters.CharFilter):
 
 class IssueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
-    project = django_filters.ModelChoiceFilter(queryset=Project.objects.none(), label=_("所属项目"), empty_label=_("全部项目"))
+    project = django_filters.ModelChoiceFilter(
+        queryset=Project.objects.none(), label=_("所属项目"), empty_label=_("全部项目")
+    )
     lead_department = django_filters.ModelChoiceFilter(
         queryset=Department.objects.none(), label=_("责任单位"), empty_label=_("全部单位")
     )
@@ -61,7 +63,9 @@ class IssueFilter(django_filters.FilterSet):
     light = django_filters.ChoiceFilter(
         choices=Light.choices, method="filter_light", label=_("红黄绿灯"), empty_label=_("全部")
     )
-    category = django_filters.ChoiceFilter(choices=IssueCategory.choices, label=_("问题类别"), empty_label=_("全部类别"))
+    category = django_filters.ChoiceFilter(
+        choices=IssueCategory.choices, label=_("问题类别"), empty_label=_("全部类别")
+    )
     month = MonthFilter(method="filter_month", label=_("交办月份"))
     ordering = django_filters.OrderingFilter(
         fields=(

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from core.workdays import calendar_covers
+
+# One multi-file field for the whole site: it checks every file (core.files) and reports them all.
+from inspections.forms import MultipleFileField, MultipleFileInput
 from issues.models import IssueCategory, IssueSeverity
 from issues.services import DEFAULT_RECTIFICATION_WORKING_DAYS, DEFAULT_SIGN_WORKING_DAYS, HANDOFF_DEPARTMENT_KINDS
 
@@ -22,26 +25,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several evidence files in one input; each is checked by core.files in the service."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 def text_area(rows: int = 3, placeholder: str = "") -> forms.Textarea:
@@ -114,7 +97,10 @@ class ExtensionDecideForm(VersionedForm):
 
     extension = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(
-        label=_("审批结果"), choices=DECISIONS, widget=forms.RadioSelect, error_messages={"required": _("请选择审批结果。")}
+        label=_("审批结果"),
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择审批结果。")},
     )
     note = forms.CharField(label=_("审批意见"), required=False, widget=text_area(2, _("不同意时必填")))
 
@@ -129,7 +115,7 @@ class IssueFieldsForm(forms.Form):
     title = forms.CharField(label=_("问题标题"), max_length=200, error_messages=REQUIRED)
     description = forms.CharField(label=_("问题描述"), error_messages=REQUIRED, widget=text_area(5))
     category = forms.ChoiceField(
-        label=_("问题类别"), choices=[("", "---------"), *IssueCategory.choices], error_messages=REQUIRED
+        label=_("问题类别"), choices=[("", _("请选择类别")), *IssueCategory.choices], error_messages=REQUIRED
     )
     severity = forms.ChoiceField(label=_("严重程度"), choices=IssueSeverity.choices, initial=IssueSeverity.GENERAL)
     sign_deadline = forms.DateField(label=_("签收时限"), widget=DateInput, error_messages=DATE_ERRORS)
@@ -180,12 +166,24 @@ class DepartmentMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class HandOffForm(IssueFieldsForm):
-    project = forms.ModelChoiceField(label=_("所属项目"), queryset=None, error_messages={
-        **REQUIRED, "invalid_choice": _("请选择您督导的项目。"),
-    })
-    lead_department = DepartmentChoiceField(label=_("责任单位"), queryset=None, error_messages={
-        **REQUIRED, "invalid_choice": _("请选择有效的责任单位。"),
-    })
+    project = forms.ModelChoiceField(
+        label=_("所属项目"),
+        queryset=None,
+        empty_label=_("请选择项目"),
+        error_messages={
+            **REQUIRED,
+            "invalid_choice": _("请选择您督导的项目。"),
+        },
+    )
+    lead_department = DepartmentChoiceField(
+        label=_("责任单位"),
+        queryset=None,
+        empty_label=_("请选择责任单位"),
+        error_messages={
+            **REQUIRED,
+            "invalid_choice": _("请选择有效的责任单位。"),
+        },
+    )
     assisting_departments = DepartmentMultipleChoiceField(
         label=_("协办单位"),
         queryset=None,
@@ -196,23 +194,42 @@ class HandOffForm(IssueFieldsForm):
     )
     # Helpers for the htmx date proposal only; the dates below are what is saved.
     sign_working_days = forms.IntegerField(
-        label=_("签收（工作日）"), min_value=1, max_value=60, required=False, initial=DEFAULT_SIGN_WORKING_DAYS,
+        label=_("签收（工作日）"),
+        min_value=1,
+        max_value=60,
+        required=False,
+        initial=DEFAULT_SIGN_WORKING_DAYS,
         widget=forms.NumberInput(attrs={"class": "dd-workdays"}),
     )
     rectification_working_days = forms.IntegerField(
-        label=_("整改（工作日）"), min_value=1, max_value=250, required=False,
-        initial=DEFAULT_RECTIFICATION_WORKING_DAYS, widget=forms.NumberInput(attrs={"class": "dd-workdays"}),
+        label=_("整改（工作日）"),
+        min_value=1,
+        max_value=250,
+        required=False,
+        initial=DEFAULT_RECTIFICATION_WORKING_DAYS,
+        widget=forms.NumberInput(attrs={"class": "dd-workdays"}),
     )
     source_finding = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     field_order = [
-        "project", "title", "description", "category", "severity", "lead_department", "assisting_departments",
-        "sign_working_days", "sign_deadline", "rectification_working_days", "rectification_deadline",
+        "project",
+        "title",
+        "description",
+        "category",
+        "severity",
+        "lead_department",
+        "assisting_departments",
+        "sign_working_days",
+        "sign_deadline",
+        "rectification_working_days",
+        "rectification_deadline",
     ]
 
     def __init__(self, *args, projects, **kwargs):
         super().__init__(*args, **kwargs)
-        departments = Department.objects.filter(kind__in=HANDOFF_DEPARTMENT_KINDS, is_active=True).order_by("kind", "name")
+        departments = Department.objects.filter(kind__in=HANDOFF_DEPARTMENT_KINDS, is_active=True).order_by(
+            "kind", "name"
+        )
         self.fields["project"].queryset = projects
         self.fields["lead_department"].queryset = departments
         self.fields["assisting_departments"].queryset = departments

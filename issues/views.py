@@ -180,26 +180,42 @@ def _run_edit(issue, actor, data):
 
 
 ACTIONS: dict[IssueAction, ActionSpec] = {
-    IssueAction.SIGN: ActionSpec(forms.SignForm, gettext_lazy("签收"), gettext_lazy("已签收，问题进入整改。"), _run_sign),
+    IssueAction.SIGN: ActionSpec(
+        forms.SignForm, gettext_lazy("签收"), gettext_lazy("已签收，问题进入整改。"), _run_sign
+    ),
     IssueAction.PROGRESS: ActionSpec(
         forms.ProgressForm, gettext_lazy("报送进展"), gettext_lazy("整改进展已报送。"), _run_progress
     ),
-    IssueAction.NOTE: ActionSpec(forms.ProgressForm, gettext_lazy("协办说明"), gettext_lazy("协办说明已添加。"), _run_progress),
+    IssueAction.NOTE: ActionSpec(
+        forms.ProgressForm, gettext_lazy("协办说明"), gettext_lazy("协办说明已添加。"), _run_progress
+    ),
     IssueAction.EXTENSION_REQUEST: ActionSpec(
-        forms.ExtensionRequestForm, gettext_lazy("申请延期"), gettext_lazy("延期申请已提交，等待督导组审批。"),
+        forms.ExtensionRequestForm,
+        gettext_lazy("申请延期"),
+        gettext_lazy("延期申请已提交，等待督导组审批。"),
         _run_extension_request,
     ),
     IssueAction.SUBMIT: ActionSpec(
         forms.SubmitForm, gettext_lazy("提交核验"), gettext_lazy("已提交核验，等待督导组核验销号。"), _run_submit
     ),
-    IssueAction.CLOSE: ActionSpec(forms.CloseForm, gettext_lazy("核验销号"), gettext_lazy("问题已核验销号。"), _run_close),
-    IssueAction.RETURN: ActionSpec(forms.ReturnForm, gettext_lazy("退回重办"), gettext_lazy("问题已退回重办。"), _run_return),
+    IssueAction.CLOSE: ActionSpec(
+        forms.CloseForm, gettext_lazy("核验销号"), gettext_lazy("问题已核验销号。"), _run_close
+    ),
+    IssueAction.RETURN: ActionSpec(
+        forms.ReturnForm, gettext_lazy("退回重办"), gettext_lazy("问题已退回重办。"), _run_return
+    ),
     IssueAction.EXTENSION_DECIDE: ActionSpec(
         forms.ExtensionDecideForm, gettext_lazy("审批延期"), gettext_lazy("延期申请已审批。"), _run_extension_decide
     ),
-    IssueAction.WITHDRAW: ActionSpec(forms.WithdrawForm, gettext_lazy("撤销"), gettext_lazy("问题已撤销。"), _run_withdraw),
-    IssueAction.INSTRUCT: ActionSpec(forms.InstructionForm, gettext_lazy("批示"), gettext_lazy("批示已发出。"), _run_instruct),
-    IssueAction.EDIT: ActionSpec(forms.IssueEditForm, gettext_lazy("修改交办内容"), gettext_lazy("交办内容已修改。"), _run_edit),
+    IssueAction.WITHDRAW: ActionSpec(
+        forms.WithdrawForm, gettext_lazy("撤销"), gettext_lazy("问题已撤销。"), _run_withdraw
+    ),
+    IssueAction.INSTRUCT: ActionSpec(
+        forms.InstructionForm, gettext_lazy("批示"), gettext_lazy("批示已发出。"), _run_instruct
+    ),
+    IssueAction.EDIT: ActionSpec(
+        forms.IssueEditForm, gettext_lazy("修改交办内容"), gettext_lazy("交办内容已修改。"), _run_edit
+    ),
 }
 
 
@@ -393,7 +409,8 @@ def issue_create(request):
                 form.add_service_error(getattr(error, "field", None), str(error))
             else:
                 messages.success(
-                    request, _("问题 %(code)s 已交办给 %(department)s。")
+                    request,
+                    _("问题 %(code)s 已交办给 %(department)s。")
                     % {"code": issue.code, "department": issue.lead_department.name},
                 )
                 return redirect("issues:detail", pk=issue.pk)

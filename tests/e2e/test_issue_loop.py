@@ -116,8 +116,13 @@ def test_issue_loop_from_visit_to_close(browser, live_server, world, tmp_path):
         assert actor in timeline
     actors = list(IssueEvent.objects.filter(issue=issue).values_list("action", "actor__username"))
     assert actors == [
-        ("hand_off", "inspector"), ("sign", "lead_liaison"), ("progress", "lead_liaison"),
-        ("submit", "lead_liaison"), ("return", "inspector"), ("submit", "lead_liaison"), ("close", "inspector"),
+        ("hand_off", "inspector"),
+        ("sign", "lead_liaison"),
+        ("progress", "lead_liaison"),
+        ("submit", "lead_liaison"),
+        ("return", "inspector"),
+        ("submit", "lead_liaison"),
+        ("close", "inspector"),
     ]
     browser.shot(inspector, "issue-detail-desktop")
 

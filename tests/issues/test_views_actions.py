@@ -48,8 +48,10 @@ def test_lead_liaison_signs(client, world, issue):
     assert "已签收，问题进入整改。" in messages_of(client.get(response["Location"]))
 
 
-@pytest.mark.parametrize("who, status", [("assisting_liaison", 403), ("inspector", 403), ("leader", 403),
-                                          ("other_liaison", 404), ("other_inspector", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [("assisting_liaison", 403), ("inspector", 403), ("leader", 403), ("other_liaison", 404), ("other_inspector", 404)],
+)
 def test_sign_refused_for_others(client, world, issue, who, status):
     client.force_login(getattr(world, who))
     assert act(client, issue, "sign").status_code == status
@@ -69,8 +71,13 @@ def test_get_on_an_action_is_not_allowed(client, world, issue):
 
 def test_progress_with_several_evidence_files(client, world, signed):
     client.force_login(world.lead_liaison)
-    response = act(client, signed, "progress", {"text": "已完成材料清单梳理", "percent": 40},
-                   files=[png_upload("现场1.png"), png_upload("现场2.png")])
+    response = act(
+        client,
+        signed,
+        "progress",
+        {"text": "已完成材料清单梳理", "percent": 40},
+        files=[png_upload("现场1.png"), png_upload("现场2.png")],
+    )
     assert response.status_code == 302
     signed.refresh_from_db()
     assert signed.progress_percent == 40
@@ -93,7 +100,10 @@ def test_progress_errors_are_chinese_and_keep_the_typed_text(client, world, sign
     "upload, message",
     [
         (SimpleUploadedFile("照片.png", b"<html><script>alert(1)</script></html>", "image/png"), "内容与扩展名不符"),
-        (SimpleUploadedFile("setup.exe", b"MZ\x90\x00" + b"\x00" * 100, "application/octet-stream"), "不支持的文件类型"),
+        (
+            SimpleUploadedFile("setup.exe", b"MZ\x90\x00" + b"\x00" * 100, "application/octet-stream"),
+            "不支持的文件类型",
+        ),
         (SimpleUploadedFile("大照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 400, "image/png"), "过大"),
     ],
     ids=["html-renamed-png", "exe", "oversize"],
@@ -121,7 +131,9 @@ def test_assisting_liaison_adds_a_note_without_percent(client, world, signed):
 def test_assisting_liaison_cannot_submit_or_request_extension(client, world, signed):
     client.force_login(world.assisting_liaison)
     assert act(client, signed, "submit", {"note": "完成"}).status_code == 403
-    assert act(client, signed, "extension_request", {"reason": "x", "requested_deadline": "2027-06-01"}).status_code == 403
+    assert (
+        act(client, signed, "extension_request", {"reason": "x", "requested_deadline": "2027-06-01"}).status_code == 403
+    )
 
 
 def test_extension_request_validation_and_approval(client, world, signed):
@@ -130,13 +142,19 @@ def test_extension_request_validation_and_approval(client, world, signed):
     body = early.content.decode()
     assert "申请延至的日期必须晚于当前整改时限" in body and "涉及林地报批" in body
     later = signed.rectification_deadline + dt.timedelta(days=30)
-    assert act(client, signed, "extension_request",
-               {"reason": "涉及林地报批", "requested_deadline": later.isoformat()}).status_code == 302
+    assert (
+        act(
+            client, signed, "extension_request", {"reason": "涉及林地报批", "requested_deadline": later.isoformat()}
+        ).status_code
+        == 302
+    )
     extension = ExtensionRequest.objects.get()
     client.force_login(world.inspector)
     denied_without_reason = act(client, signed, "extension_decide", {"extension": extension.pk, "decision": "deny"})
     assert "不同意延期时请填写理由。" in denied_without_reason.content.decode()
-    approved = act(client, signed, "extension_decide", {"extension": extension.pk, "decision": "approve", "note": "同意"})
+    approved = act(
+        client, signed, "extension_decide", {"extension": extension.pk, "decision": "approve", "note": "同意"}
+    )
     assert approved.status_code == 302
     signed.refresh_from_db()
     assert signed.rectification_deadline == later
@@ -180,8 +198,14 @@ def test_withdraw_needs_a_reason(client, world, issue):
 
 def test_edit_hand_off_while_handed_off(client, world, issue):
     client.force_login(world.inspector)
-    data = {"title": "审批窗口推诿扯皮（补充）", "description": "补充说明", "category": "approval", "severity": "serious",
-            "sign_deadline": issue.sign_deadline.isoformat(), "rectification_deadline": issue.rectification_deadline.isoformat()}
+    data = {
+        "title": "审批窗口推诿扯皮（补充）",
+        "description": "补充说明",
+        "category": "approval",
+        "severity": "serious",
+        "sign_deadline": issue.sign_deadline.isoformat(),
+        "rectification_deadline": issue.rectification_deadline.isoformat(),
+    }
     assert act(client, issue, "edit", data).status_code == 302
     issue.refresh_from_db()
     assert issue.title == "审批窗口推诿扯皮（补充）" and issue.severity == "serious"
@@ -208,15 +232,28 @@ def test_stale_form_gets_a_conflict_message_and_keeps_the_text(client, world, is
 def test_stale_edit_is_a_conflict(client, world, issue):
     client.force_login(world.inspector)
     services.issue_edit(
-        issue=issue, actor=world.group_lead, expected_version=issue.version, title="别人改过的标题",
-        description=issue.description, category=issue.category, severity=issue.severity,
-        sign_deadline=issue.sign_deadline, rectification_deadline=issue.rectification_deadline,
+        issue=issue,
+        actor=world.group_lead,
+        expected_version=issue.version,
+        title="别人改过的标题",
+        description=issue.description,
+        category=issue.category,
+        severity=issue.severity,
+        sign_deadline=issue.sign_deadline,
+        rectification_deadline=issue.rectification_deadline,
     )
-    response = client.post(reverse("issues:act", args=[issue.pk, "edit"]), {
-        "edit-expected_version": 1, "edit-title": "我的标题", "edit-description": "x", "edit-category": "other",
-        "edit-severity": "general", "edit-sign_deadline": issue.sign_deadline.isoformat(),
-        "edit-rectification_deadline": issue.rectification_deadline.isoformat(),
-    })
+    response = client.post(
+        reverse("issues:act", args=[issue.pk, "edit"]),
+        {
+            "edit-expected_version": 1,
+            "edit-title": "我的标题",
+            "edit-description": "x",
+            "edit-category": "other",
+            "edit-severity": "general",
+            "edit-sign_deadline": issue.sign_deadline.isoformat(),
+            "edit-rectification_deadline": issue.rectification_deadline.isoformat(),
+        },
+    )
     assert "已被他人修改" in response.content.decode()
     issue.refresh_from_db()
     assert issue.title == "别人改过的标题"

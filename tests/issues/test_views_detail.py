@@ -64,7 +64,7 @@ def test_instruction_shown_prominently_and_timeline_lists_every_event_with_actor
     assert body.index("请市自然资源局三日内拿出整改方案") < body.index("问题描述")  # above the issue itself
     events = response.context["events"]
     assert [event.action for event in events] == ["hand_off", "sign", "instruction"]
-    timeline = body[body.index('data-testid="timeline"'):]
+    timeline = body[body.index('data-testid="timeline"') :]
     for name in ("张督导", "刘联络员", "陈书记"):
         assert name in timeline
     assert "已交办 → 整改中" in timeline

@@ -93,8 +93,14 @@ def test_hand_off_creates_the_issue(client, world):
 
 def test_errors_are_chinese_and_keep_what_was_typed(client, world):
     client.force_login(world.inspector)
-    data = valid_data(world, title="", category="", project=world.other_project.pk,
-                      assisting_departments=[world.lead_department.pk], rectification_deadline="2026-02-30")
+    data = valid_data(
+        world,
+        title="",
+        category="",
+        project=world.other_project.pk,
+        assisting_departments=[world.lead_department.pk],
+        rectification_deadline="2026-02-30",
+    )
     response = client.post(CREATE, data)
     assert response.status_code == 200
     errors = response.context["form"].errors

@@ -171,3 +171,17 @@ LEDGER_QUERIES = {"postgresql": 18, "sqlite": 18}
 @pytest.mark.parametrize("count", [5, 100])
 def test_ledger_query_count_is_constant(client, world, today, count):
     assert _ledger_queries(client, count, world, today) == LEDGER_QUERIES[connection.vendor]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm indexes exist on PostgreSQL only")
+def test_search_is_served_by_trigram_indexes_on_postgresql(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'issue_%%_trgm' ORDER BY indexname")
+        assert [row[0] for row in cursor.fetchall()] == [
+            "issue_code_trgm",
+            "issue_description_trgm",
+            "issue_title_trgm",
+        ]
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT id FROM issues_issue WHERE UPPER(title::text) LIKE UPPER(%s)", ["%推诿扯皮%"])
+        assert "issue_title_trgm" in " ".join(row[0] for row in cursor.fetchall())
