@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms, template
 
 register = template.Library()
@@ -64,3 +66,16 @@ LIGHT_CSS = {"red": "dd-light-red", "yellow": "dd-light-yellow", "green": "dd-li
 def light_css(light) -> str:
     """CSS class of a traffic light value ('red', 'yellow', 'green', 'none')."""
     return LIGHT_CSS.get(str(light), "dd-light-none")
+
+
+@register.filter
+def amount(value) -> str:
+    """A figure without trailing zeros: 205.40 -> '205.4', 3200.00 -> '3200' (亿元, 亩 …)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    text = format(number.quantize(Decimal("0.01")).normalize(), "f")
+    return text
