@@ -37,7 +37,13 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.roles import Role  # noqa: E402
-from dispatch.figures import ReportScope, current_month, dashboard_figures, dashboard_scope_for, monthly_figures  # noqa: E402
+from dispatch.figures import (  # noqa: E402
+    ReportScope,
+    current_month,
+    dashboard_figures,
+    dashboard_scope_for,
+    monthly_figures,
+)
 from dispatch.models import MonthlySummary  # noqa: E402
 from issues.lights import due_soon_cutoff  # noqa: E402
 from issues.models import Issue  # noqa: E402

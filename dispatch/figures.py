@@ -57,6 +57,7 @@ WORKING_DAYS_PER_CALENDAR_DAY = 250 / 365
 TREND_MONTHS = 12
 TOP_PROJECTS = 15
 RED_LIST_LIMIT = 50
+BLOCKAGE_ROWS = 30
 SCOPE_ALL = "all"
 
 
@@ -583,32 +584,29 @@ def _department_ranking(issues: QuerySet[Issue]) -> dict:
 
 def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
     """Projects with at least one blocked procedure stage × stage kinds; a cell is the stage's
-    status and, when blocked, the days since blocked_since. One query."""
+    status and, when blocked, the days since blocked_since. The BLOCKAGE_ROWS projects blocked
+    longest are listed; `total` counts them all. One query."""
     blocked_projects = _scoped(ProcedureStage.objects.filter(status=ProcedureStatus.BLOCKED), scope.project_q())
     stages = (
         _scoped(ProcedureStage.objects.all(), scope.project_q())
         .filter(project__in=blocked_projects.values("project_id"))
-        .select_related("project")
-        .only("project__name", "project__short_name", "kind", "status", "blocked_since", "blockage_note")
-        .order_by("project__name", "position", "pk")
+        .order_by("project_id", "position", "pk")
+        .values_list("project_id", "project__name", "project__short_name", "kind", "status", "blocked_since",
+                     "blockage_note")
     )
+    labels = dict(ProcedureStatus.choices)
     projects: dict[int, dict] = {}
-    for stage in stages:
-        project = projects.setdefault(
-            stage.project_id,
-            {"id": stage.project_id, "name": str(stage.project), "cells": {}, "max_days": 0},
-        )
-        days = stage.days_blocked(today)
-        cell = {"status": stage.status, "label": stage.get_status_display(), "days": days, "note": stage.blockage_note}
-        previous = project["cells"].get(stage.kind)
+    for project_id, name, short_name, kind, status, blocked_since, note in stages:
+        project = projects.setdefault(project_id, {"id": project_id, "name": short_name or name, "cells": {}, "max_days": 0})
+        days = max((today - blocked_since).days, 0) if status == ProcedureStatus.BLOCKED and blocked_since else None
+        previous = project["cells"].get(kind)
         # Several stages of one kind: the most blocked one speaks for the cell.
         if previous is None or (days or -1) > (previous["days"] or -1):
-            project["cells"][stage.kind] = cell
+            project["cells"][kind] = {"status": status, "label": str(labels[status]), "days": days, "note": note}
         project["max_days"] = max(project["max_days"], days or 0)
-    rows = sorted(projects.values(), key=lambda p: (-p["max_days"], p["name"]))
+    rows = sorted(projects.values(), key=lambda p: (-p["max_days"], p["name"]))[:BLOCKAGE_ROWS]
     used = {kind for project in rows for kind in project["cells"]}
     kinds = [{"kind": value, "label": str(label)} for value, label in ProcedureKind.choices if value in used]
     for project in rows:
         project["row"] = [project["cells"].get(k["kind"]) for k in kinds]
-    return {"kinds": kinds, "projects": rows}
-
+    return {"kinds": kinds, "projects": rows, "total": len(projects)}

@@ -121,7 +121,9 @@ def _summary_links(figures: dict, scope: ReportScope) -> None:
         # Overdue is a state: only the live month's equals today's red light in the ledger.
         "overdue": ledger_url(light="red", **extra) if figures["live"] else "",
     }
-    for key, rows in (("lead_department", figures["departments"]), ("project", figures["projects"])):
+    # Only the rows shown get links: reverse() for 2,000 projects would cost more than the SQL.
+    shown = (("lead_department", figures["departments"]), ("project", figures["projects"][:SUMMARY_PROJECT_ROWS]))
+    for key, rows in shown:
         for row in rows:
             row["handed_off_url"] = ledger_url(month=month, **{key: row["id"]}, **extra)
             row["closed_url"] = ledger_url(closed_month=month, **{key: row["id"]}, **extra)

@@ -223,7 +223,7 @@ class Command(BaseCommand):
         self._load(links, assisting)
 
     def _updates(self, total: int) -> None:
-        rng, now = self.rng, self.now
+        now = self.now
         per_issue = total / len(self.issues)
         author = self.liaison.pk
 
