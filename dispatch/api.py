@@ -11,7 +11,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import error_responses
+from core.api import API_LOOKUP, IdFilter, StrictQueryParamsMixin, error_responses
 from dispatch.figures import Month, summary_scopes_for
 from dispatch.models import Decision, DispatchMeeting
 from dispatch.serializers import MeetingSerializer, SummarySerializer
@@ -35,7 +35,7 @@ def meeting_list_visible_to(*, user):
 
 
 class MeetingFilter(django_filters.FilterSet):
-    group = django_filters.NumberFilter(field_name="group_id", help_text="督导组 id / group id")
+    group = IdFilter(field_name="group_id", help_text="督导组 id / group id")
     status = django_filters.ChoiceFilter(choices=DispatchMeeting.Status.choices)
     month = django_filters.DateFilter(help_text="所属月份（该月第一天）/ first day of the month")
 
@@ -57,7 +57,8 @@ class MeetingFilter(django_filters.FilterSet):
         responses={200: MeetingSerializer, **error_responses(404)},
     ),
 )
-class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+class MeetingViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = API_LOOKUP
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     ordering_fields = ["starts_at", "month"]
@@ -67,7 +68,8 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
         return meeting_list_visible_to(user=self.request.user)
 
 
-class SummaryView(APIView):
+class SummaryView(StrictQueryParamsMixin, APIView):
+    extra_query_params = ("scope",)
     @extend_schema(
         summary="月度调度汇总 / Monthly dispatch summary",
         description="本月为实时数据；已结束的月份返回冻结快照（首次读取时冻结），读出后不再变化。领导、管理员可读全市"

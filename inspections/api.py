@@ -7,17 +7,17 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from core.api import error_responses
+from core.api import API_LOOKUP, IdFilter, StrictBooleanFilter, StrictQueryParamsMixin, error_responses
 from inspections.models import Finding, SiteVisit
 from inspections.serializers import SiteVisitSerializer
 from projects.selectors import project_list_visible_to
 
 
 class VisitFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id", help_text="项目 id / project id")
+    project = IdFilter(field_name="project_id", help_text="项目 id / project id")
     visited_from = django_filters.DateFilter(field_name="visited_on", lookup_expr="gte", help_text="起始日期 / from")
     visited_to = django_filters.DateFilter(field_name="visited_on", lookup_expr="lte", help_text="截止日期 / to")
-    is_recheck = django_filters.BooleanFilter(help_text="回头看 / re-check visit")
+    is_recheck = StrictBooleanFilter(help_text="回头看 / re-check visit")
 
     class Meta:
         model = SiteVisit
@@ -50,7 +50,8 @@ def visit_list_visible_to(*, user):
         responses={200: SiteVisitSerializer, **error_responses(404)},
     ),
 )
-class VisitViewSet(viewsets.ReadOnlyModelViewSet):
+class VisitViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = API_LOOKUP
     serializer_class = SiteVisitSerializer
     filterset_class = VisitFilter
     ordering_fields = ["visited_on", "created_at"]

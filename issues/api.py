@@ -17,7 +17,15 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api import ApiConflict, ApiForbidden, ApiInvalid, error_responses
+from core.api import (
+    API_LOOKUP,
+    ApiConflict,
+    ApiForbidden,
+    ApiInvalid,
+    IdFilter,
+    StrictQueryParamsMixin,
+    error_responses,
+)
 from inspections.api import visit_list_visible_to
 from issues import services
 from issues.errors import (
@@ -89,6 +97,17 @@ def _row(values: dict) -> dict:
     }
 
 
+class IssueApiFilter(IssueFilter):
+    """The ledger's filters under the same names. project and lead_department take a plain id:
+    an id outside the caller's scope (or unknown) simply matches nothing, as any other filter
+    value does, instead of revealing whether such a row exists."""
+
+    project = IdFilter(field_name="project_id", help_text="所属项目 id / project id")
+    lead_department = IdFilter(
+        field_name="lead_department_id", help_text="责任单位 id / lead department id"
+    )
+
+
 class _CountedRows:
     """What the paginator needs: the count from the filtered issues alone (no joins: the project
     and department names are only needed for the page's rows) and the page's rows as values()."""
@@ -152,10 +171,12 @@ def _detail(request, issue_pk: int) -> dict:
         responses={201: IssueDetailSerializer, **error_responses(400, 403)},
     ),
 )
-class IssueViewSet(WorkflowErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = API_LOOKUP
     serializer_class = IssueDetailSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = IssueFilter
+    filterset_class = IssueApiFilter
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no query
@@ -243,7 +264,7 @@ class IssueViewSet(WorkflowErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOn
     )
     @action(
         detail=True, methods=["get", "post"], url_path="transitions", pagination_class=None, filter_backends=[],
-        parser_classes=[JSONParser, FormParser, MultiPartParser],
+        parser_classes=[JSONParser],
     )
     def transitions(self, request, pk=None):
         issue = issue_get_for_user(user=request.user, pk=pk)

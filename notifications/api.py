@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from core.api import error_responses
+from core.api import API_LOOKUP, StrictBooleanFilter, StrictQueryParamsMixin, error_responses
 from notifications.models import Notification, NotificationKind
 from notifications.serializers import MarkedReadSerializer, NotificationSerializer
 
@@ -21,7 +21,7 @@ def _mark_read(rows) -> int:
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="仅未读 / unread only")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="仅未读 / unread only")
     kind = django_filters.ChoiceFilter(choices=NotificationKind.choices)
 
     class Meta:
@@ -41,7 +41,8 @@ class NotificationFilter(django_filters.FilterSet):
         responses={200: NotificationSerializer, **error_responses(404)},
     ),
 )
-class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+class NotificationViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = API_LOOKUP
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
     ordering_fields = ["created_at"]

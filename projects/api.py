@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from core.api import error_responses
+from core.api import API_LOOKUP, IdFilter, StrictBooleanFilter, StrictQueryParamsMixin, error_responses
 from projects.models import GroupMembership, Project, SupervisionGroup
 from projects.selectors import group_list_visible_to, project_list_visible_to
 from projects.serializers import GroupSerializer, ProjectDetailSerializer, ProjectSerializer
@@ -16,7 +16,7 @@ from projects.serializers import GroupSerializer, ProjectDetailSerializer, Proje
 class ProjectFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(choices=Project.Stage.choices, help_text="项目阶段 / stage")
     county = django_filters.CharFilter(help_text="所在县区 / county")
-    is_archived = django_filters.BooleanFilter(help_text="已归档 / archived")
+    is_archived = StrictBooleanFilter(help_text="已归档 / archived")
     q = django_filters.CharFilter(method="filter_q", help_text="名称关键字 / name contains")
 
     class Meta:
@@ -41,7 +41,8 @@ class ProjectFilter(django_filters.FilterSet):
         responses={200: ProjectDetailSerializer, **error_responses(404)},
     ),
 )
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = API_LOOKUP
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
     ordering_fields = ["name", "investment", "created_at"]
@@ -58,8 +59,8 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class GroupFilter(django_filters.FilterSet):
-    is_active = django_filters.BooleanFilter(help_text="在岗 / active")
-    project = django_filters.NumberFilter(field_name="projects", help_text="督导的项目 id / follows project id")
+    is_active = StrictBooleanFilter(help_text="在岗 / active")
+    project = IdFilter(field_name="projects", help_text="督导的项目 id / follows project id")
 
     class Meta:
         model = SupervisionGroup
@@ -79,7 +80,8 @@ class GroupFilter(django_filters.FilterSet):
         responses={200: GroupSerializer, **error_responses(404)},
     ),
 )
-class GroupViewSet(viewsets.ReadOnlyModelViewSet):
+class GroupViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = API_LOOKUP
     serializer_class = GroupSerializer
     filterset_class = GroupFilter
     ordering_fields = ["name", "formed_on"]

@@ -102,3 +102,23 @@ def test_schema_and_offline_docs_are_served(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "swagger-ui" in html and "cdn" not in html.lower()
+
+
+def test_unknown_query_parameter_is_400_not_ignored(world, client_as):
+    client = client_as("leader")
+    error = assert_error(client.get("/api/v1/issues/?stauts=closed"), 400, "invalid")
+    assert list(error["fields"]) == ["stauts"]
+    assert_error(client.get("/api/v1/projects/?foo=1"), 400)
+    assert_error(client.get("/api/v1/summaries/2026-11/?foo=1"), 400)
+    assert client.get("/api/v1/summaries/2026-11/?scope=all").status_code == 200
+
+
+def test_id_and_boolean_filters_are_strict(world, client_as):
+    client = client_as("leader")
+    assert_error(client.get("/api/v1/issues/?project=1.0"), 400)
+    assert_error(client.get("/api/v1/projects/?is_archived=maybe"), 400)
+    assert client.get(f"/api/v1/issues/?project={world.project.pk}").status_code == 200
+    assert client.get("/api/v1/projects/?is_archived=false").status_code == 200
+    # an id outside the caller's scope matches nothing, like any other value (no existence leak)
+    inspector = client_as("inspector")
+    assert inspector.get(f"/api/v1/issues/?project={world.other_project.pk}").json()["count"] == 0
