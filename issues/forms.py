@@ -194,7 +194,7 @@ class HandOffForm(IssueFieldsForm):
     )
     # Helpers for the htmx date proposal only; the dates below are what is saved.
     sign_working_days = forms.IntegerField(
-        label=_("签收（工作日）"),
+        label=_("签收工作日"),
         min_value=1,
         max_value=60,
         required=False,
@@ -202,7 +202,7 @@ class HandOffForm(IssueFieldsForm):
         widget=forms.NumberInput(attrs={"class": "dd-workdays"}),
     )
     rectification_working_days = forms.IntegerField(
-        label=_("整改（工作日）"),
+        label=_("整改工作日"),
         min_value=1,
         max_value=250,
         required=False,

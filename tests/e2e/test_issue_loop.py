@@ -8,12 +8,16 @@ Screenshots of the ledger, the detail and the hand-off form (1366 and 375 wide) 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
+from core.workdays import add_working_days
 from issues.models import Issue, IssueEvent, IssueStatus
 from tests.e2e.conftest import PHONE
+from tests.factories import IssueFactory
 from tests.issues.view_helpers import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,7 +73,7 @@ def test_issue_loop_from_visit_to_close(browser, live_server, world, tmp_path):
     browser.shot(inspector, "issue-handoff-desktop")
     with inspector.expect_navigation():
         inspector.click("main form button[type=submit]")
-    issue = Issue.objects.get()
+    issue = Issue.objects.get(source_finding__isnull=False)
     assert issue.source_finding is not None and issue.source_visit is not None
     detail_url = f"{live_server.url}/issues/{issue.pk}/"
     assert inspector.url == detail_url
@@ -126,7 +130,22 @@ def test_issue_loop_from_visit_to_close(browser, live_server, world, tmp_path):
     ]
     browser.shot(inspector, "issue-detail-desktop")
 
-    # Screenshots: the ledger on a desktop; everything on a phone.
+    # Screenshots: the ledger on a desktop (with a late and a due-soon issue beside it); everything on a phone.
+    today = timezone.localdate()
+    IssueFactory(
+        project=world.project,
+        lead_department=world.other_department,
+        title="矿区道路施工许可久拖未办",
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=today - dt.timedelta(days=30),
+        rectification_deadline=today - dt.timedelta(days=9),
+        code="DD2026-09001",
+    )
+    world.hand_off(
+        title="供电线路接入方案审批迟缓",
+        rectification_deadline=add_working_days(today, 2),
+        sign_deadline=add_working_days(today, 1),
+    )
     inspector.goto(f"{live_server.url}/issues/")
     assert issue.code in inspector.locator("#ledger-table").inner_text()
     browser.shot(inspector, "issue-ledger-desktop")

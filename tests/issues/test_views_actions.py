@@ -115,6 +115,7 @@ def test_bad_uploads_are_refused_with_a_clear_message(client, world, signed, set
     assert response.status_code == 200
     body = response.content.decode()
     assert message in body and "附整改照片" in body
+    assert "浏览器不会保留已选择的文件" in body  # files cannot be kept: say so
     assert not EvidenceFile.objects.exists()
     assert not signed.updates.exists()
 
