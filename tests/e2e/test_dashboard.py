@@ -1,0 +1,129 @@
+"""A leader reads the dashboard in Chromium: charts drawn, a card drilled down to exactly its ledger
+rows, the monthly summary exported to Word and Excel (opened and checked), the ledger exported with
+its filters. Screenshots, desktop and 375 px wide, in test-artifacts/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.utils import timezone
+from docx import Document
+from openpyxl import load_workbook
+
+from dispatch.figures import current_month
+from issues.models import Issue, IssueCategory, IssueStatus
+from projects.models import ProcedureStage
+from tests.e2e.conftest import PHONE
+from tests.factories import IssueFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _scenario(world) -> dict:
+    today, now = timezone.localdate(), timezone.now()
+    red = [
+        IssueFactory(code=f"E2E-R{i}", project=world.project, lead_department=world.lead_department,
+                     title=f"逾期问题{i}", status=IssueStatus.IN_PROGRESS, handed_off_at=now - dt.timedelta(days=40),
+                     sign_deadline=today - dt.timedelta(days=38), rectification_deadline=today - dt.timedelta(days=i + 2))
+        for i in range(3)
+    ]
+    IssueFactory(code="E2E-Y", project=world.other_project, lead_department=world.other_department, title="临期问题",
+                 category=IssueCategory.BUSINESS_ENVIRONMENT, status=IssueStatus.IN_PROGRESS,
+                 sign_deadline=today, rectification_deadline=today + dt.timedelta(days=1))
+    for i in range(4):
+        IssueFactory(code=f"E2E-C{i}", project=world.project, lead_department=world.other_department,
+                     title=f"已销号问题{i}", status=IssueStatus.CLOSED, handed_off_at=now - dt.timedelta(days=20),
+                     sign_deadline=today - dt.timedelta(days=18), rectification_deadline=today + dt.timedelta(days=i - 1),
+                     submitted_at=now - dt.timedelta(hours=2), closed_at=now - dt.timedelta(hours=1))
+    IssueFactory(code="E2E-G", project=world.project, lead_department=world.lead_department, title="正常推进问题",
+                 status=IssueStatus.HANDED_OFF)
+    ProcedureStage.objects.create(project=world.project, kind="forest_land", status="blocked", position=1,
+                                  blocked_since=today - dt.timedelta(days=21), blockage_note="林地审核待批复")
+    ProcedureStage.objects.create(project=world.project, kind="land_approval", status="done", position=0)
+    return {"red": sorted(issue.code for issue in red)}
+
+
+def _stat(page, selector: str) -> int:
+    return int(re.match(r"\d+", page.locator(selector).inner_text().strip())[0])
+
+
+def test_leader_dashboard_drill_down_and_exports(browser, world):
+    expected = _scenario(world)
+    page = browser.open_as(world.leader.username)
+    page.goto(f"{browser.base_url}/dashboard/")
+    for chart in ("trend", "lights", "categories", "projects"):
+        page.wait_for_selector(f"#chart-{chart}[data-rendered='1'] canvas")
+    assert page.locator(".dd-rank-best").count() >= 1
+    assert "林地审核待批复" in page.locator(".dd-blockage").inner_html()
+    browser.shot(page, "dashboard-desktop")
+
+    # Drill down: the red card's number is exactly the ledger's rows.
+    red_count = _stat(page, "a[data-card='red'] .dd-stat-value")
+    assert red_count == 3
+    page.click("a[data-card='red']")
+    page.wait_for_load_state("networkidle")
+    assert "light=red" in page.url
+    assert f"共 {red_count} 件问题" in page.inner_text("main")
+    for code in expected["red"]:
+        assert code in page.inner_text("main")
+    assert "E2E-Y" not in page.inner_text("main")
+
+    # The ledger export with the same filters, opened with openpyxl.
+    query = page.url.split("?", 1)[1]
+    response = page.request.get(f"{browser.base_url}/issues/export.xlsx?{query}")
+    assert response.ok
+    sheet = load_workbook(io.BytesIO(response.body()), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][0] == "序号" and rows[1][-1] == "销号时间"
+    assert len(rows) - 2 == red_count and {row[9] for row in rows[2:]} == {"是"}
+
+    # The month's summary and its two exports.
+    page.goto(f"{browser.base_url}/dashboard/")
+    page.click(f"a[href='/summaries/{current_month()}/']")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-state='live']").is_visible()
+    handed_off = _stat(page, "[data-figure='handed_off'] .dd-stat-value")
+    closed = _stat(page, "[data-figure='closed'] .dd-stat-value")
+    overdue = _stat(page, "[data-figure='overdue'] .dd-stat-value")
+    month = current_month()
+    in_month = Issue.objects.filter(handed_off_at__gte=month.start).count()  # near a month's start, fewer
+    closed_in_month = Issue.objects.filter(closed_at__gte=month.start).count()
+    assert (handed_off, closed, overdue) == (in_month, closed_in_month, 3)
+    narrative = page.inner_text("#narrative")
+    browser.shot(page, "summary-desktop")
+
+    with page.expect_download() as download_info:
+        page.click("a[data-export='docx']")
+    document = Document(download_info.value.path())
+    assert document.paragraphs[0].text.endswith("重大项目专项督导调度情况汇总")
+    assert narrative in [p.text for p in document.paragraphs]
+    assert [c.text for c in document.tables[0].rows[1].cells][:2] == [str(handed_off), str(closed)]
+    assert document.tables[0].rows[1].cells[3].text == str(overdue)
+
+    with page.expect_download() as download_info:
+        page.click("a[data-export='xlsx']")
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    # The saved download has no extension, which openpyxl refuses: read the bytes.
+    overview = load_workbook(io.BytesIO(open(download.path(), "rb").read()))["概况"]
+    values = {row[0]: row[1] for row in overview.iter_rows(min_row=2, values_only=True)}
+    assert values["新交办问题（件）"] == handed_off and values["已销号（件）"] == closed
+    assert values["逾期未整改（件）"] == overdue and values["通报文字"] == narrative
+
+
+def test_dashboard_and_summary_on_a_phone(browser, world):
+    _scenario(world)
+    page = browser.open_as(world.leader.username, viewport=PHONE)
+    page.goto(f"{browser.base_url}/dashboard/")
+    page.wait_for_selector("#chart-trend[data-rendered='1'] canvas")
+    page.wait_for_selector("#chart-projects[data-rendered='1'] canvas")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"horizontal overflow: {width}px"
+    browser.shot(page, "dashboard-phone")
+    page.goto(f"{browser.base_url}/summaries/{current_month()}/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"horizontal overflow: {width}px"
+    browser.shot(page, "summary-phone")
