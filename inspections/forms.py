@@ -11,8 +11,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.files import validate_upload
 from inspections.models import FindingKind, VisitMethod
+from inspections.services import check_uploads
 
 MAX_FILES_PER_VISIT = 20
 
@@ -37,15 +37,30 @@ class MultipleFileField(forms.FileField):
             raise ValidationError(
                 _("一次最多上传 %(max)d 个文件。"), params={"max": MAX_FILES_PER_VISIT}, code="too_many"
             )
-        errors = []
-        for uploaded in files:
-            try:
-                validate_upload(uploaded)
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError(errors)
+        check_uploads(files)  # raises one ValidationError listing every refused file
         return files
+
+
+def _coordinate_field(label, limit: int, message) -> forms.DecimalField:
+    """An optional latitude/longitude within ±limit; every kind of bad value gets one clear message."""
+    field = forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal(-limit),
+        max_value=Decimal(limit),
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    )
+    field.error_messages.update(
+        invalid=message,
+        min_value=message,
+        max_value=message,
+        max_digits=_("位数过多，最多保留 6 位小数。"),
+        max_decimal_places=_("最多保留 6 位小数。"),
+        max_whole_digits=message,
+    )
+    return field
 
 
 class SiteVisitForm(forms.Form):
@@ -77,24 +92,8 @@ class SiteVisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("请填写检查情况。")},
     )
-    latitude = forms.DecimalField(
-        label=_("纬度"),
-        required=False,
-        max_digits=9,
-        decimal_places=6,
-        min_value=Decimal("-90"),
-        max_value=Decimal("90"),
-        error_messages={"invalid": _("纬度应为 -90 到 90 之间的数字。")},
-    )
-    longitude = forms.DecimalField(
-        label=_("经度"),
-        required=False,
-        max_digits=9,
-        decimal_places=6,
-        min_value=Decimal("-180"),
-        max_value=Decimal("180"),
-        error_messages={"invalid": _("经度应为 -180 到 180 之间的数字。")},
-    )
+    latitude = _coordinate_field(_("纬度"), 90, _("纬度应为 -90 到 90 之间的数字。"))
+    longitude = _coordinate_field(_("经度"), 180, _("经度应为 -180 到 180 之间的数字。"))
     files = MultipleFileField(
         label=_("照片和文件"),
         widget=MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
@@ -105,14 +104,6 @@ class SiteVisitForm(forms.Form):
         self.fields["files"].help_text = _(
             "可多选。支持 jpg、png、webp、pdf、docx、xlsx，单个文件不超过 %(limit)s。"
         ) % {"limit": filesizeformat(settings.DUDAO_UPLOAD_MAX_BYTES)}
-        for name in ("latitude", "longitude"):
-            self.fields[name].widget.attrs.update({"step": "0.000001", "inputmode": "decimal"})
-        for name in ("latitude", "longitude"):
-            field = self.fields[name]
-            field.error_messages["max_value"] = field.error_messages["invalid"]
-            field.error_messages["min_value"] = field.error_messages["invalid"]
-            field.error_messages["max_digits"] = _("位数过多，最多保留 6 位小数。")
-            field.error_messages["max_decimal_places"] = _("最多保留 6 位小数。")
 
     def clean_visited_on(self):
         day = self.cleaned_data["visited_on"]

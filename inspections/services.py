@@ -27,7 +27,7 @@ def _require_inspector(*, actor: User, project_id: int) -> None:
         raise PermissionDenied(_("只有本项目的督导人员可以记录或修改督导检查。"))
 
 
-def _check_files(files: Sequence) -> list[tuple[object, CheckedUpload]]:
+def check_uploads(files: Sequence) -> list[tuple[object, CheckedUpload]]:
     """Validate every file before anything is written; report all problems at once."""
     checked, errors = [], []
     for uploaded in files:
@@ -36,7 +36,7 @@ def _check_files(files: Sequence) -> list[tuple[object, CheckedUpload]]:
         except ValidationError as error:
             errors.extend(error.messages)
     if errors:
-        raise ValidationError(errors, code="file")
+        raise ValidationError(errors)
     return checked
 
 
@@ -104,7 +104,7 @@ def site_visit_create(
     """Record a visit with its findings and files. Only an inspector of the project may; every
     file is checked before anything is saved, so a refused file leaves no half-made visit."""
     _require_inspector(actor=actor, project_id=project.pk)
-    checked = _check_files(files)
+    checked = check_uploads(files)
     rows = _clean_findings(findings)
     visit = SiteVisit.objects.create(
         project=project,
@@ -146,7 +146,7 @@ def site_visit_update(
     with an id are edited unless they already became an issue; rows without an id are added;
     files are added. Nothing is removed."""
     _require_inspector(actor=actor, project_id=visit.project_id)
-    checked = _check_files(files)
+    checked = check_uploads(files)
     rows = _clean_findings(findings)
     updated = SiteVisit.objects.filter(pk=visit.pk, version=expected_version, is_archived=False).update(
         visited_on=visited_on,

@@ -36,10 +36,16 @@ def _project_for_new_visit(request):
 
 
 def _report(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form (files on the files field, the rest on top)."""
-    field = "files" if getattr(error, "code", None) == "file" else None
+    """Show a service's refusal (stale edit, finding already handed off …) above the form."""
     for message in error.messages:
-        form.add_error(field, message)
+        form.add_error(None, message)
+
+
+def _visit_values(form, formset) -> dict:
+    """The service arguments shared by create and update, from a valid form and formset."""
+    data = form.cleaned_data
+    fields = ("visited_on", "place", "methods", "summary", "participants", "is_recheck", "latitude", "longitude")
+    return {**{name: data[name] for name in fields}, "findings": formset.findings(), "files": data["files"]}
 
 
 @login_required
@@ -60,21 +66,11 @@ def visit_create(request):
         form = SiteVisitForm(request.POST, request.FILES)
         formset = FindingFormSet(request.POST, prefix=FINDINGS_PREFIX)
         if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
             try:
                 visit = services.site_visit_create(
                     actor=request.user,
                     project=project,
-                    visited_on=data["visited_on"],
-                    place=data["place"],
-                    methods=data["methods"],
-                    summary=data["summary"],
-                    participants=data["participants"],
-                    is_recheck=data["is_recheck"],
-                    latitude=data["latitude"],
-                    longitude=data["longitude"],
-                    findings=formset.findings(),
-                    files=data["files"],
+                    **_visit_values(form, formset),
                 )
             except ValidationError as error:
                 _report(form, error)
@@ -126,22 +122,12 @@ def visit_edit(request, pk: int):
         form = SiteVisitEditForm(request.POST, request.FILES)
         formset = FindingFormSet(request.POST, prefix=FINDINGS_PREFIX)
         if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
             try:
                 services.site_visit_update(
                     visit=visit,
                     actor=request.user,
-                    expected_version=data["version"],
-                    visited_on=data["visited_on"],
-                    place=data["place"],
-                    methods=data["methods"],
-                    summary=data["summary"],
-                    participants=data["participants"],
-                    is_recheck=data["is_recheck"],
-                    latitude=data["latitude"],
-                    longitude=data["longitude"],
-                    findings=formset.findings(),
-                    files=data["files"],
+                    expected_version=form.cleaned_data["version"],
+                    **_visit_values(form, formset),
                 )
             except ValidationError as error:
                 _report(form, error)

@@ -69,14 +69,37 @@ def test_pages_look_right_on_desktop_and_phone(browser, world):
         url = browser.base_url + path.format(project=world.project.pk, visit=visit.pk)
         for label, viewport in (("desktop", None), ("phone", PHONE)):
             page = browser.open_as(user.username, **({"viewport": viewport} if viewport else {}))
+            problems = []
+            page.on("console", lambda message, problems=problems: message.type == "error" and problems.append(message.text))
+            page.on("pageerror", lambda error, problems=problems: problems.append(str(error)))
             response = page.goto(url)
             assert response.status == 200, (who, name, url)
             assert "督导" in page.title()
             if viewport:
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 0, f"{who} {name} overflows by {overflow}px at 375px"
+            page.wait_for_load_state("networkidle")
+            assert problems == [], (who, name, problems)  # no CSP refusals, no script errors
             browser.shot(page, f"look-{who}-{name}-{label}")
             page.context.close()
+
+
+def test_phone_menu_and_english(browser, world):
+    page = browser.open_as(world.inspector.username, viewport=PHONE)
+    page.click("button.navbar-toggler")
+    page.wait_for_selector("#dd-nav.show")
+    page.wait_for_timeout(400)  # let the collapse animation finish before the screenshot
+    browser.shot(page, "look-inspector-menu-phone", full_page=False)
+    page.click("text=语言")
+    page.click("button[name=language][value=en]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="My projects").is_visible()
+    browser.shot(page, "look-inspector-home-english-phone")
+    page.goto(f"{browser.base_url}/projects/{world.project.pk}/")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    browser.shot(page, "look-inspector-project-english-phone")
 
 
 def test_visit_form_adds_finding_rows_and_saves_with_photo(browser, world, tmp_path):
