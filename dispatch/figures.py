@@ -298,15 +298,17 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
     core["rectification_rate"] = _percent(core["total_closed"], core["total_handed_off"])
     core["on_time_rate"] = _percent(core["closed_on_time"], core["closed"])
 
-    # One grouped query per breakdown, over the rows that have something to say about the month
-    # only (handed off, closed or withdrawn in it, or open at its end): indexes keep these small.
-    relevant = in_month | closed_in_month | open_q | Q(withdrawn_at__gte=month.start, withdrawn_at__lt=month.end)
+    # One grouped query per breakdown, over a superset of the rows with something to say about the
+    # month (handed off, closed or withdrawn in it, open at its end) written so that the existing
+    # indexes on handed_off_at and closed_at (IS NULL included) find them: no full scan.
+    relevant = in_month | Q(closed_at__gte=month.start) | Q(closed_at__isnull=True)
     departments = [
         _row(row, key="lead_department", name=row["lead_department__short_name"] or row["lead_department__name"])
         for row in issues.filter(relevant)
         .values("lead_department", "lead_department__name", "lead_department__short_name")
         .annotate(**counts)
         .order_by("-overdue", "-open", "lead_department__name")
+        if _has_news(row)
     ]
     projects = [
         _row(row, key="project", name=row["project__short_name"] or row["project__name"])
@@ -314,6 +316,7 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         .values("project", "project__name", "project__short_name")
         .annotate(**counts)
         .order_by("-overdue", "-open", "project__name")
+        if _has_news(row)
     ]
     red_list, red_total = _red_list(issues.filter(overdue_q), as_of=period.as_of)
     figures = {
@@ -334,6 +337,10 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         "campaign": _campaign(scope, month),
     }
     return figures
+
+
+def _has_news(row: dict) -> bool:
+    return bool(row["handed_off"] or row["closed"] or row["open"] or row["withdrawn"])
 
 
 def _row(row: dict, *, key: str, name: str) -> dict:
