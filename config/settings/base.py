@@ -170,11 +170,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "core.tasks.heartbeat",
         "schedule": crontab(minute="*/30"),
     },
-    # Plans this month's dispatch meeting per group from its rule if missing. Due on the 1st;
-    # it also runs on the 2nd-5th so a missed 1st catches up (a planned month is left alone).
+    # Plans this month's dispatch meeting per group from its rule if missing. Due on the 1st; it
+    # runs every morning so a missed 1st (or a rule set mid-month) catches up — a month that has
+    # its meeting is left alone, and a rule day already past is not planned.
     "dispatch-plan-meetings": {
         "task": "dispatch.tasks.plan_meetings",
-        "schedule": crontab(minute=0, hour=7, day_of_month="1-5"),
+        "schedule": crontab(minute=0, hour=7),
     },
     # Meeting reminders (7 days, 1 day, morning of) before people start work; every day, since
     # it sends whatever is due and not yet sent.

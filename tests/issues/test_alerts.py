@@ -27,11 +27,8 @@ def at(day: dt.date, hour: int = 9):
 
 
 def run_every_scan() -> None:
-    """What beat runs in a day (the planner only on the 1st-5th, as in CELERY_BEAT_SCHEDULE)."""
-    from django.utils import timezone
-
-    if timezone.localdate().day <= 5:
-        plan_meetings()
+    """What beat runs in a day (CELERY_BEAT_SCHEDULE)."""
+    plan_meetings()
     send_meeting_reminders()
     deadline_alerts()
 
