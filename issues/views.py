@@ -68,6 +68,9 @@ LEDGER_COLUMNS = (
 )
 
 
+LEDGER_FOLDED_FILTERS = ("project", "lead_department", "status", "light", "category", "month")
+
+
 def _sort_columns(request) -> list[dict]:
     """Header links: a click sorts by the column, a second click reverses it; filters are kept."""
     current = request.GET.get("ordering", "")
@@ -104,6 +107,7 @@ def issue_ledger(request):
         "ordering": request.GET.get("ordering", ""),
         "sort_columns": _sort_columns(request),
         "can_hand_off": request.user.is_inspector,
+        "filters_open": bool(filterset.form.errors) or any(request.GET.get(name) for name in LEDGER_FOLDED_FILTERS),
     }
     template = "issues/partials/ledger_table.html" if request.htmx else "issues/ledger.html"
     return render(request, template, context)

@@ -185,3 +185,10 @@ def test_search_is_served_by_trigram_indexes_on_postgresql(db):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN SELECT id FROM issues_issue WHERE UPPER(title::text) LIKE UPPER(%s)", ["%推诿扯皮%"])
         assert "issue_title_trgm" in " ".join(row[0] for row in cursor.fetchall())
+
+
+def test_phone_filter_panel_stays_open_while_a_filter_is_in_use(client, world):
+    client.force_login(world.inspector)
+    assert not client.get(LEDGER).context["filters_open"]
+    assert not client.get(LEDGER, {"q": "推诿"}).context["filters_open"]  # search is always visible
+    assert client.get(LEDGER, {"status": "closed"}).context["filters_open"]
