@@ -62,6 +62,7 @@ def _liaison_section(user, today: dt.date) -> dict:
         "in_progress": [i for i in lead if i.status == IssueStatus.IN_PROGRESS],
         "submitted": [i for i in lead if i.status == IssueStatus.SUBMITTED],
         "assisting": [i for i in open_issues if i.lead_department_id != department_id],
+        "lead_open_count": len(lead),
     }
 
 
