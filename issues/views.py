@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.workdays import WorkCalendar, working_days_between
 from inspections.models import Finding
+from inspections.selectors import finding_get_for_user
 from issues import forms, services
 from issues.errors import IssueConflict, IssueWorkflowError
 from issues.filters import issue_filter_for
@@ -345,16 +346,6 @@ def _inspector_projects(user):
     return Project.objects.filter(pk__in=project_ids_for_inspector(user=user)).order_by("name")
 
 
-def _finding_for(user, finding_id) -> Finding:
-    """A finding of one of the inspector's projects, or 404."""
-    try:
-        return Finding.objects.select_related("visit", "visit__project").get(
-            pk=int(finding_id), visit__project__in=project_ids_for_inspector(user=user)
-        )
-    except (Finding.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def _deadline_hints(form: forms.HandOffForm) -> dict:
     """'N 个工作日' next to each typed date, and warnings for years without an official calendar."""
     today = timezone.localdate()
@@ -389,7 +380,7 @@ def issue_create(request):
         raise PermissionDenied(_("只有督导人员可以交办问题。"))
     projects = _inspector_projects(request.user)
     finding_id = request.POST.get("source_finding") or request.GET.get("finding")
-    finding = _finding_for(request.user, finding_id) if finding_id else None
+    finding = finding_get_for_user(user=request.user, pk=finding_id) if finding_id else None
     existing = Issue.objects.filter(source_finding=finding).first() if finding else None
     if request.method == "POST":
         form = forms.HandOffForm(request.POST, projects=projects)
