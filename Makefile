@@ -1,0 +1,55 @@
+# Dudao: the two commands a developer needs are `make run` and `make test`.
+# Everything runs through .venv/bin/... so no virtualenv has to be activated.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+REQS   := $(wildcard requirements*.txt)
+
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k issues -x"`.
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint migrations-check clean distclean
+
+help:
+	@echo "make run               virtualenv, migrations, demo data, web + Celery worker + beat"
+	@echo "make test              run the whole test suite (PYTEST_ARGS=... to pass options)"
+	@echo "make lint              ruff check"
+	@echo "make migrations-check  fail if models changed without a migration"
+	@echo "make clean             remove caches and build output (keeps .venv and the database)"
+	@echo "make distclean         clean + remove .venv, db.sqlite3, media/, .broker/"
+
+venv: $(STAMP)
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "Dudao needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) -V 2>&1). Try: make PYTHON=python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changed (or the venv is new).
+$(STAMP): $(REQS) | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	bin/run-all
+
+test: venv
+	bin/test $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+migrations-check: venv
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache staticfiles test-artifacts .test-media .run
+
+distclean: clean
+	rm -rf $(VENV) db.sqlite3 media .broker
