@@ -20,7 +20,7 @@ from core.workdays import add_working_days
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
 from inspections.models import Finding, SiteVisit
 from issues import services
-from issues.models import CaseRecord, ExtensionRequest, Issue, IssueCategory, IssueEvent, IssueSeverity, IssueStatus
+from issues.models import CaseRecord, ExtensionRequest, Issue, IssueCategory, IssueEvent, IssueSeverity
 from projects.models import (
     Authorization,
     FactorGuarantee,
@@ -75,8 +75,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = self._load()
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪（本次新建 {created} 条问题）。"))
-        self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
-        for username, name, title, roles, _dept in USERS:
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for username, name, title, _roles, _dept in USERS:
             self.stdout.write(f"  {username:<16} {name}  {title}")
         self.stdout.write(f"  {'admin':<16} 系统管理员（/admin/）")
 
@@ -246,7 +246,6 @@ class Command(BaseCommand):
 
     def _issues(self, silicon, glass, visits) -> int:
         d, u = self.departments, self.users
-        t = self.today
         specs = [
             # key, project, visit, finding kind, title, category, severity, lead, assisting, handed days ago,
             # sign working days, rectification working days, path to walk
