@@ -29,13 +29,20 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs, format="%H:%M")
 
 
-class VersionedForm(forms.Form):
+class ServiceErrorsForm(forms.Form):
+    """Shows a service's refusal on the field it names (service argument -> form field)."""
+
+    service_fields: dict[str, str] = {}
+
+    def add_service_error(self, field: str | None, message: str) -> None:
+        field = self.service_fields.get(field, field)
+        self.add_error(field if field in self.fields else None, message)
+
+
+class VersionedForm(ServiceErrorsForm):
     """Carries the meeting version the user saw: a stale page is refused, not applied."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    def add_service_error(self, field: str | None, message: str) -> None:
-        self.add_error(field if field in self.fields else None, message)
 
 
 class MeetingRuleForm(forms.ModelForm):
@@ -60,6 +67,7 @@ class MeetingRuleForm(forms.ModelForm):
 
 
 class RescheduleForm(VersionedForm):
+    service_fields = {"starts_at": "date"}
     date = forms.DateField(label=_("新的日期"), widget=DateInput, error_messages={**REQUIRED, "invalid": _("请输入有效日期，例如 2026-12-31。")})
     time = forms.TimeField(label=_("开始时间"), widget=TimeInput, error_messages={**REQUIRED, "invalid": _("请输入有效时间，例如 15:00。")})
     place = forms.CharField(label=_("地点"), max_length=200, required=False, help_text=_("不填则保持原地点。"))
@@ -92,7 +100,8 @@ class HeldForm(VersionedForm):
         self.fields["present"].label_from_instance = lambda user: user.display_name
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(ServiceErrorsForm):
+
     text = forms.CharField(label=_("决定事项"), widget=forms.Textarea(attrs={"rows": 3}), error_messages=REQUIRED)
     responsible_department = forms.ModelChoiceField(
         label=_("责任单位"), queryset=Department.objects.none(), required=False

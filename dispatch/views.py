@@ -97,69 +97,65 @@ def _rerender(request, meeting, status=400, **forms):
     return render(request, "dispatch/meeting_detail.html", _detail_context(request, meeting, **forms), status=status)
 
 
+def _act(request, meeting: DispatchMeeting, *, form, form_name: str, perform, success):
+    """The shape of every meeting form: valid input -> one service call -> back to the meeting
+    with a message; a refusal -> the page again with the form, what was typed and the error."""
+    if form.is_valid():
+        try:
+            result = perform(form.cleaned_data)
+        except services.DispatchError as error:
+            form.add_service_error(error.field, error.message)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect("dispatch:meeting_detail", pk=meeting.pk)
+    return _rerender(request, meeting, **{form_name: form})
+
+
 @login_required
 @require_POST
 def meeting_reschedule(request, pk: int):
     meeting = _editable_meeting(request, pk)
-    form = RescheduleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.meeting_reschedule(
-                meeting=meeting,
-                actor=request.user,
-                starts_at=form.cleaned_data["starts_at"],
-                place=form.cleaned_data["place"],
-                expected_version=form.cleaned_data["expected_version"],
-            )
-        except services.DispatchError as error:
-            form.add_service_error("date" if error.field == "starts_at" else error.field, error.message)
-        else:
-            messages.success(request, _("调度会已改期，参会人员将收到新的时间通知和提醒。"))
-            return redirect("dispatch:meeting_detail", pk=meeting.pk)
-    return _rerender(request, meeting, reschedule_form=form)
+    return _act(
+        request, meeting, form=RescheduleForm(request.POST), form_name="reschedule_form",
+        perform=lambda data: services.meeting_reschedule(
+            meeting=meeting, actor=request.user, starts_at=data["starts_at"], place=data["place"],
+            expected_version=data["expected_version"],
+        ),
+        success=_("调度会已改期，参会人员将收到新的时间通知和提醒。"),
+    )
 
 
 @login_required
 @require_POST
 def meeting_minutes(request, pk: int):
     meeting = _editable_meeting(request, pk)
-    form = MinutesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.meeting_record_minutes(
-                meeting=meeting,
-                actor=request.user,
-                minutes=form.cleaned_data["minutes"],
-                focus_next_month=form.cleaned_data["focus_next_month"],
-                expected_version=form.cleaned_data["expected_version"],
-            )
-        except services.DispatchError as error:
-            form.add_service_error(error.field, error.message)
-        else:
-            messages.success(request, _("会议纪要已保存。"))
-            return redirect("dispatch:meeting_detail", pk=meeting.pk)
-    return _rerender(request, meeting, minutes_form=form)
+    return _act(
+        request, meeting, form=MinutesForm(request.POST), form_name="minutes_form",
+        perform=lambda data: services.meeting_record_minutes(
+            meeting=meeting, actor=request.user, minutes=data["minutes"],
+            focus_next_month=data["focus_next_month"], expected_version=data["expected_version"],
+        ),
+        success=_("会议纪要已保存。"),
+    )
 
 
 @login_required
 @require_POST
 def meeting_held(request, pk: int):
     meeting = _editable_meeting(request, pk)
-    form = HeldForm(request.POST, meeting=meeting)
-    if form.is_valid():
-        try:
-            services.meeting_mark_held(
-                meeting=meeting,
-                actor=request.user,
-                present=form.cleaned_data["present"],
-                expected_version=form.cleaned_data["expected_version"],
-            )
-        except services.DispatchError as error:
-            form.add_service_error(error.field, error.message)
-        else:
-            messages.success(request, _("已确认召开并记录实到人员。"))
-            return redirect("dispatch:meeting_detail", pk=meeting.pk)
-    return _rerender(request, meeting, held_form=form)
+    return _act(
+        request, meeting, form=HeldForm(request.POST, meeting=meeting), form_name="held_form",
+        perform=lambda data: services.meeting_mark_held(
+            meeting=meeting, actor=request.user, present=data["present"], expected_version=data["expected_version"],
+        ),
+        success=_("已确认召开并记录实到人员。"),
+    )
+
+
+def _decision_message(decision: Decision) -> str:
+    if decision.issue_id:
+        return _("决定事项已记录，并已交办问题 %(code)s。") % {"code": decision.issue.code}
+    return _("决定事项已记录。")
 
 
 @login_required
@@ -167,27 +163,15 @@ def meeting_held(request, pk: int):
 def decision_add(request, pk: int):
     meeting = _editable_meeting(request, pk)
     form = DecisionForm(request.POST, meeting=meeting)
-    if form.is_valid():
-        try:
-            decision = services.decision_create(
-                meeting=meeting,
-                actor=request.user,
-                text=form.cleaned_data["text"],
-                responsible_department=form.cleaned_data["responsible_department"],
-                due_on=form.cleaned_data["due_on"],
-                hand_off=form.hand_off_values(),
-            )
-        except services.DispatchError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            if decision.issue_id:
-                messages.success(
-                    request, _("决定事项已记录，并已交办问题 %(code)s。") % {"code": decision.issue.code}
-                )
-            else:
-                messages.success(request, _("决定事项已记录。"))
-            return redirect("dispatch:meeting_detail", pk=meeting.pk)
-    return _rerender(request, meeting, decision_form=form)
+    return _act(
+        request, meeting, form=form, form_name="decision_form",
+        perform=lambda data: services.decision_create(
+            meeting=meeting, actor=request.user, text=data["text"],
+            responsible_department=data["responsible_department"], due_on=data["due_on"],
+            hand_off=form.hand_off_values(),
+        ),
+        success=_decision_message,
+    )
 
 
 @login_required
