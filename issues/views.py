@@ -303,6 +303,7 @@ def issue_act(request, pk: int, action: str):
         raise PermissionDenied(_("您无权对该问题执行此操作。"))
     spec = ACTIONS[action]
     form = spec.form(request.POST, request.FILES, prefix=action.value, **_form_kwargs(action))
+    form.files_dropped = bool(request.FILES)  # the browser will not re-send them: the page says so
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -358,7 +359,7 @@ def _deadline_hints(form: forms.HandOffForm) -> dict:
     return {"hints": hints, "warnings": forms.deadline_warnings(list(dates.values()))}
 
 
-def _handoff_initial(request, finding: Finding | None) -> dict:
+def _handoff_initial(request, finding: Finding | None, projects: list[Project]) -> dict:
     sign, rectification = services.proposed_deadlines(start=timezone.localdate())
     initial = {"sign_deadline": sign, "rectification_deadline": rectification}
     if finding is not None:
@@ -371,6 +372,8 @@ def _handoff_initial(request, finding: Finding | None) -> dict:
         )
     elif request.GET.get("project", "").isdigit():
         initial["project"] = int(request.GET["project"])
+    elif len(projects) == 1:  # an inspector following one project should not have to pick it
+        initial["project"] = projects[0].pk
     return initial
 
 
@@ -410,7 +413,7 @@ def issue_create(request):
                 )
                 return redirect("issues:detail", pk=issue.pk)
     else:
-        form = forms.HandOffForm(initial=_handoff_initial(request, finding), projects=projects)
+        form = forms.HandOffForm(initial=_handoff_initial(request, finding, list(projects)), projects=projects)
     context = {"form": form, "finding": finding, "existing": existing, **_deadline_hints(form)}
     return render(request, "issues/handoff.html", context)
 

@@ -94,6 +94,7 @@ def test_progress_errors_are_chinese_and_keep_the_typed_text(client, world, sign
     assert response.context["open_panel"] == "progress"
     missing = act(client, signed, "progress", {"text": "", "percent": 10}).content.decode()
     assert "此项为必填项。" in missing
+    assert "浏览器不会保留已选择的文件" not in missing  # nothing was chosen, nothing to re-select
 
 
 @pytest.mark.parametrize(

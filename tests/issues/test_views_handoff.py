@@ -54,6 +54,8 @@ def test_form_proposes_working_day_deadlines_and_only_the_inspectors_projects(cl
 def test_project_is_preselected(client, world):
     client.force_login(world.inspector)
     assert client.get(CREATE, {"project": world.project.pk}).context["form"].initial["project"] == world.project.pk
+    # the inspector follows only this project, so it is chosen even without ?project=
+    assert client.get(CREATE).context["form"].initial["project"] == world.project.pk
 
 
 def test_finding_prefills_and_links_the_issue(client, world):
