@@ -67,12 +67,13 @@ def _liaison_section(user, today: dt.date) -> dict:
 
 
 def _leader_section(user, today: dt.date) -> dict:
-    issues = issue_list_visible_to(user=user)
+    # One light expression (its working-day cutoff costs a query to build) serves figures and rows.
+    issues = issue_list_visible_to(user=user).annotate(light_value=light_annotation(today=today))
     month_start = today.replace(day=1)
     figures = issues.aggregate(
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        red=Count("pk", filter=light_q(Light.RED, today=today)),
-        yellow=Count("pk", filter=light_q(Light.YELLOW, today=today)),
+        red=Count("pk", filter=Q(light_value=Light.RED)),
+        yellow=Count("pk", filter=Q(light_value=Light.YELLOW)),
         to_verify=Count("pk", filter=Q(status=IssueStatus.SUBMITTED)),
         closed_this_month=Count("pk", filter=Q(status=IssueStatus.CLOSED, closed_at__date__gte=month_start)),
         handed_off_this_month=Count("pk", filter=Q(handed_off_at__date__gte=month_start)),
@@ -81,9 +82,7 @@ def _leader_section(user, today: dt.date) -> dict:
         count=Count("pk"), investment=Sum("investment")
     )
     red_issues = list(
-        issues.filter(light_q(Light.RED, today=today))
-        .annotate(light_value=light_annotation(today=today))
-        .order_by("rectification_deadline", "pk")[:HOME_LIST_LIMIT]
+        issues.filter(light_value=Light.RED).order_by("rectification_deadline", "pk")[:HOME_LIST_LIMIT]
     )
     return {
         "figures": figures,

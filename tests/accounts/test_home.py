@@ -78,9 +78,11 @@ def test_liaison_sees_to_sign_overdue_returned_and_in_progress(client, world, to
 
 def test_assisting_liaison_sees_assisted_issues_separately(client, world):
     world.hand_off(title="协办的问题")
-    section = home(client, world.assisting_liaison).context["liaison"]
+    response = home(client, world.assisting_liaison)
+    section = response.context["liaison"]
     assert [i.title for i in section["assisting"]] == ["协办的问题"]
     assert section["to_sign"] == []
+    assert "本单位牵头整改的问题目前都已办结" in response.content.decode()
 
 
 def test_unrelated_liaison_sees_nothing(client, world):

@@ -70,10 +70,11 @@ def test_inspector_logs_a_visit_with_findings_photo_and_pdf(client, world):
         SimpleUploadedFile("现场.png", png_bytes(), content_type="image/png"),
         SimpleUploadedFile("会议纪要.pdf", pdf_bytes(), content_type="application/pdf"),
     ]
-    response = client.post(create_url(world), {**visit_post(world), "files": files})
+    response = client.post(create_url(world), {**visit_post(world), "files": files}, follow=True)
     visit = SiteVisit.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == reverse("inspections:detail", args=[visit.pk])
+    assert response.redirect_chain == [(reverse("inspections:detail", args=[visit.pk]), 302)]
+    assert 'class="alert alert-success' in response.content.decode()
+    assert "督导检查记录已保存。" in response.content.decode()
     assert visit.method_forum and visit.method_onsite and not visit.method_documents
     assert visit.created_by == world.inspector
     assert list(visit.inspectors.all()) == [world.inspector]
@@ -264,6 +265,7 @@ def test_photo_is_shown_inline_and_pdf_downloads(client, world, visit):
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline")
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert b"".join(response.streaming_content) == png_bytes()
     response = client.get(reverse("inspections:attachment", args=[pdf.pk]))
     assert response["Content-Disposition"].startswith("attachment")

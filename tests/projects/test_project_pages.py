@@ -156,7 +156,9 @@ def test_query_count_is_constant(client, world, today, name, django_assert_num_q
         assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize(("name", "ceiling"), [("projects:list", 14), ("projects:detail", 26)])
+# Measured 12 and 23 (of which ~7 are session, user, roles, audit context, unread badge and the
+# working-day cutoff of the traffic light); a little headroom for shared middleware.
+@pytest.mark.parametrize(("name", "ceiling"), [("projects:list", 14), ("projects:detail", 25)])
 def test_query_count_stays_small(client, world, today, name, ceiling, django_assert_max_num_queries):
     url = reverse(name) if name == "projects:list" else reverse(name, args=[world.project.pk])
     _make_rows(world, 20, today)
