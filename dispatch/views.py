@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dispatch import services
 from dispatch.forms import DecisionForm, HeldForm, MeetingRuleForm, MinutesForm, RescheduleForm
@@ -22,10 +23,11 @@ from dispatch.selectors import (
     user_may_edit_meeting,
     user_may_edit_rule,
 )
-from projects.selectors import group_list_visible_to
+from projects.models import SupervisionGroup
 
 
 @login_required
+@require_GET
 def meeting_list(request):
     meetings = list(
         meeting_list_visible_to(user=request.user)
@@ -80,16 +82,18 @@ def _detail_context(request, meeting: DispatchMeeting, **forms) -> dict:
 
 
 @login_required
+@require_GET
 def meeting_detail(request, pk: int):
     meeting = meeting_get_for_user(user=request.user, pk=pk)
     return render(request, "dispatch/meeting_detail.html", _detail_context(request, meeting))
 
 
 def _editable_meeting(request, pk: int) -> DispatchMeeting:
-    """Visible (else 404) and editable by this user (else 404 as well: read-only viewers have no forms)."""
+    """Visible (else 404, like a missing meeting) and editable by this user (else 403: a reader —
+    a leader, an invited liaison — knows the meeting exists but may not change it)."""
     meeting = meeting_get_for_user(user=request.user, pk=pk)
     if not user_may_edit_meeting(user=request.user, meeting=meeting):
-        raise Http404
+        raise PermissionDenied
     return meeting
 
 
@@ -185,9 +189,13 @@ def decision_done(request, pk: int, decision_pk: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def rule_edit(request, group_pk: int):
-    group = get_object_or_404(group_list_visible_to(user=request.user), pk=group_pk)
+    """Group leads and admins. A plain member of the group gets 403; anyone else 404."""
+    group = get_object_or_404(SupervisionGroup, pk=group_pk)
     if not user_may_edit_rule(user=request.user, group=group):
+        if group.memberships.filter(user=request.user).exists():
+            raise PermissionDenied
         raise Http404
     rule = MeetingRule.objects.filter(group=group).first() or MeetingRule(group=group)
     form = MeetingRuleForm(request.POST or None, instance=rule)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications.forms import EmailPreferenceForm
 from notifications.models import Notification
@@ -19,6 +19,7 @@ PAGE_SIZE = 30
 
 
 @login_required
+@require_GET
 def inbox(request):
     state = request.GET.get("state", InboxFilter.ALL)
     if state not in InboxFilter.CHOICES:
@@ -32,9 +33,10 @@ def inbox(request):
 
 
 @login_required
-@require_POST
+@require_GET
 def open_notification(request, pk: int):
-    """Mark read and go to the object it is about."""
+    """Mark read and go to the object it is about. A GET, so the inbox and the email can link it;
+    the only effect is on the reader's own read mark (idempotent)."""
     try:
         notification = notification_mark_read(user=request.user, notification_id=pk)
     except Notification.DoesNotExist:
@@ -63,6 +65,7 @@ def mark_all_read(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def preferences(request):
     if request.method == "POST":
         form = EmailPreferenceForm(request.POST)

@@ -52,10 +52,12 @@ def test_the_detail_shows_the_agenda_and_read_only_viewers_get_no_forms(client, 
     assert "添加决定事项" not in page and "确认改期" not in page
     page = login(client, world.inspector).get(reverse("dispatch:meeting_detail", args=[meeting.pk])).content.decode()
     assert "添加决定事项" in page and "确认改期" in page
-    # liaisons and leaders cannot post
+    # readers (an invited liaison, a leader) may not post: 403; outsiders do not see it: 404
     for reader in (world.lead_liaison, world.leader):
         response = login(client, reader).post(reverse("dispatch:decision_add", args=[meeting.pk]), {"text": "x"})
-        assert response.status_code == 404
+        assert response.status_code == 403
+    response = login(client, world.other_inspector).post(reverse("dispatch:decision_add", args=[meeting.pk]), {"text": "x"})
+    assert response.status_code == 404
     assert not Decision.objects.exists()
 
 
@@ -116,8 +118,9 @@ def test_reschedule_minutes_and_decision_with_hand_off_through_the_page(client, 
 @pytest.mark.django_db
 def test_rule_page_refuses_an_impossible_day_and_is_for_leads_only(client, world):
     url = reverse("dispatch:rule_edit", args=[world.group.pk])
-    assert login(client, world.inspector).get(url).status_code == 404
+    assert login(client, world.inspector).get(url).status_code == 403  # a member, not the lead
     assert login(client, world.other_inspector).get(url).status_code == 404
+    assert login(client, world.leader).get(url).status_code == 404
     client = login(client, world.group_lead)
     response = client.post(url, {"kind": "day_of_month", "day_of_month": "31", "time": "15:00", "place": "会议室"})
     assert response.status_code == 400

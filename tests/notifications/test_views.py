@@ -35,11 +35,11 @@ def test_open_marks_read_and_goes_to_the_target_and_others_rows_are_404(client, 
     _notify(world.lead_liaison, 1)
     row = Notification.objects.get()
     client.force_login(world.inspector)
-    assert client.post(reverse("notifications:open", args=[row.pk])).status_code == 404
+    assert client.get(reverse("notifications:open", args=[row.pk])).status_code == 404
     assert client.post(reverse("notifications:mark_read", args=[row.pk])).status_code == 404
     client.force_login(world.lead_liaison)
-    assert client.get(reverse("notifications:open", args=[row.pk])).status_code == 405
-    response = client.post(reverse("notifications:open", args=[row.pk]))
+    assert client.get(reverse("notifications:mark_read", args=[row.pk])).status_code == 405
+    response = client.get(reverse("notifications:open", args=[row.pk]))
     assert response.status_code == 302 and response["Location"] == "/issues/1/"
     row.refresh_from_db()
     assert row.read_at is not None
