@@ -53,7 +53,11 @@ def june(world):
     """A fixed data set for June 2026 (Dragon Boat Festival 19-21 June)."""
     GroupPartnerUnit.objects.create(group=world.group, department=world.assisting_department)
     MeetingRule.objects.create(
-        group=world.group, kind=MeetingRule.Kind.DAY_OF_MONTH, day_of_month=19, time=dt.time(15, 0), place="市纪委三楼会议室"
+        group=world.group,
+        kind=MeetingRule.Kind.DAY_OF_MONTH,
+        day_of_month=19,
+        time=dt.time(15, 0),
+        place="市纪委三楼会议室",
     )
     common = {"project": world.project, "handed_off_by": world.inspector, "lead_department": world.lead_department}
     with at(dt.date(2026, 5, 15)):
@@ -61,22 +65,34 @@ def june(world):
             # signed, deadline Wed 10 June: due soon on the 5th, overdue on the 11th, escalated on
             # the 17th (5th working day after) and again a week later.
             "late": IssueFactory(
-                code="A", status=IssueStatus.IN_PROGRESS, sign_deadline=dt.date(2026, 5, 20),
-                rectification_deadline=dt.date(2026, 6, 10), **common,
+                code="A",
+                status=IssueStatus.IN_PROGRESS,
+                sign_deadline=dt.date(2026, 5, 20),
+                rectification_deadline=dt.date(2026, 6, 10),
+                **common,
             ),
             # never signed: sign-for deadline passed on the 4th; due soon on the 25th.
             "unsigned": IssueFactory(
-                code="B", status=IssueStatus.HANDED_OFF, sign_deadline=dt.date(2026, 6, 3),
-                rectification_deadline=dt.date(2026, 6, 30), **common,
+                code="B",
+                status=IssueStatus.HANDED_OFF,
+                sign_deadline=dt.date(2026, 6, 3),
+                rectification_deadline=dt.date(2026, 6, 30),
+                **common,
             ),
             # closed and submitted issues owe nothing: never alerted.
             "closed": IssueFactory(
-                code="C", status=IssueStatus.CLOSED, sign_deadline=dt.date(2026, 5, 20),
-                rectification_deadline=dt.date(2026, 6, 5), **common,
+                code="C",
+                status=IssueStatus.CLOSED,
+                sign_deadline=dt.date(2026, 5, 20),
+                rectification_deadline=dt.date(2026, 6, 5),
+                **common,
             ),
             "submitted": IssueFactory(
-                code="D", status=IssueStatus.SUBMITTED, sign_deadline=dt.date(2026, 5, 20),
-                rectification_deadline=dt.date(2026, 6, 8), **common,
+                code="D",
+                status=IssueStatus.SUBMITTED,
+                sign_deadline=dt.date(2026, 5, 20),
+                rectification_deadline=dt.date(2026, 6, 8),
+                **common,
             ),
         }
     return world, issues
@@ -200,7 +216,9 @@ def test_an_extension_moves_the_deadline_and_alerts_again_for_the_new_one(june):
 @pytest.mark.django_db
 def test_escalation_starts_on_the_fifth_working_day_and_repeats_weekly():
     # Wed 10 June + 5 working days = Wed 17 June (weekend skipped).
-    IssueFactory(status=IssueStatus.IN_PROGRESS, sign_deadline=dt.date(2026, 6, 1), rectification_deadline=dt.date(2026, 6, 10))
+    IssueFactory(
+        status=IssueStatus.IN_PROGRESS, sign_deadline=dt.date(2026, 6, 1), rectification_deadline=dt.date(2026, 6, 10)
+    )
     assert escalation_periods(today=dt.date(2026, 6, 16)) == {}
     assert escalation_periods(today=dt.date(2026, 6, 17)) == {dt.date(2026, 6, 10): "2026-06-10:w0"}
     assert escalation_periods(today=dt.date(2026, 6, 23)) == {dt.date(2026, 6, 10): "2026-06-10:w0"}
@@ -226,8 +244,11 @@ def test_alert_rows_carry_a_chinese_title_a_link_and_respect_email_opt_out(june)
 def test_overdue_sweep_runs_a_constant_number_of_queries(world, django_assert_max_num_queries):
     for n in range(30):
         IssueFactory(
-            project=world.project, lead_department=world.lead_department, handed_off_by=world.inspector,
-            status=IssueStatus.IN_PROGRESS, sign_deadline=dt.date(2026, 5, 1),
+            project=world.project,
+            lead_department=world.lead_department,
+            handed_off_by=world.inspector,
+            status=IssueStatus.IN_PROGRESS,
+            sign_deadline=dt.date(2026, 5, 1),
             rectification_deadline=dt.date(2026, 5, 4) + dt.timedelta(days=n),
         )
     from issues.alerts import alert_escalations, alert_overdue
