@@ -132,6 +132,7 @@ def test_navbar_links_follow_roles(client, world):
     for name in ("projects:list", "issues:ledger", "dispatch:meeting_list", "reports:dashboard", "notifications:inbox"):
         assert reverse(name) in html
     assert reverse("accounts:logout") in html and 'action="/i18n/setlang/"' in html
+    assert html.count('aria-current="page"') == 1  # 工作台 is marked as the current page
 
 
 @pytest.mark.parametrize("who", ["inspector", "lead_liaison", "leader"])
