@@ -122,3 +122,30 @@ def test_emails_are_queued_only_after_commit(world):
             )
             assert not delay.called
         delay.assert_called_once_with(row.pk)
+
+
+@pytest.mark.django_db
+def test_the_safety_net_requeues_only_lost_emails(world):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from notifications.tasks import requeue_stale_emails
+
+    def make(period: str) -> Notification:
+        [row] = notify(kind=NotificationKind.OVERDUE, target=Target(type="issue", id=1, url="/issues/1/"),
+                       recipients=[world.lead_liaison], period=period, title="t")
+        return row
+
+    old_pending, sent, failed_out = make("a"), make("b"), make("c")
+    Notification.objects.filter(pk=sent.pk).update(email_status=EmailStatus.SENT)
+    Notification.objects.filter(pk=failed_out.pk).update(
+        email_status=EmailStatus.FAILED, email_attempts=8, email_claimed_at=timezone.now()
+    )
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11), tick=False):
+        fresh_pending = make("d")
+        with mock.patch("notifications.tasks.deliver_email.delay") as delay:
+            assert requeue_stale_emails() == 1
+    delay.assert_called_once_with(old_pending.pk)
+    assert fresh_pending.email_status == EmailStatus.PENDING
