@@ -149,8 +149,8 @@ _ERROR_TEXT = {
 
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    """OpenAPI responses for the error statuses an endpoint can answer (401 always)."""
-    wanted = sorted({401, *codes})
+    """OpenAPI responses for the error statuses an endpoint can answer (400 and 401 always)."""
+    wanted = sorted({400, 401, *codes})  # 400: an unknown or malformed query parameter
     return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_TEXT[code]) for code in wanted}
 
 
@@ -234,7 +234,7 @@ class StrictIntegerField(forms.IntegerField):
     """Digits only: Django's IntegerField would take "1.0" and "１" (full-width) silently."""
 
     def to_python(self, value):
-        if value in self.empty_values:
+        if value is None:  # parameter absent
             return None
         text = str(value).strip()
         if not re.fullmatch(r"-?[0-9]+", text):
@@ -243,12 +243,12 @@ class StrictIntegerField(forms.IntegerField):
 
 
 class StrictBooleanField(forms.Field):
-    """true/false (or 1/0); anything else is an error rather than silently "no filter"."""
+    """true or false (as the schema says); anything else is an error, not silently "no filter"."""
 
-    TRUE, FALSE = ("true", "1", "True"), ("false", "0", "False")
+    TRUE, FALSE = ("true",), ("false",)
 
     def to_python(self, value):
-        if value in self.empty_values:
+        if value is None:  # parameter absent; present but empty is an error like any other
             return None
         if value in self.TRUE:
             return True
@@ -290,6 +290,16 @@ class StrictQueryParamsMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        unknown = sorted(set(request.query_params) - self.known_query_params())
-        if unknown:
-            raise exceptions.ValidationError({name: [_("不支持的查询参数。")] for name in unknown})
+        if getattr(self, request.method.lower(), None) is None:
+            return  # an unsupported method: let DRF answer 405
+        errors = {name: [_("不支持的查询参数。")] for name in set(request.query_params) - self.known_query_params()}
+        # Present but empty is not "no filter" for a typed parameter (id, choice, date, ordering):
+        # only free-text filters may be empty.
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None and getattr(self, "action", None) == "list":
+            for name, value in request.query_params.items():
+                declared = filterset_class.base_filters.get(name)
+                if value == "" and declared is not None and not isinstance(declared, django_filters.CharFilter):
+                    errors[name] = [_("该参数不能为空。")]
+        if errors:
+            raise exceptions.ValidationError(dict(sorted(errors.items())))

@@ -79,6 +79,7 @@ class SummaryView(StrictQueryParamsMixin, APIView):
             OpenApiParameter("yyyy_mm", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^\d{4}-\d{2}$",
                              description="月份 / month, e.g. 2026-11"),
             OpenApiParameter("scope", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+                             pattern=r"^(all|group-[0-9]+)$",
                              description="all 或 group-<id>，缺省为第一个可读范围 / default: the first readable scope"),
         ],
         responses={200: SummarySerializer, **error_responses(404)},
@@ -90,7 +91,10 @@ class SummaryView(StrictQueryParamsMixin, APIView):
             raise Http404 from None
         scopes = summary_scopes_for(user=request.user)
         wanted = request.query_params.get("scope")
-        scope = next((s for s in scopes if s.key == wanted), None) if wanted else (scopes[0] if scopes else None)
+        if wanted is None:
+            scope = scopes[0] if scopes else None
+        else:
+            scope = next((s for s in scopes if s.key == wanted), None)
         if scope is None:
             raise Http404
         try:

@@ -7,7 +7,10 @@ permission -> 403, invalid input -> 400 under the field, a lost race or a stale 
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+import hashlib
+
+from django.core.cache import cache
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -108,23 +111,51 @@ class IssueApiFilter(IssueFilter):
     )
 
 
+# The ledger's total is the costly part of a page at data set S (a liaison's scope is an OR over
+# a subquery, which PostgreSQL answers with a scan). It is only there for "page N of M", so it is
+# reused for a short while; a new issue changes the key at once (ids only grow: nothing is deleted),
+# a status change moves a filtered total within COUNT_CACHE_SECONDS. Rows are always read fresh.
+COUNT_CACHE_SECONDS = 30
+
+
 class _CountedRows:
     """What the paginator needs: the count from the filtered issues alone (no joins: the project
     and department names are only needed for the page's rows) and the page's rows as values()."""
 
     ordered = True
 
-    def __init__(self, issues):
+    def __init__(self, issues, *, cache_key: str | None = None):
         self._issues = issues
+        self._cache_key = cache_key
 
     def count(self) -> int:
-        return self._issues.count()
+        if self._cache_key is None:
+            return self._issues.count()
+        newest = Issue.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        key = f"{self._cache_key}:{newest}"
+        total = cache.get(key)
+        if total is None:
+            total = self._issues.count()
+            cache.set(key, total, COUNT_CACHE_SECONDS)
+        return total
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, key):
         return list(self._issues.values(*LIST_COLUMNS)[key])
+
+
+def _count_cache_key(request) -> str:
+    """Who asks (scope) and which filters, without the page: the same total for every page."""
+    params = sorted(
+        (name, value)
+        for name, values in request.query_params.lists()
+        if name not in ("page", "page_size")
+        for value in values
+    )
+    digest = hashlib.sha256(repr((request.user.pk, timezone.localdate(), params)).encode()).hexdigest()
+    return f"api-issue-count:{digest}"
 
 
 class WorkflowErrorsMixin:
@@ -154,7 +185,9 @@ def _detail(request, issue_pk: int) -> dict:
         summary="问题台账 / Issue ledger",
         description="当前用户范围内的交办问题，筛选项与网页台账一致（q、project、lead_department、status、light、"
         "category、month、ordering）。领导、管理员：全部；督导人员：所督导项目的问题；部门联络员：本单位牵头或协办的问题。"
-        "/ Issues in the caller's scope with the ledger's filters.",
+        "总数 count 最多缓存 30 秒（新交办的问题立即计入），行数据始终为最新。"
+        "/ Issues in the caller's scope with the ledger's filters. `count` may lag status changes by up "
+        "to 30 s (new issues count at once); rows are always current.",
         responses={200: IssueListSerializer(many=True), **error_responses(400, 404)},
     ),
     retrieve=extend_schema(
@@ -189,7 +222,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
 
     def list(self, request, *args, **kwargs):
         issues = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(_CountedRows(issues))
+        page = self.paginate_queryset(_CountedRows(issues, cache_key=_count_cache_key(request)))
         return self.get_paginated_response([_row(values) for values in page])
 
     def retrieve(self, request, *args, **kwargs):
