@@ -230,15 +230,18 @@ class CachedTokenAuthentication(TokenAuthentication):
 # --- strict query strings -----------------------------------------------------------------
 
 
+MAX_ID = 2**31 - 1  # the id columns' range; a bigger number is malformed, not "no such row"
+
+
 class StrictIntegerField(forms.IntegerField):
-    """Digits only: Django's IntegerField would take "1.0" and "１" (full-width) silently."""
+    """An id: digits only, 1..MAX_ID. Django's IntegerField would take "1.0" and "１" silently."""
 
     def to_python(self, value):
         if value is None:  # parameter absent
             return None
         text = str(value).strip()
-        if not re.fullmatch(r"-?[0-9]+", text):
-            raise forms.ValidationError(_("请输入整数。"), code="invalid")
+        if not re.fullmatch(r"[0-9]+", text) or not 1 <= int(text) <= MAX_ID:
+            raise forms.ValidationError(_("请输入有效的编号（正整数）。"), code="invalid")
         return int(text)
 
 
@@ -257,7 +260,7 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(_("请输入 true 或 false。"), code="invalid")
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     field_class = StrictIntegerField
 
@@ -293,13 +296,14 @@ class StrictQueryParamsMixin:
         if getattr(self, request.method.lower(), None) is None:
             return  # an unsupported method: let DRF answer 405
         errors = {name: [_("不支持的查询参数。")] for name in set(request.query_params) - self.known_query_params()}
-        # Present but empty is not "no filter" for a typed parameter (id, choice, date, ordering):
-        # only free-text filters may be empty.
+        # Present but empty is not "no filter" for a typed parameter (id, choice, date, boolean,
+        # month, ordering): only free text may be empty.
         filterset_class = getattr(self, "filterset_class", None)
         if filterset_class is not None and getattr(self, "action", None) == "list":
             for name, value in request.query_params.items():
                 declared = filterset_class.base_filters.get(name)
-                if value == "" and declared is not None and not isinstance(declared, django_filters.CharFilter):
+                free_text = type(declared) is django_filters.CharFilter  # subclasses have a format
+                if value == "" and declared is not None and not free_text:
                     errors[name] = [_("该参数不能为空。")]
         if errors:
             raise exceptions.ValidationError(dict(sorted(errors.items())))

@@ -7,14 +7,17 @@ permission -> 403, invalid input -> 400 under the field, a lost race or a stale 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
+import django_filters
 from django.core.cache import cache
+from django.core.validators import RegexValidator
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -100,12 +103,36 @@ def _row(values: dict) -> dict:
     }
 
 
+MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
+
+
+def _ordering_pattern() -> str:
+    names = "|".join(sorted(IssueFilter.base_filters["ordering"].param_map))
+    return rf"^-?({names})(,-?({names}))*$"
+
+
+class _OrderingParam(django_filters.CharFilter):
+    """A typed parameter: present but empty is an error (see StrictQueryParamsMixin)."""
+
+
 class IssueApiFilter(IssueFilter):
     """The ledger's filters under the same names. project and lead_department take a plain id:
     an id outside the caller's scope (or unknown) simply matches nothing, as any other filter
     value does, instead of revealing whether such a row exists."""
 
     project = IdFilter(field_name="project_id", help_text="所属项目 id / project id")
+    # The ledger's own month and ordering filters, documented with their exact formats.
+    month = extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "description": "交办月份 yyyy-mm"})(
+        copy.deepcopy(IssueFilter.base_filters["month"])
+    )
+    ordering = extend_schema_field(
+        {"type": "string", "pattern": _ordering_pattern(), "description": "排序，逗号分隔，前缀 - 为倒序 / ordering"}
+    )(_OrderingParam(method="filter_ordering", validators=[RegexValidator(_ordering_pattern())]))
+
+    def filter_ordering(self, queryset, name, value):
+        # One comma-separated string (not the ledger's list form) so the schema can state it
+        # exactly; the ledger's own OrderingFilter maps the names, so both order alike.
+        return IssueFilter.base_filters["ordering"].filter(queryset, value.split(","))
     lead_department = IdFilter(
         field_name="lead_department_id", help_text="责任单位 id / lead department id"
     )
