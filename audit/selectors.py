@@ -53,21 +53,37 @@ def _column_labels(model) -> dict[str, str]:
     return {f.column: str(f.verbose_name) for f in model._meta.concrete_fields}
 
 
+def _column_choices(model) -> dict[str, dict]:
+    """Stored value -> its label ('handed_off' -> '已交办') for the fields with choices."""
+    return {f.column: {str(k): str(v) for k, v in f.flatchoices} for f in model._meta.concrete_fields if f.choices}
+
+
+def _shown(value, choices: dict | None):
+    if choices and value is not None:
+        return choices.get(str(value), value)
+    return value
+
+
 def _row(event, tracked, users: dict[int, User]) -> AuditRow:
     context = event.pgh_context or {}
     actor_id = context.get("user")
     labels = _column_labels(tracked) if tracked else {}
+    choices = _column_choices(tracked) if tracked else {}
     changes: list[Change] = []
     if event.pgh_label == "update" and event.pgh_diff:
         for column, (old, new) in sorted(event.pgh_diff.items()):
             if column not in HIDDEN_COLUMNS:
-                changes.append(Change(label=labels.get(column, column), old=old, new=new))
+                shown = choices.get(column)
+                changes.append(
+                    Change(label=labels.get(column, column), old=_shown(old, shown), new=_shown(new, shown))
+                )
     else:
         # insert: the new values; delete: the values the row had when it was deleted
         for column, value in (event.pgh_data or {}).items():
             if column in HIDDEN_COLUMNS or value in (None, ""):
                 continue
             change = Change(label=labels.get(column, column))
+            value = _shown(value, choices.get(column))
             if event.pgh_label == "delete":
                 change.old = value
             else:

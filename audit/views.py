@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
 
 from audit.forms import AuditFilterForm
 from audit.selectors import audit_available, audit_event_page, audit_visible_to
@@ -25,6 +26,7 @@ def _object_url(model_label: str, object_id: str) -> str:
         return ""
 
 
+@require_GET
 @login_required
 def event_list(request):
     """审计记录: who changed what, when, from which page — per object and per user."""

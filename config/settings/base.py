@@ -316,5 +316,6 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # one INFO line per trigger on every migrate is noise
-    "loggers": {"pgtrigger": {"level": "WARNING"}},
+    # axes: keep the lockout warnings, not an INFO line per successful login
+    "loggers": {"pgtrigger": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
