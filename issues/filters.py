@@ -11,15 +11,17 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
 from issues.lights import light_annotation, light_q
-from issues.models import Issue, IssueCategory, IssueStatus, Light
+from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_list_visible_to
-from projects.models import Project
+from projects.models import Project, SupervisionGroup
+from projects.selectors import group_list_visible_to
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -51,6 +53,25 @@ class MonthFilter(django_filters.CharFilter):
     field_class = MonthField
 
 
+STATUS_OPEN = "open"
+STATUS_CHOICES = [(STATUS_OPEN, _("未办结（已交办、整改中、待核验）")), *IssueStatus.choices]
+ON_TIME_CHOICES = [("1", _("按期销号")), ("0", _("未按期销号"))]
+WITHDRAWN_CHOICES = [("0", _("不含已撤销")), ("1", _("仅已撤销"))]
+RETURNED_CHOICES = [("1", _("被退回过")), ("0", _("未被退回"))]
+
+
+def on_time_q() -> Q:
+    """Closed on time, exactly as dispatch/figures.py counts 按期销号: closed, and the local date of
+    the last submission for verification (of the close when none is recorded) is on or before the
+    rectification deadline in force (extensions already applied to it). Needs `with_done_on`."""
+    return Q(closed_at__isnull=False, done_on__lte=F("rectification_deadline"))
+
+
+def with_done_on(queryset: QuerySet[Issue]) -> QuerySet[Issue]:
+    # alias(), not annotate(): the date is only filtered on, never selected.
+    return queryset.alias(done_on=TruncDate(Coalesce("submitted_at", "closed_at")))
+
+
 class IssueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     project = django_filters.ModelChoiceFilter(
@@ -59,14 +80,30 @@ class IssueFilter(django_filters.FilterSet):
     lead_department = django_filters.ModelChoiceFilter(
         queryset=Department.objects.none(), label=_("责任单位"), empty_label=_("全部单位")
     )
-    status = django_filters.ChoiceFilter(choices=IssueStatus.choices, label=_("状态"), empty_label=_("全部状态"))
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_CHOICES, method="filter_status", label=_("状态"), empty_label=_("全部状态")
+    )
     light = django_filters.ChoiceFilter(
         choices=Light.choices, method="filter_light", label=_("红黄绿灯"), empty_label=_("全部")
     )
     category = django_filters.ChoiceFilter(
         choices=IssueCategory.choices, label=_("问题类别"), empty_label=_("全部类别")
     )
+    group = django_filters.ModelChoiceFilter(
+        queryset=SupervisionGroup.objects.none(), method="filter_group", label=_("督导组"), empty_label=_("全部督导组")
+    )
+    returned = django_filters.ChoiceFilter(
+        choices=RETURNED_CHOICES, method="filter_returned", label=_("退回整改"), empty_label=_("全部")
+    )
     month = MonthFilter(method="filter_month", label=_("交办月份"))
+    closed_month = MonthFilter(method="filter_closed_month", label=_("销号月份"))
+    on_time = django_filters.ChoiceFilter(
+        choices=ON_TIME_CHOICES, method="filter_on_time", label=_("是否按期销号"), empty_label=_("全部")
+    )
+    withdrawn = django_filters.ChoiceFilter(
+        choices=WITHDRAWN_CHOICES, method="filter_withdrawn", label=_("撤销"), empty_label=_("全部")
+    )
+    withdrawn_month = MonthFilter(method="filter_withdrawn_month", label=_("撤销月份"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("code", "code"),
@@ -89,7 +126,10 @@ class IssueFilter(django_filters.FilterSet):
 
     class Meta:
         model = Issue
-        fields = ["q", "project", "lead_department", "status", "light", "category", "month"]
+        fields = [
+            "q", "project", "lead_department", "status", "light", "category", "group", "returned", "month",
+            "closed_month", "on_time", "withdrawn", "withdrawn_month",
+        ]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
@@ -99,6 +139,9 @@ class IssueFilter(django_filters.FilterSet):
         self.filters["lead_department"].queryset = Department.objects.filter(
             pk__in=visible.values("lead_department_id")
         ).order_by("name")
+        user = getattr(request, "user", None)
+        if user is not None:
+            self.filters["group"].queryset = group_list_visible_to(user=user).order_by("name")
 
     def filter_search(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
         # icontains on both databases; on PostgreSQL the pg_trgm GIN indexes on UPPER(column)
@@ -115,8 +158,41 @@ class IssueFilter(django_filters.FilterSet):
         start, end = month_bounds(value)
         return queryset.filter(handed_off_at__gte=start, handed_off_at__lt=end)
 
+    def filter_status(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
+        if value == STATUS_OPEN:
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset.filter(status=value)
+
+    def filter_group(self, queryset: QuerySet[Issue], name: str, value: SupervisionGroup) -> QuerySet[Issue]:
+        # A subquery, as the figures' group scope does: a project in several groups stays one row.
+        return queryset.filter(project__in=Project.objects.filter(groups=value).values("pk"))
+
+    def filter_returned(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
+        return queryset.filter(return_count__gte=1) if value == "1" else queryset.filter(return_count=0)
+
+    def filter_closed_month(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
+        start, end = month_bounds(value)
+        return queryset.filter(closed_at__gte=start, closed_at__lt=end)
+
+    def filter_on_time(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
+        queryset = with_done_on(queryset)
+        if value == "1":
+            return queryset.filter(on_time_q())
+        return queryset.filter(closed_at__isnull=False).exclude(on_time_q())
+
+    def filter_withdrawn(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
+        if value == "1":
+            return queryset.filter(status=IssueStatus.WITHDRAWN)
+        return queryset.exclude(status=IssueStatus.WITHDRAWN)
+
+    def filter_withdrawn_month(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
+        start, end = month_bounds(value)
+        return queryset.filter(withdrawn_at__gte=start, withdrawn_at__lt=end)
+
 
 def issue_filter_for(*, user: User, data=None, request=None) -> IssueFilter:
     """The ledger filter over the user's scope, rows annotated with `light_code`."""
     issues = issue_list_visible_to(user=user).annotate(light_code=light_annotation(today=timezone.localdate()))
-    return IssueFilter(data, queryset=issues, request=request)
+    filterset = IssueFilter(data, queryset=issues, request=request)
+    filterset.filters["group"].queryset = group_list_visible_to(user=user).order_by("name")
+    return filterset

@@ -69,7 +69,12 @@ LEDGER_COLUMNS = (
 )
 
 
-LEDGER_FOLDED_FILTERS = ("project", "lead_department", "status", "light", "category", "month")
+LEDGER_FOLDED_FILTERS = (
+    "project", "lead_department", "status", "light", "category", "group", "returned", "month",
+    "closed_month", "on_time", "withdrawn", "withdrawn_month",
+)
+# Shown behind “更多条件” on every screen: mostly reached through dashboard/summary drill-downs.
+LEDGER_EXTRA_FILTERS = ("closed_month", "on_time", "withdrawn", "withdrawn_month")
 
 
 def _sort_columns(request) -> list[dict]:
@@ -86,6 +91,24 @@ def _sort_columns(request) -> list[dict]:
             column["url"] = f"?{query.urlencode()}"
         columns.append(column)
     return columns
+
+
+def _active_filters(filterset, request) -> list[dict]:
+    """One removable chip per filter in force, so a drill-down says why the list is short. Reads
+    the cleaned values only (no query: a chosen project or group was already fetched to validate)."""
+    form = filterset.form
+    chips = []
+    for name, value in form.cleaned_data.items():
+        if name == "ordering" or value in (None, "", [], ()):
+            continue
+        field = form.fields[name]
+        choices = dict(getattr(field, "choices", ()) or ()) if not hasattr(field, "queryset") else {}
+        shown = choices.get(value, value)
+        query = request.GET.copy()
+        query.pop(name, None)
+        query.pop("page", None)
+        chips.append({"name": name, "label": field.label, "value": str(shown), "remove_url": f"?{query.urlencode()}"})
+    return chips
 
 
 # --- ledger -------------------------------------------------------------------------------
@@ -108,6 +131,10 @@ def issue_ledger(request):
         "ordering": request.GET.get("ordering", ""),
         "sort_columns": _sort_columns(request),
         "can_hand_off": request.user.is_inspector,
+        "chips": _active_filters(filterset, request),
+        "extra_filters": LEDGER_EXTRA_FILTERS,
+        "extra_open": any(request.GET.get(name) for name in LEDGER_EXTRA_FILTERS)
+        or any(name in filterset.form.errors for name in LEDGER_EXTRA_FILTERS),
         "filters_open": bool(filterset.form.errors) or any(request.GET.get(name) for name in LEDGER_FOLDED_FILTERS),
     }
     template = "issues/partials/ledger_table.html" if request.htmx else "issues/ledger.html"

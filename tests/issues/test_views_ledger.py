@@ -164,8 +164,9 @@ def _ledger_queries(client, count: int, world, today) -> int:
 
 # session, user, roles, 3 holiday-override reads for the light rule's due-soon cutoff, count, rows,
 # assisting departments, 1 holiday-override read for the page's overdue days, unread badge,
-# 2 filter choice lists, pghistory context (twice), session save inside a savepoint.
-LEDGER_QUERIES = {"postgresql": 18, "sqlite": 18}
+# 3 filter choice lists (projects, departments, supervision groups), pghistory context (twice),
+# session save inside a savepoint.
+LEDGER_QUERIES = {"postgresql": 19, "sqlite": 19}
 
 
 @pytest.mark.parametrize("count", [5, 100])
