@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -14,24 +14,9 @@ from rest_framework.views import APIView
 from core.api import API_LOOKUP, IdFilter, StrictQueryParamsMixin, error_responses
 from dispatch.figures import Month, summary_scopes_for
 from dispatch.models import Decision, DispatchMeeting
+from dispatch.selectors import meeting_list_visible_to
 from dispatch.serializers import MeetingSerializer, SummarySerializer
 from dispatch.summary_services import summary_for
-from projects.models import GroupMembership
-
-
-def meeting_list_visible_to(*, user):
-    """Leaders and admins: every meeting; everyone else: the meetings of groups they belong to."""
-    meetings = DispatchMeeting.objects.select_related("group").prefetch_related(
-        "attendees",
-        "attending_departments",
-        Prefetch("decisions", queryset=Decision.objects.select_related("responsible_department")),
-    )
-    if not user.is_authenticated:
-        return meetings.none()
-    if user.sees_everything:
-        return meetings
-    member_of = GroupMembership.objects.filter(user=user).values("group_id")
-    return meetings.filter(Q(group__in=member_of))
 
 
 class MeetingFilter(django_filters.FilterSet):
@@ -47,8 +32,9 @@ class MeetingFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary="调度会列表 / List dispatch meetings",
-        description="督导组成员看到本组的调度会，领导、管理员看到全部。/ Meetings of the caller's groups; all for "
-        "leaders and admins.",
+        description="督导组成员看到本组的调度会，受邀单位的联络员看到邀请本单位的调度会，领导、管理员看到全部。"
+        "/ Meetings of the caller's groups, meetings the caller's department is invited to; all for leaders "
+        "and admins.",
         responses={200: MeetingSerializer(many=True), **error_responses(400, 404)},
     ),
     retrieve=extend_schema(
@@ -65,7 +51,11 @@ class MeetingViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-starts_at"]
 
     def get_queryset(self):
-        return meeting_list_visible_to(user=self.request.user)
+        return meeting_list_visible_to(user=self.request.user).prefetch_related(
+            "attendees",
+            "attending_departments",
+            Prefetch("decisions", queryset=Decision.objects.select_related("responsible_department")),
+        )
 
 
 class SummaryView(StrictQueryParamsMixin, APIView):

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import django_filters
-from django.utils import timezone
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core.api import API_LOOKUP, StrictBooleanFilter, StrictQueryParamsMixin, error_responses
 from notifications.models import Notification, NotificationKind
+from notifications.selectors import notification_list_for
 from notifications.serializers import MarkedReadSerializer, NotificationSerializer
-
-
-def _mark_read(rows) -> int:
-    # Only unread rows: reading twice keeps the first read time, and the count says what changed.
-    return rows.filter(read_at__isnull=True).update(read_at=timezone.now())
+from notifications.services import notification_mark_all_read, notification_mark_read
 
 
 class NotificationFilter(django_filters.FilterSet):
@@ -51,7 +47,7 @@ class NotificationViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet)
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Notification.objects.none()
-        return Notification.objects.filter(recipient=self.request.user)
+        return notification_list_for(user=self.request.user)
 
     @extend_schema(
         summary="标记已读 / Mark read",
@@ -61,9 +57,10 @@ class NotificationViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet)
     )
     @action(detail=True, methods=["post"], url_path="read", filter_backends=[])
     def read(self, request, pk=None):
-        notification = get_object_or_404(self.get_queryset(), pk=pk)
-        _mark_read(Notification.objects.filter(pk=notification.pk))
-        notification.refresh_from_db()
+        try:
+            notification = notification_mark_read(user=request.user, notification_id=int(pk))
+        except (Notification.DoesNotExist, ValueError):
+            raise Http404 from None
         return Response(NotificationSerializer(notification).data)
 
     @extend_schema(
@@ -74,4 +71,4 @@ class NotificationViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet)
     )
     @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[], pagination_class=None)
     def read_all(self, request):
-        return Response({"marked": _mark_read(self.get_queryset())})
+        return Response({"marked": notification_mark_all_read(user=request.user)})
