@@ -32,7 +32,7 @@ from core.api import (
     StrictQueryParamsMixin,
     error_responses,
 )
-from inspections.api import visit_list_visible_to
+from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.errors import (
     IssueConflict,

@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "dispatch.models.DispatchMeeting.Status",
         "ProcedureStatusEnum": "projects.models.ProcedureStatus",
         "FactorStatusEnum": "projects.models.FactorStatus",
+        "FindingKindEnum": "inspections.models.FindingKind",
     },
 }
 

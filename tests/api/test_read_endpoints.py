@@ -90,8 +90,9 @@ def test_visit_detail_has_findings_and_methods(client_as, visits):
 
 def test_read_only_endpoints_refuse_writes(world, client_as):
     client = client_as("admin")
-    for url in ("/api/v1/projects/", "/api/v1/groups/", "/api/v1/visits/", "/api/v1/meetings/"):
+    for url in ("/api/v1/projects/", "/api/v1/groups/", "/api/v1/meetings/"):
         assert_error(client.post(url, {}, format="json"), 405, "method_not_allowed")
+    assert_error(client.delete(f"/api/v1/visits/{world.project.pk}/"), 405)
     assert_error(client.delete(f"/api/v1/projects/{world.project.pk}/"), 405)
 
 
@@ -208,3 +209,39 @@ def test_closed_month_is_frozen_on_first_read(world, client_as):
     assert first["live"] is False and first["frozen_at"]
     world.hand_off()  # a new issue must not change a frozen month
     assert client_as("leader").get(f"/api/v1/summaries/{last}/").json()["figures"] == first["figures"]
+
+
+VISIT_CREATE_STATUS = {
+    "anonymous": 401,
+    "inspector": 201,
+    "other_inspector": 400,  # project A is not theirs: a field error, nothing leaks
+    "lead_liaison": 403,
+    "other_liaison": 403,
+    "leader": 403,
+    "admin": 403,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_record_visit_per_role(role, world, client_as):
+    body = {
+        "project": world.project.pk,
+        "visited_on": timezone.localdate().isoformat(),
+        "place": "项目施工现场",
+        "methods": ["forum", "onsite"],
+        "summary": "座谈了解企业用地诉求。",
+        "findings": [{"kind": "demand", "text": "希望加快林地审批"}],
+    }
+    response = client_as(role).post("/api/v1/visits/", body, format="json")
+    assert response.status_code == VISIT_CREATE_STATUS[role], response.content
+    if role == "inspector":
+        created = response.json()
+        assert created["methods"] == ["forum", "onsite"]
+        assert [(f["kind"], f["text"]) for f in created["findings"]] == [("demand", "希望加快林地审批")]
+        assert [u["username"] for u in created["inspectors"]] == ["inspector"]
+
+
+def test_record_visit_invalid_input_names_the_field(world, client_as):
+    body = {"project": world.project.pk, "visited_on": "2026-11-26", "place": "现场", "methods": [], "summary": "x"}
+    error = assert_error(client_as("inspector").post("/api/v1/visits/", body, format="json"), 400, "invalid")
+    assert list(error["fields"]) == ["methods"]
