@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api import JsonBooleanField, JsonCharField, JsonDecimalField, JsonPrimaryKeyRelatedField
 from inspections.models import Finding, FindingKind, SiteVisit, VisitAttachment, VisitMethod
 from projects.models import Project
 from projects.serializers import UserRefSerializer
@@ -47,26 +48,26 @@ class SiteVisitSerializer(serializers.ModelSerializer):
 
 class FindingInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FindingKind.choices, help_text="诉求/难点/堵点/期盼点 / finding kind")
-    text = serializers.CharField()
+    text = JsonCharField()
 
 
 class SiteVisitCreateSerializer(serializers.Serializer):
     """记录督导检查 input (JSON; photos and files are added on the web page)."""
 
-    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.none(), help_text="项目 id / project id")
+    project = JsonPrimaryKeyRelatedField(queryset=Project.objects.none(), help_text="项目 id / project id")
     visited_on = serializers.DateField()
-    place = serializers.CharField(max_length=200)
+    place = JsonCharField(max_length=200)
     methods = serializers.ListField(
         child=serializers.ChoiceField(choices=VisitMethod.choices), min_length=1, max_length=3,
         help_text="forum 座谈交流 / documents 查阅文件 / onsite 实地察看",
     )
-    summary = serializers.CharField()
-    participants = serializers.CharField(required=False, allow_blank=True, default="")
-    is_recheck = serializers.BooleanField(required=False, default=False, help_text="回头看 / re-check visit")
-    latitude = serializers.DecimalField(
+    summary = JsonCharField()
+    participants = JsonCharField(required=False, allow_blank=True, default="")
+    is_recheck = JsonBooleanField(required=False, default=False, help_text="回头看 / re-check visit")
+    latitude = JsonDecimalField(
         max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True, default=None
     )
-    longitude = serializers.DecimalField(
+    longitude = JsonDecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True, default=None
     )
     findings = FindingInputSerializer(many=True, required=False, default=list)

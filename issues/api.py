@@ -111,6 +111,12 @@ def _ordering_pattern() -> str:
     return rf"^-?({names})(,-?({names}))*$"
 
 
+def _month(name: str, description: str):
+    return extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "description": description})(
+        copy.deepcopy(IssueFilter.base_filters[name])
+    )
+
+
 class _OrderingParam(django_filters.CharFilter):
     """A typed parameter: present but empty is an error (see StrictQueryParamsMixin)."""
 
@@ -121,10 +127,11 @@ class IssueApiFilter(IssueFilter):
     value does, instead of revealing whether such a row exists."""
 
     project = IdFilter(field_name="project_id", help_text="所属项目 id / project id")
+    group = IdFilter(method="filter_group", help_text="督导组 id / supervision group id")
     # The ledger's own month and ordering filters, documented with their exact formats.
-    month = extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "description": "交办月份 yyyy-mm"})(
-        copy.deepcopy(IssueFilter.base_filters["month"])
-    )
+    month = _month("month", "交办月份 yyyy-mm / handed off in month")
+    closed_month = _month("closed_month", "销号月份 yyyy-mm / closed in month")
+    withdrawn_month = _month("withdrawn_month", "撤销月份 yyyy-mm / withdrawn in month")
     ordering = extend_schema_field(
         {"type": "string", "pattern": _ordering_pattern(), "description": "排序，逗号分隔，前缀 - 为倒序 / ordering"}
     )(_OrderingParam(method="filter_ordering", validators=[RegexValidator(_ordering_pattern())]))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Department
+from core.api import JsonBooleanField, JsonCharField, JsonIntegerField, JsonPrimaryKeyRelatedField
 from inspections.models import Finding, SiteVisit
 from issues.models import (
     EvidenceFile,
@@ -128,24 +129,24 @@ class IssueDetailSerializer(serializers.ModelSerializer):
 class IssueCreateSerializer(serializers.Serializer):
     """交办 input. Related objects are looked up within the caller's scope only."""
 
-    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.none(), help_text="所属项目 id / project id")
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    project = JsonPrimaryKeyRelatedField(queryset=Project.objects.none(), help_text="所属项目 id / project id")
+    title = JsonCharField(max_length=200)
+    description = JsonCharField()
     category = serializers.ChoiceField(choices=IssueCategory.choices)
     severity = serializers.ChoiceField(choices=IssueSeverity.choices, default=IssueSeverity.GENERAL)
-    lead_department = serializers.PrimaryKeyRelatedField(
+    lead_department = JsonPrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True), help_text="责任单位 id / lead department id"
     )
-    assisting_departments = serializers.PrimaryKeyRelatedField(
+    assisting_departments = JsonPrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True), many=True, required=False, default=list,
         help_text="协办单位 id 列表 / assisting department ids",
     )
     sign_deadline = serializers.DateField(required=False, allow_null=True, default=None)
     rectification_deadline = serializers.DateField(required=False, allow_null=True, default=None)
-    source_visit = serializers.PrimaryKeyRelatedField(
+    source_visit = JsonPrimaryKeyRelatedField(
         queryset=SiteVisit.objects.none(), required=False, allow_null=True, default=None
     )
-    source_finding = serializers.PrimaryKeyRelatedField(
+    source_finding = JsonPrimaryKeyRelatedField(
         queryset=Finding.objects.none(), required=False, allow_null=True, default=None
     )
 
@@ -198,21 +199,21 @@ class TransitionSerializer(serializers.Serializer):
         help_text="sign 签收 / submit 提交核验 / return 退回 / close 销号 / withdraw 撤销 / "
         "extension_request 申请延期 / extension_decide 审批延期",
     )
-    note = serializers.CharField(
+    note = JsonCharField(
         required=False, allow_blank=True, default="",
         help_text="说明；submit、return、withdraw、extension_request 必填（理由）/ note or reason",
     )
-    expected_version = serializers.IntegerField(
+    expected_version = JsonIntegerField(
         required=False, allow_null=True, default=None, min_value=1,
         help_text="客户端看到的版本；不一致返回 409 / the version the client saw; stale answers 409",
     )
     requested_deadline = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="extension_request：申请延至 / requested deadline"
     )
-    approve = serializers.BooleanField(
+    approve = JsonBooleanField(
         required=False, allow_null=True, default=None, help_text="extension_decide：是否同意 / approve or deny"
     )
-    extension_id = serializers.IntegerField(
+    extension_id = JsonIntegerField(
         required=False, allow_null=True, default=None, min_value=1,
         help_text="extension_decide：延期申请 id，缺省为待审批的那条 / extension request id",
     )

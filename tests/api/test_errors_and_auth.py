@@ -122,3 +122,20 @@ def test_id_and_boolean_filters_are_strict(world, client_as):
     # an id outside the caller's scope matches nothing, like any other value (no existence leak)
     inspector = client_as("inspector")
     assert inspector.get(f"/api/v1/issues/?project={world.other_project.pk}").json()["count"] == 0
+
+
+def test_json_values_of_the_wrong_type_are_400_not_coerced(world, client_as, issue):
+    client = client_as("inspector")
+    url = f"/api/v1/issues/{issue.pk}/transitions/"
+    for body, field in [
+        ({"action": "withdraw", "note": 105}, "note"),
+        ({"action": "withdraw", "note": "重复", "expected_version": "1"}, "expected_version"),
+        ({"action": "extension_decide", "approve": "yes"}, "approve"),
+    ]:
+        error = assert_error(client.post(url, body, format="json"), 400, "invalid")
+        assert field in error["fields"], error
+    issue.refresh_from_db()
+    assert issue.status == "handed_off"
+    body = {"project": str(world.project.pk), "title": "t", "description": "d", "category": "other",
+            "lead_department": world.lead_department.pk}
+    assert "project" in assert_error(client.post("/api/v1/issues/", body, format="json"), 400)["fields"]
