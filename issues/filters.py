@@ -101,7 +101,7 @@ class IssueFilter(django_filters.FilterSet):
         choices=ON_TIME_CHOICES, method="filter_on_time", label=_("是否按期销号"), empty_label=_("全部")
     )
     withdrawn = django_filters.ChoiceFilter(
-        choices=WITHDRAWN_CHOICES, method="filter_withdrawn", label=_("撤销"), empty_label=_("全部")
+        choices=WITHDRAWN_CHOICES, method="filter_withdrawn", label=_("撤销问题"), empty_label=_("全部")
     )
     withdrawn_month = MonthFilter(method="filter_withdrawn_month", label=_("撤销月份"))
     ordering = django_filters.OrderingFilter(
