@@ -19,8 +19,11 @@ def _refused(callable_):
 def test_issue_constraints():
     issue = IssueFactory()
     _refused(lambda: Issue.objects.filter(pk=issue.pk).update(status="lost"))
-    _refused(lambda: Issue.objects.filter(pk=issue.pk).update(
-        rectification_deadline=issue.sign_deadline - dt.timedelta(days=1)))
+    _refused(
+        lambda: Issue.objects.filter(pk=issue.pk).update(
+            rectification_deadline=issue.sign_deadline - dt.timedelta(days=1)
+        )
+    )
     _refused(lambda: Issue.objects.filter(pk=issue.pk).update(status=IssueStatus.CLOSED, closed_at=None))
     _refused(lambda: Issue.objects.filter(pk=issue.pk).update(progress_percent=101))
     _refused(lambda: Issue.objects.filter(pk=issue.pk).update(status=IssueStatus.IN_PROGRESS, signed_at=None))
@@ -32,7 +35,11 @@ def test_extension_constraints(world):
     base = dict(issue=issue, requested_by=world.lead_liaison, reason="x", current_deadline=issue.rectification_deadline)
     _refused(lambda: ExtensionRequest.objects.create(**base, requested_deadline=issue.rectification_deadline))
     ExtensionRequest.objects.create(**base, requested_deadline=issue.rectification_deadline + dt.timedelta(days=3))
-    _refused(lambda: ExtensionRequest.objects.create(**base, requested_deadline=issue.rectification_deadline + dt.timedelta(days=5)))
+    _refused(
+        lambda: ExtensionRequest.objects.create(
+            **base, requested_deadline=issue.rectification_deadline + dt.timedelta(days=5)
+        )
+    )
 
 
 @pytest.mark.django_db
@@ -44,7 +51,11 @@ def test_visit_needs_a_method_and_a_sane_geo_point():
 @pytest.mark.django_db
 def test_meeting_rule_refuses_impossible_day():
     group = SupervisionGroupFactory()
-    _refused(lambda: MeetingRule.objects.create(group=group, kind="day_of_month", day_of_month=31,
-                                                time=dt.time(15), place="x"))
-    _refused(lambda: MeetingRule.objects.create(group=group, kind="last_weekday", weekday=9,
-                                                time=dt.time(15), place="x"))
+    _refused(
+        lambda: MeetingRule.objects.create(
+            group=group, kind="day_of_month", day_of_month=31, time=dt.time(15), place="x"
+        )
+    )
+    _refused(
+        lambda: MeetingRule.objects.create(group=group, kind="last_weekday", weekday=9, time=dt.time(15), place="x")
+    )

@@ -66,19 +66,33 @@ def test_light_python_and_sql_agree():
     # Monday 16 Nov 2026: three working days ahead is Thursday 19 Nov.
     cases = {
         "green": dict(sign_deadline=dt.date(2026, 11, 18), rectification_deadline=dt.date(2026, 12, 1)),
-        "yellow_due_soon": dict(status=IssueStatus.IN_PROGRESS, sign_deadline=dt.date(2026, 11, 10),
-                                rectification_deadline=dt.date(2026, 11, 19)),
+        "yellow_due_soon": dict(
+            status=IssueStatus.IN_PROGRESS,
+            sign_deadline=dt.date(2026, 11, 10),
+            rectification_deadline=dt.date(2026, 11, 19),
+        ),
         "yellow_unsigned": dict(sign_deadline=dt.date(2026, 11, 13), rectification_deadline=dt.date(2026, 12, 1)),
-        "red": dict(status=IssueStatus.IN_PROGRESS, sign_deadline=dt.date(2026, 11, 1),
-                    rectification_deadline=dt.date(2026, 11, 13)),
-        "submitted_late_is_not_red": dict(status=IssueStatus.SUBMITTED, sign_deadline=dt.date(2026, 11, 1),
-                                          rectification_deadline=dt.date(2026, 11, 13)),
-        "closed": dict(status=IssueStatus.CLOSED, sign_deadline=dt.date(2026, 11, 1),
-                       rectification_deadline=dt.date(2026, 11, 13)),
+        "red": dict(
+            status=IssueStatus.IN_PROGRESS,
+            sign_deadline=dt.date(2026, 11, 1),
+            rectification_deadline=dt.date(2026, 11, 13),
+        ),
+        "submitted_late_is_not_red": dict(
+            status=IssueStatus.SUBMITTED,
+            sign_deadline=dt.date(2026, 11, 1),
+            rectification_deadline=dt.date(2026, 11, 13),
+        ),
+        "closed": dict(
+            status=IssueStatus.CLOSED, sign_deadline=dt.date(2026, 11, 1), rectification_deadline=dt.date(2026, 11, 13)
+        ),
     }
     expected = {
-        "green": Light.GREEN, "yellow_due_soon": Light.YELLOW, "yellow_unsigned": Light.YELLOW, "red": Light.RED,
-        "submitted_late_is_not_red": Light.GREEN, "closed": Light.NONE,
+        "green": Light.GREEN,
+        "yellow_due_soon": Light.YELLOW,
+        "yellow_unsigned": Light.YELLOW,
+        "red": Light.RED,
+        "submitted_late_is_not_red": Light.GREEN,
+        "closed": Light.NONE,
     }
     ids = {name: IssueFactory(title=name, **values).pk for name, values in cases.items()}
     today = dt.date(2026, 11, 16)

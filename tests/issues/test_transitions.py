@@ -188,7 +188,10 @@ def test_extension_request_approve_moves_deadline(world, issue):
     _bring_to(world, issue, IssueStatus.IN_PROGRESS)
     old = issue.rectification_deadline
     request = services.extension_request_create(
-        issue=issue, actor=world.lead_liaison, requested_deadline=old + dt.timedelta(days=10), reason="林地审批需省级批复"
+        issue=issue,
+        actor=world.lead_liaison,
+        requested_deadline=old + dt.timedelta(days=10),
+        reason="林地审批需省级批复",
     )
     with pytest.raises(IssueTransitionNotAllowed):
         services.extension_request_create(
