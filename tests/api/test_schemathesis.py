@@ -22,7 +22,7 @@ from dispatch.models import DispatchMeeting
 from issues import services
 from tests.factories import FindingFactory, SiteVisitFactory
 
-MAX_EXAMPLES = int(os.environ.get("DUDAO_SCHEMATHESIS_EXAMPLES", "20"))
+MAX_EXAMPLES = int(os.environ.get("DUDAO_SCHEMATHESIS_EXAMPLES", "10"))
 BASE_CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
