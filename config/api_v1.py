@@ -11,6 +11,9 @@ from projects.api import GroupViewSet, ProjectViewSet
 
 router = DefaultRouter()
 router.include_root_view = False  # the index is /api/docs/; a second, undocumented one helps nobody
+# JSON only: the ".json" suffix routes added nothing and crashed the @action endpoints (500,
+# "unexpected keyword argument 'format'"), found by the access matrix.
+router.include_format_suffixes = False
 router.register("projects", ProjectViewSet, basename="project")
 router.register("groups", GroupViewSet, basename="group")
 router.register("visits", VisitViewSet, basename="visit")
