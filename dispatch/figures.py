@@ -47,7 +47,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from dispatch.models import Decision
 from inspections.models import SiteVisit
-from issues.lights import light_q
+from issues.lights import due_soon_cutoff, light_q
 from issues.models import OPEN_STATUSES, CaseRecord, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_scope_q
 from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
@@ -473,7 +473,8 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
         )
         trend[f"c_{month.year}_{month.month}"] = Count("pk", filter=Q(closed_at__gte=month.start, closed_at__lt=month.end))
     # Each light_q reads the holiday overrides once: build them once, reuse them below.
-    lights = {light: light_q(light, today=today) for light in (Light.RED, Light.YELLOW, Light.GREEN)}
+    soon = due_soon_cutoff(today)
+    lights = {light: light_q(light, today=today, due_soon=soon) for light in (Light.RED, Light.YELLOW, Light.GREEN)}
     # One scan of the (scoped) issue table for every card and the 12-month trend.
     cards = issues.aggregate(
         total=Count("pk", filter=not_withdrawn),

@@ -31,35 +31,37 @@ def light_for(*, status: str, sign_deadline: dt.date, rectification_deadline: dt
     return Light.GREEN
 
 
-def light_q(light: Light | str, *, today: dt.date, prefix: str = "") -> Q:
-    """A filter matching issues whose light is `light` today."""
+def light_q(light: Light | str, *, today: dt.date, prefix: str = "", due_soon: dt.date | None = None) -> Q:
+    """A filter matching issues whose light is `light` today. `due_soon` (the cutoff of
+    due_soon_cutoff(today)) may be passed in so several lights share one holiday lookup."""
+    light = Light(light)
     owes = Q(**{f"{prefix}status__in": DEPARTMENT_OWES_STATUSES})
     red = owes & Q(**{f"{prefix}rectification_deadline__lt": today})
+    finished = Q(**{f"{prefix}status__in": (IssueStatus.CLOSED, IssueStatus.WITHDRAWN)})
+    if light == Light.RED:
+        return red
+    if light == Light.NONE:
+        return finished
+    cutoff = due_soon if due_soon is not None else due_soon_cutoff(today)
     yellow = (
         owes
         & Q(**{f"{prefix}rectification_deadline__gte": today})
         & (
-            Q(**{f"{prefix}rectification_deadline__lte": due_soon_cutoff(today)})
+            Q(**{f"{prefix}rectification_deadline__lte": cutoff})
             | Q(**{f"{prefix}status": IssueStatus.HANDED_OFF, f"{prefix}sign_deadline__lt": today})
         )
     )
-    finished = Q(**{f"{prefix}status__in": (IssueStatus.CLOSED, IssueStatus.WITHDRAWN)})
-    match Light(light):
-        case Light.RED:
-            return red
-        case Light.YELLOW:
-            return yellow
-        case Light.NONE:
-            return finished
-        case Light.GREEN:
-            return ~red & ~yellow & ~finished
+    if light == Light.YELLOW:
+        return yellow
+    return ~red & ~yellow & ~finished
 
 
 def light_annotation(*, today: dt.date) -> Case:
+    """The light as a SQL expression; costs one holiday-override lookup to build."""
     return Case(
         When(light_q(Light.NONE, today=today), then=Value(Light.NONE.value)),
         When(light_q(Light.RED, today=today), then=Value(Light.RED.value)),
-        When(light_q(Light.YELLOW, today=today), then=Value(Light.YELLOW.value)),
+        When(light_q(Light.YELLOW, today=today, due_soon=due_soon_cutoff(today)), then=Value(Light.YELLOW.value)),
         default=Value(Light.GREEN.value),
         output_field=CharField(),
     )

@@ -23,7 +23,10 @@ def issue_scope_q(*, user: User, prefix: str = "") -> Q | None:
     if user.is_liaison:
         scope |= Q(**{f"{prefix}lead_department_id": user.department_id})
         # A subquery, not a join: an issue with several assisting departments must not repeat.
-        assisted = Issue.objects.filter(assisting_departments=user.department_id).values("pk")
+        # Read the ids straight from the link table: no join back to the issue table.
+        assisted = Issue.assisting_departments.through.objects.filter(department_id=user.department_id).values(
+            "issue_id"
+        )
         issue_key = f"{prefix.removesuffix('__')}__in" if prefix else "pk__in"
         scope |= Q(**{issue_key: assisted})
     return scope

@@ -162,11 +162,11 @@ def _ledger_queries(client, count: int, world, today) -> int:
     return len(queries)
 
 
-# session, user, roles, 3 holiday-override reads for the light rule's due-soon cutoff, count, rows,
+# session, user, roles, 1 holiday-override read for the light rule's due-soon cutoff, count, rows,
 # assisting departments, 1 holiday-override read for the page's overdue days, unread badge,
 # 3 filter choice lists (projects, departments, supervision groups), pghistory context (twice),
 # session save inside a savepoint.
-LEDGER_QUERIES = {"postgresql": 19, "sqlite": 19}
+LEDGER_QUERIES = {"postgresql": 17, "sqlite": 17}
 
 
 @pytest.mark.parametrize("count", [5, 100])

@@ -46,11 +46,11 @@ def _count(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-# The figures alone, pinned exactly. Dashboard: 3 reads of holiday overrides (one per light
-# rule), one scan for the cards and the 12-month trend, projects count, categories, projects,
+# The figures alone, pinned exactly. Dashboard: 1 read of holiday overrides (shared by the light
+# rules), one scan for the cards and the 12-month trend, projects count, categories, projects,
 # department ranking, blockage board. Live summary: core, departments, projects, red list (with
 # its total), visits, decisions, campaign.
-DASHBOARD_FIGURE_QUERIES = 9
+DASHBOARD_FIGURE_QUERIES = 7
 SUMMARY_FIGURE_QUERIES = 7
 
 
