@@ -94,6 +94,19 @@ def validate_upload(uploaded) -> CheckedUpload:
     return CheckedUpload(extension=extension, content_type=content_type, size=uploaded.size, original_name=name[:200])
 
 
+def check_uploads(files) -> list[tuple[object, CheckedUpload]]:
+    """Validate every file before anything is written; report all problems at once."""
+    checked, errors = [], []
+    for uploaded in files:
+        try:
+            checked.append((uploaded, validate_upload(uploaded)))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
 def storage_name(prefix: str, extension: str) -> str:
     """A server-chosen, unguessable storage path such as 'evidence/2026/11/<uuid>.jpg'."""
     from django.utils import timezone

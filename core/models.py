@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,3 +27,36 @@ class WorkdayOverride(models.Model):
     def __str__(self) -> str:
         kind = _("工作日") if self.is_workday else _("休息日")
         return f"{self.date:%Y-%m-%d} {kind}"
+
+
+class StoredFile(models.Model):
+    """An uploaded photo or document: kept under a server-chosen name, served only through a view
+    that checks the reader's right to its owner (visit or issue)."""
+
+    file = models.FileField(_("文件"), max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    def store(self, *, uploaded, checked, prefix: str) -> None:
+        """Fill the metadata from a core.files.CheckedUpload and save the bytes and the row."""
+        from core.files import storage_name
+
+        self.original_name = checked.original_name
+        self.content_type = checked.content_type
+        self.size = checked.size
+        uploaded.seek(0)
+        self.file.save(storage_name(prefix, checked.extension), uploaded, save=False)
+        self.save()

@@ -11,8 +11,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.files import check_uploads
 from inspections.models import FindingKind, VisitMethod
-from inspections.services import check_uploads
 
 MAX_FILES_PER_VISIT = 20
 

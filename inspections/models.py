@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StoredFile
 from projects.models import Project
 
 
@@ -103,25 +104,12 @@ class Finding(models.Model):
         return f"{self.get_kind_display()}：{self.text[:30]}"
 
 
-class VisitAttachment(models.Model):
+class VisitAttachment(StoredFile):
     """A photo or document from a visit. Stored under a server-chosen name, served only via a view."""
 
     visit = models.ForeignKey(SiteVisit, verbose_name=_("检查记录"), on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(_("文件"), max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT)
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("检查附件")
         verbose_name_plural = _("检查附件")
         ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.files import CheckedUpload, storage_name, validate_upload
+from core.files import check_uploads
 from inspections.models import Finding, FindingKind, SiteVisit, VisitAttachment, VisitMethod
 from projects.models import Project
 from projects.selectors import user_can_inspect_project
@@ -25,19 +25,6 @@ class StaleEditError(ValidationError):
 def _require_inspector(*, actor: User, project_id: int) -> None:
     if not user_can_inspect_project(user=actor, project_id=project_id):
         raise PermissionDenied(_("只有本项目的督导人员可以记录或修改督导检查。"))
-
-
-def check_uploads(files: Sequence) -> list[tuple[object, CheckedUpload]]:
-    """Validate every file before anything is written; report all problems at once."""
-    checked, errors = [], []
-    for uploaded in files:
-        try:
-            checked.append((uploaded, validate_upload(uploaded)))
-        except ValidationError as error:
-            errors.extend(error.messages)
-    if errors:
-        raise ValidationError(errors)
-    return checked
 
 
 def _method_flags(methods: Iterable[str]) -> dict[str, bool]:
@@ -65,16 +52,8 @@ def _clean_findings(findings: Iterable[dict]) -> list[dict]:
 def _save_attachments(*, visit: SiteVisit, checked: list, actor: User) -> list[VisitAttachment]:
     saved = []
     for uploaded, info in checked:
-        attachment = VisitAttachment(
-            visit=visit,
-            original_name=info.original_name,
-            content_type=info.content_type,
-            size=info.size,
-            uploaded_by=actor,
-        )
-        uploaded.seek(0)
-        attachment.file.save(storage_name("visits", info.extension), uploaded, save=False)
-        attachment.save()
+        attachment = VisitAttachment(visit=visit, uploaded_by=actor)
+        attachment.store(uploaded=uploaded, checked=info, prefix="visits")
         saved.append(attachment)
     return saved
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from core.models import StoredFile
 from inspections.models import Finding, SiteVisit
 from projects.models import Project
 
@@ -225,26 +226,13 @@ class ProgressUpdate(models.Model):
         return f"{self.issue.code} {self.created_at:%Y-%m-%d}"
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(StoredFile):
     update = models.ForeignKey(ProgressUpdate, verbose_name=_("整改进展"), on_delete=models.PROTECT, related_name="evidence")
-    file = models.FileField(_("文件"), max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT)
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
         ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 class ExtensionRequest(models.Model):

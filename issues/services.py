@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from accounts.roles import Role
-from core.files import storage_name, validate_upload
+from core.files import check_uploads
 from core.workdays import add_working_days
 from inspections.models import Finding, SiteVisit
 from issues.errors import IssueConflict, IssueInvalidInput, IssuePermissionDenied, IssueTransitionNotAllowed
@@ -156,34 +156,22 @@ def _notify_inspector(issue: Issue, *, kind: NotificationKind, event: IssueEvent
     )
 
 
-def _save_evidence(*, update: ProgressUpdate, files: Sequence, actor: User) -> list[EvidenceFile]:
+def _save_evidence(*, update: ProgressUpdate, checked: list, actor: User) -> list[EvidenceFile]:
     saved = []
-    for uploaded in files:
-        checked = validate_upload(uploaded)
-        evidence = EvidenceFile(
-            update=update,
-            original_name=checked.original_name,
-            content_type=checked.content_type,
-            size=checked.size,
-            uploaded_by=actor,
-        )
-        uploaded.seek(0)
-        evidence.file.save(storage_name("evidence", checked.extension), uploaded, save=False)
-        evidence.save()
+    for uploaded, info in checked:
+        evidence = EvidenceFile(update=update, uploaded_by=actor)
+        evidence.store(uploaded=uploaded, checked=info, prefix="evidence")
         saved.append(evidence)
     return saved
 
 
-def validate_uploads(files: Sequence) -> None:
-    """Check every file before anything is written, so one bad file leaves nothing half-saved."""
-    errors = []
-    for uploaded in files:
-        try:
-            validate_upload(uploaded)
-        except ValidationError as error:
-            errors.extend(error.messages)
-    if errors:
-        raise IssueInvalidInput("；".join(errors), field="files")
+def validate_uploads(files: Sequence) -> list:
+    """Check every file before anything is written, so one bad file leaves nothing half-saved.
+    Returns (upload, CheckedUpload) pairs for _save_evidence."""
+    try:
+        return check_uploads(files)
+    except ValidationError as error:
+        raise IssueInvalidInput("；".join(error.messages), field="files") from None
 
 
 # --- hand-off -----------------------------------------------------------------------------
@@ -379,11 +367,11 @@ def issue_progress_add(
         raise IssueInvalidInput(_("完成进度应在 0 到 100 之间。"), field="percent")
     if not lead:
         percent = None  # only the lead department reports the overall percent
-    validate_uploads(files)
+    checked = validate_uploads(files)
     update = ProgressUpdate.objects.create(
         issue=issue, author=actor, department_id=actor.department_id, text=text, percent=percent
     )
-    evidence = _save_evidence(update=update, files=files, actor=actor)
+    evidence = _save_evidence(update=update, checked=checked, actor=actor)
     if percent is not None:
         Issue.objects.filter(pk=issue.pk).update(progress_percent=percent, updated_at=timezone.now())
         issue.progress_percent = percent
