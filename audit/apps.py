@@ -12,3 +12,15 @@ class AuditConfig(AppConfig):
 
         # A tracker added later gets a new event table; guard it on the next migrate as well.
         post_migrate.connect(protect_event_tables, sender=self)
+
+        # pghistory's admin page queries the event tables with PostgreSQL SQL; on a SQLite
+        # development database (no audit rows anyway) it would answer 500, so it is not offered.
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            from django.contrib import admin
+            from pghistory import config
+
+            model = config.admin_queryset().model
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)
