@@ -3,8 +3,9 @@
 A BEFORE UPDATE OR DELETE trigger on every event table raises, whoever the connected role is —
 the application's role usually owns its tables, so REVOKE alone would not hold. Unlike a
 pgtrigger Protect trigger it has no session switch to turn it off. (TRUNCATE is not guarded: the
-test runner empties tables with it; give the application a role that does not own the tables in
-production so it cannot TRUNCATE or DROP TRIGGER — see bench/README.md.)
+test runner empties tables with it. In production, run migrations as the owner role and the web
+and worker processes as a role that does not own the tables, so they cannot TRUNCATE or DROP
+TRIGGER either.)
 """
 
 from __future__ import annotations
