@@ -16,3 +16,18 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
     def official_calendar(self, obj):
         # Outside the package's years only weekends count unless an admin adds the holidays here.
         return calendar_covers(obj.date)
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    """Nothing a user wrote is hard-deleted: records are archived, withdrawn or corrected, and
+    every change stays in the audit trail."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NoDeleteTabularInline(admin.TabularInline):
+    can_delete = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

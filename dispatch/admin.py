@@ -1,16 +1,17 @@
 from django.contrib import admin
 
+from core.admin import NoDeleteAdmin, NoDeleteTabularInline
 from dispatch.models import Decision, DispatchMeeting, MeetingRule, MonthlySummary
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(NoDeleteTabularInline):
     model = Decision
     extra = 0
     raw_id_fields = ["issue"]
 
 
 @admin.register(DispatchMeeting)
-class DispatchMeetingAdmin(admin.ModelAdmin):
+class DispatchMeetingAdmin(NoDeleteAdmin):
     list_display = ["title", "group", "month", "starts_at", "place", "status"]
     list_filter = ["status", "group"]
     search_fields = ["title", "minutes"]
@@ -19,12 +20,12 @@ class DispatchMeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeetingRule)
-class MeetingRuleAdmin(admin.ModelAdmin):
+class MeetingRuleAdmin(NoDeleteAdmin):
     list_display = ["group", "kind", "day_of_month", "weekday", "time", "place", "is_active"]
 
 
 @admin.register(MonthlySummary)
-class MonthlySummaryAdmin(admin.ModelAdmin):
+class MonthlySummaryAdmin(NoDeleteAdmin):
     list_display = ["month", "scope_key", "frozen_at"]
     readonly_fields = ["month", "scope_key", "figures", "narrative", "frozen_at"]
 

@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from core.admin import NoDeleteTabularInline
 from inspections.models import Finding, SiteVisit, VisitAttachment
 
 
-class FindingInline(admin.TabularInline):
+class FindingInline(NoDeleteTabularInline):
     model = Finding
     extra = 0
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import NoDeleteAdmin
 from issues.models import CaseRecord, EvidenceFile, ExtensionRequest, Instruction, Issue, IssueEvent, ProgressUpdate
 
 
@@ -91,11 +92,11 @@ class InstructionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseRecord)
-class CaseRecordAdmin(admin.ModelAdmin):
+class CaseRecordAdmin(NoDeleteAdmin):
     list_display = ["title", "issue", "stage", "people_involved", "people_sanctioned", "publicly_notified"]
     list_filter = ["stage", "publicly_notified"]
     search_fields = ["title", "issue__code"]
     list_select_related = ["issue"]
 
 
-admin.site.register(EvidenceFile)
+admin.site.register(EvidenceFile, NoDeleteAdmin)

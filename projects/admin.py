@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import NoDeleteAdmin, NoDeleteTabularInline
 from projects.models import (
     Authorization,
     FactorGuarantee,
@@ -11,24 +12,24 @@ from projects.models import (
 )
 
 
-class ProcedureStageInline(admin.TabularInline):
+class ProcedureStageInline(NoDeleteTabularInline):
     model = ProcedureStage
     extra = 0
 
 
-class FactorGuaranteeInline(admin.TabularInline):
+class FactorGuaranteeInline(NoDeleteTabularInline):
     model = FactorGuarantee
     extra = 0
 
 
-class AuthorizationInline(admin.TabularInline):
+class AuthorizationInline(NoDeleteTabularInline):
     model = Authorization
     extra = 0
     autocomplete_fields = ["inspector"]
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(NoDeleteAdmin):
     list_display = ["name", "county", "enterprise", "investment", "stage", "is_archived"]
     list_filter = ["stage", "county", "is_archived"]
     search_fields = ["name", "short_name", "enterprise__name"]
@@ -48,7 +49,7 @@ class PartnerInline(admin.TabularInline):
 
 
 @admin.register(SupervisionGroup)
-class SupervisionGroupAdmin(admin.ModelAdmin):
+class SupervisionGroupAdmin(NoDeleteAdmin):
     list_display = ["name", "formed_on", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name"]
@@ -57,7 +58,7 @@ class SupervisionGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Authorization)
-class AuthorizationAdmin(admin.ModelAdmin):
+class AuthorizationAdmin(NoDeleteAdmin):
     list_display = ["number", "inspector", "project", "valid_from", "valid_to", "revoked_at"]
     list_filter = ["project"]
     search_fields = ["number", "inspector__full_name", "project__name"]
@@ -66,7 +67,7 @@ class AuthorizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProcedureStage)
-class ProcedureStageAdmin(admin.ModelAdmin):
+class ProcedureStageAdmin(NoDeleteAdmin):
     list_display = ["project", "kind", "name", "status", "blocked_since"]
     list_filter = ["status", "kind"]
     search_fields = ["project__name", "blockage_note"]

@@ -228,6 +228,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
+    # The schema describes a closed system: only signed-in users and token holders read it.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "TITLE": "Dudao 督导 API",
     "DESCRIPTION": "专项督导问题交办与整改督办接口 / Supervision hand-off and rectification API",
     "VERSION": "1.0.0",

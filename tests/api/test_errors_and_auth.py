@@ -92,7 +92,10 @@ def test_openapi_schema_validates_without_warnings():
 
 
 @pytest.mark.django_db
-def test_schema_and_offline_docs_are_served(client):
+def test_schema_and_offline_docs_are_served_to_signed_in_users(world, client, client_as):
+    assert client.get("/api/schema/?format=json").status_code == 401
+    assert client.get("/api/docs/").status_code == 401
+    client = client_as("inspector")
     schema = client.get("/api/schema/?format=json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]

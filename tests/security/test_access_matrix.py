@@ -217,10 +217,9 @@ RULES: dict[str, Rule] = {
     # audit trail
     "audit:events": one({"GET": expect(TOP, anon=LOGIN)}),
     # API (token or session); anonymous 401; out of scope 404
-    # The schema and its docs page are public (no data in them). FLAGGED to the lead: the rest of
-    # the system is closed to anonymous visitors.
-    "api-schema": one({"GET": PUBLIC}),
-    "api-docs": one({"GET": PUBLIC}),
+    # The schema and its docs page, like the rest of the system, are closed to anonymous visitors.
+    "api-schema": one({"GET": API_EVERYONE}),
+    "api-docs": one({"GET": API_EVERYONE}),
     "summary": one({"GET": expect((*INSPECTORS, *TOP), anon=401)}, lambda o: {"yyyy_mm": o.month}),
     "project-list": one({"GET": API_EVERYONE}),
     "project-detail": per_object(
