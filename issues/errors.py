@@ -33,6 +33,17 @@ class IssueConflict(IssueWorkflowError):
     default_message = _("该问题已被他人修改（当前状态：%(status)s），请刷新后重试。")
     code = "conflict"
 
+    def __init__(self, message=None, *, changes: list[str] | tuple = (), **params):
+        # What others did since the user read the issue, one line each, so they see what changed.
+        self.changes = list(changes)
+        super().__init__(message, **params)
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.changes:
+            text += str(_("期间的变更：%(changes)s")) % {"changes": "；".join(self.changes)}
+        return text
+
 
 class IssueInvalidInput(IssueWorkflowError):
     default_message = _("输入有误。")

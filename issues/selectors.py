@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
-from issues.models import Issue
+from issues.models import Issue, IssueEvent
 from projects.selectors import project_ids_for_inspector
 
 
@@ -46,3 +47,25 @@ def issue_get_for_user(*, user: User, pk: int) -> Issue:
         return issue_list_visible_to(user=user).get(pk=pk)
     except (Issue.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def issue_changes_since(*, issue_id: int, version: int, limit: int = 10) -> list[str]:
+    """What happened to an issue after a user read it at `version`, one readable line per event
+    ("11-27 10:02 刘联络员 签收；… 修改交办内容（整改时限：2026-12-01 → 2026-12-15）")."""
+    events = (
+        IssueEvent.objects.filter(issue_id=issue_id, data__version__gt=version)
+        .select_related("actor")
+        .order_by("created_at", "id")[:limit]
+    )
+    lines = []
+    for event in events:
+        line = f"{timezone.localtime(event.created_at):%m-%d %H:%M} {event.actor.display_name} {event.get_action_display()}"
+        edits = event.data.get("changes") or {}
+        if edits:
+            parts = []
+            for name, values in edits.items():
+                label = Issue._meta.get_field(name).verbose_name
+                parts.append(f"{label}：{str(values['from'])[:20]} → {str(values['to'])[:20]}")
+            line += f"（{'，'.join(parts)}）"
+        lines.append(line)
+    return lines

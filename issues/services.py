@@ -38,6 +38,7 @@ from issues.models import (
     ProgressUpdate,
 )
 from issues.rules import STATUSES_FOR, IssueAction, actor_may
+from issues.selectors import issue_changes_since
 from notifications.models import NotificationKind
 from notifications.services import Target, notify
 from projects.models import Project
@@ -106,13 +107,14 @@ def _compare_and_set(
     if changed != 1:
         current = Issue.objects.filter(pk=issue.pk).first()
         status_label = current.get_status_display() if current else "—"
-        raise IssueConflict(status=status_label)
+        raise IssueConflict(status=status_label, changes=issue_changes_since(issue_id=issue.pk, version=version))
     issue.refresh_from_db()
 
 
 def _event(
     *, issue: Issue, actor: User, action: str, from_status: str = "", to_status: str = "", note: str = "", **data
 ) -> IssueEvent:
+    # The issue's version after this change lets a stale writer be told what happened since.
     return IssueEvent.objects.create(
         issue=issue,
         actor=actor,
@@ -120,7 +122,7 @@ def _event(
         from_status=from_status,
         to_status=to_status,
         note=note,
-        data=data,
+        data={"version": issue.version, **data},
     )
 
 

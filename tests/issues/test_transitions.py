@@ -254,3 +254,23 @@ def test_only_leaders_instruct(world, issue):
     assert instruction.leader == world.leader
     with pytest.raises(IssuePermissionDenied):
         services.instruction_create(issue=issue, actor=world.inspector, text="批示")
+
+
+@pytest.mark.django_db
+def test_conflict_tells_what_changed_since_the_user_read_it(world, issue):
+    import datetime as dt
+
+    read_at = issue.version
+    stale = Issue.objects.get(pk=issue.pk)
+    services.issue_edit(
+        issue=issue, actor=world.group_lead, expected_version=read_at, title=issue.title,
+        description=issue.description, category=issue.category, severity=issue.severity,
+        sign_deadline=issue.sign_deadline, rectification_deadline=issue.rectification_deadline + dt.timedelta(days=7),
+    )
+    services.issue_sign(issue=issue, actor=world.lead_liaison)
+    with pytest.raises(IssueConflict) as caught:
+        services.issue_withdraw(issue=stale, actor=world.inspector, reason="交办有误", expected_version=read_at)
+    message = str(caught.value)
+    assert "期间的变更" in message
+    assert "李组长 修改交办内容（整改时限：" in message and "刘联络员 签收" in message
+    assert len(caught.value.changes) == 2
