@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
+from core.widgets import FastSelect
 from issues.lights import light_annotation, light_q
 from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_list_visible_to
@@ -75,10 +76,10 @@ def with_done_on(queryset: QuerySet[Issue]) -> QuerySet[Issue]:
 class IssueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     project = django_filters.ModelChoiceFilter(
-        queryset=Project.objects.none(), label=_("所属项目"), empty_label=_("全部项目")
+        queryset=Project.objects.none(), label=_("所属项目"), empty_label=_("全部项目"), widget=FastSelect
     )
     lead_department = django_filters.ModelChoiceFilter(
-        queryset=Department.objects.none(), label=_("责任单位"), empty_label=_("全部单位")
+        queryset=Department.objects.none(), label=_("责任单位"), empty_label=_("全部单位"), widget=FastSelect
     )
     status = django_filters.ChoiceFilter(
         choices=STATUS_CHOICES, method="filter_status", label=_("状态"), empty_label=_("全部状态")
@@ -90,7 +91,11 @@ class IssueFilter(django_filters.FilterSet):
         choices=IssueCategory.choices, label=_("问题类别"), empty_label=_("全部类别")
     )
     group = django_filters.ModelChoiceFilter(
-        queryset=SupervisionGroup.objects.none(), method="filter_group", label=_("督导组"), empty_label=_("全部督导组")
+        queryset=SupervisionGroup.objects.none(),
+        method="filter_group",
+        label=_("督导组"),
+        empty_label=_("全部督导组"),
+        widget=FastSelect,
     )
     returned = django_filters.ChoiceFilter(
         choices=RETURNED_CHOICES, method="filter_returned", label=_("退回整改"), empty_label=_("全部")
@@ -135,10 +140,15 @@ class IssueFilter(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
         visible = self.queryset
         # Choices come from the user's own issues, so a filter list never leaks another scope.
-        self.filters["project"].queryset = Project.objects.filter(pk__in=visible.values("project_id")).order_by("name")
-        self.filters["lead_department"].queryset = Department.objects.filter(
-            pk__in=visible.values("lead_department_id")
-        ).order_by("name")
+        # only() the columns a label needs: a city has thousands of projects in this list.
+        self.filters["project"].queryset = (
+            Project.objects.filter(pk__in=visible.values("project_id")).only("name", "short_name").order_by("name")
+        )
+        self.filters["lead_department"].queryset = (
+            Department.objects.filter(pk__in=visible.values("lead_department_id"))
+            .only("name", "short_name")
+            .order_by("name")
+        )
         user = getattr(request, "user", None)
         if user is not None:
             self.filters["group"].queryset = group_list_visible_to(user=user).order_by("name")
