@@ -1,5 +1,8 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,3 +63,26 @@ class StoredFile(models.Model):
         uploaded.seek(0)
         self.file.save(storage_name(prefix, checked.extension), uploaded, save=False)
         self.save()
+
+
+def describe_differences(instance: models.Model, submitted: dict) -> list[str]:
+    """For a stale write: which of the submitted fields the saved record now holds differently,
+    as "地点（现为：彝良县矿区）" lines, so the user sees what the other person changed."""
+    current = type(instance)._base_manager.filter(pk=instance.pk).first()
+    if current is None:
+        return []
+    lines = []
+    for name, value in submitted.items():
+        field = instance._meta.get_field(name)
+        now = getattr(current, field.attname)
+        if now != value:
+            shown = now
+            if field.choices:
+                shown = dict(field.flatchoices).get(now, now)
+            elif isinstance(now, bool):
+                shown = _("是") if now else _("否")
+            elif isinstance(now, datetime.datetime):
+                shown = f"{timezone.localtime(now):%Y-%m-%d %H:%M}"
+            text = str(shown)
+            lines.append(f"{field.verbose_name}（现为：{text[:30]}{'…' if len(text) > 30 else ''}）")
+    return lines

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from accounts.roles import Role
+from core.models import describe_differences
 from core.workdays import next_workday_on_or_after
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
 from dispatch.selectors import user_may_edit_meeting, user_may_edit_rule
@@ -296,7 +297,11 @@ def _bump(meeting: DispatchMeeting, expected_version: int | None, **updates) -> 
         version=F("version") + 1, updated_at=timezone.now(), **updates
     )
     if changed != 1:
-        raise DispatchError(_("该调度会已被他人修改，请刷新页面后重试。"))
+        differences = describe_differences(meeting, {k: v for k, v in updates.items() if k not in ("held_at",)})
+        message = _("该调度会已被他人修改，请刷新页面后重试。")
+        if differences:
+            message = f"{message}{_('他人保存的内容：')}{'；'.join(differences)}"
+        raise DispatchError(message)
     meeting.refresh_from_db()
 
 

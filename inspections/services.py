@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.files import check_uploads
+from core.models import describe_differences
 from inspections.models import Finding, FindingKind, SiteVisit, VisitAttachment, VisitMethod
 from projects.models import Project
 from projects.selectors import user_can_inspect_project
@@ -127,20 +128,24 @@ def site_visit_update(
     _require_inspector(actor=actor, project_id=visit.project_id)
     checked = check_uploads(files)
     rows = _clean_findings(findings)
-    updated = SiteVisit.objects.filter(pk=visit.pk, version=expected_version, is_archived=False).update(
-        visited_on=visited_on,
-        place=place.strip(),
-        participants=participants.strip(),
-        summary=summary.strip(),
-        is_recheck=is_recheck,
-        version=F("version") + 1,
+    values = {
+        "visited_on": visited_on,
+        "place": place.strip(),
+        "participants": participants.strip(),
+        "summary": summary.strip(),
+        "is_recheck": is_recheck,
         **_method_flags(methods),
         **_geo(latitude, longitude),
+    }
+    updated = SiteVisit.objects.filter(pk=visit.pk, version=expected_version, is_archived=False).update(
+        version=F("version") + 1, **values
     )
     if updated != 1:
-        raise StaleEditError(
-            _("这条检查记录已被他人修改或作废。请刷新页面查看最新内容后再修改。"), code="stale"
-        )
+        differences = describe_differences(visit, values)
+        message = _("这条检查记录已被他人修改或作废。请刷新页面查看最新内容后再修改。")
+        if differences:
+            message = f"{message}{_('他人保存的内容：')}{'；'.join(differences)}"
+        raise StaleEditError(message, code="stale")
     existing = {f.pk: f for f in visit.findings.select_related("issue")}
     position = max((f.position for f in existing.values()), default=-1) + 1
     for row in rows:

@@ -200,9 +200,10 @@ def test_a_stale_reschedule_is_refused_and_outsiders_cannot_change_a_meeting(wor
                                         starts_at=dt.datetime(2026, 11, 26, 15, tzinfo=SHANGHAI))
         services.meeting_reschedule(meeting=meeting, actor=world.inspector,
                                     starts_at=dt.datetime(2026, 11, 26, 15, tzinfo=SHANGHAI), expected_version=1)
-        with pytest.raises(services.DispatchError, match="已被他人修改"):
+        with pytest.raises(services.DispatchError, match="已被他人修改") as caught:
             services.meeting_reschedule(meeting=meeting, actor=world.group_lead,
                                         starts_at=dt.datetime(2026, 11, 27, 15, tzinfo=SHANGHAI), expected_version=1)
+        assert "开始时间（现为：2026-11-26 15:00）" in str(caught.value)
 
 
 # --- minutes, held, decisions ---------------------------------------------------------------

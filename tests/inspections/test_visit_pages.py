@@ -338,6 +338,7 @@ def test_stale_edit_is_refused_and_keeps_the_typed_text(client, world, visit):
     assert response.status_code == 200
     html = response.content.decode()
     assert "已被他人修改" in html
+    assert "他人保存的内容：" in html and "检查情况（现为：别人刚保存的内容）" in html  # what changed
     assert "察看进场道路，查阅用地批复。" in html
     visit.refresh_from_db()
     assert visit.summary == "别人刚保存的内容"
