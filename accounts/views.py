@@ -14,7 +14,7 @@ from issues.lights import light_annotation, light_q
 from issues.models import OPEN_STATUSES, IssueStatus, Light
 from issues.selectors import issue_list_visible_to
 from projects.models import Authorization, GroupMembership
-from projects.selectors import project_list_visible_to
+from projects.selectors import project_ids_for_inspector, project_list_visible_to
 
 # How many rows a home-page box lists before pointing at the ledger.
 HOME_LIST_LIMIT = 8
@@ -27,7 +27,8 @@ def _previous_month(today: dt.date) -> dt.date:
 def _inspector_section(user, today: dt.date) -> dict:
     projects = (
         project_list_visible_to(user=user)
-        .filter(is_archived=False)
+        # "我督导的项目": the groups' and authorizations' projects, even for a leader who also inspects
+        .filter(pk__in=project_ids_for_inspector(user=user), is_archived=False)
         .annotate(
             open_issue_count=Count("issues", filter=Q(issues__status__in=OPEN_STATUSES), distinct=True),
             red_issue_count=Count("issues", filter=light_q(Light.RED, today=today, prefix="issues__"), distinct=True),

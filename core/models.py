@@ -84,5 +84,6 @@ def describe_differences(instance: models.Model, submitted: dict) -> list[str]:
             elif isinstance(now, datetime.datetime):
                 shown = f"{timezone.localtime(now):%Y-%m-%d %H:%M}"
             text = str(shown)
-            lines.append(f"{field.verbose_name}（现为：{text[:30]}{'…' if len(text) > 30 else ''}）")
+            shortened = f"{text[:30]}…" if len(text) > 30 else text
+            lines.append(str(_("%(field)s（现为：%(value)s）")) % {"field": field.verbose_name, "value": shortened})
     return lines

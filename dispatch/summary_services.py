@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dispatch.figures import Month, ReportScope, current_month, freeze_scopes, monthly_figures
 from dispatch.models import MonthlySummary
@@ -28,12 +29,15 @@ def _freeze_one(*, month: Month, scope: ReportScope) -> MonthlySummary:
     existing = MonthlySummary.objects.filter(month=month.first_day, scope_key=scope.key).first()
     if existing is not None:
         return existing
-    figures = monthly_figures(month=month, scope=scope)
+    # Frozen for everyone: written in the official language whatever the first reader's UI is.
+    with translation.override(settings.LANGUAGE_CODE):
+        figures = monthly_figures(month=month, scope=scope)
+        narrative = summary_narrative(figures)
     try:
         # A savepoint: a concurrent freezer winning the unique constraint must not break our transaction.
         with transaction.atomic():
             return MonthlySummary.objects.create(
-                month=month.first_day, scope_key=scope.key, figures=figures, narrative=summary_narrative(figures)
+                month=month.first_day, scope_key=scope.key, figures=figures, narrative=narrative
             )
     except IntegrityError:
         return MonthlySummary.objects.get(month=month.first_day, scope_key=scope.key)

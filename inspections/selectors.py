@@ -64,3 +64,9 @@ def finding_get_for_user(*, user: User, pk: int) -> Finding:
         )
     except (Finding.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def visit_has_issues(*, visit: SiteVisit) -> bool:
+    """Whether an issue came from the visit: such a visit can no longer be archived. One query:
+    the hand-off service sets source_visit for an issue made from a finding too."""
+    return visit.issues.exists()

@@ -9,18 +9,26 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.files import check_uploads
 from core.models import describe_differences
 from inspections.models import Finding, FindingKind, SiteVisit, VisitAttachment, VisitMethod
+from inspections.selectors import visit_has_issues
 from projects.models import Project
 from projects.selectors import user_can_inspect_project
 
 
 class StaleEditError(ValidationError):
     """Someone saved the visit after this editor loaded it: their work must not be overwritten."""
+
+
+def _refuse_future(visited_on: dt.date) -> None:
+    # A visit is a record of what happened: the web form and the API both get this rule here.
+    if visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": _("检查日期不能晚于今天。")}, code="future")
 
 
 def _require_inspector(*, actor: User, project_id: int) -> None:
@@ -84,6 +92,7 @@ def site_visit_create(
     """Record a visit with its findings and files. Only an inspector of the project may; every
     file is checked before anything is saved, so a refused file leaves no half-made visit."""
     _require_inspector(actor=actor, project_id=project.pk)
+    _refuse_future(visited_on)
     checked = check_uploads(files)
     rows = _clean_findings(findings)
     visit = SiteVisit.objects.create(
@@ -126,6 +135,7 @@ def site_visit_update(
     with an id are edited unless they already became an issue; rows without an id are added;
     files are added. Nothing is removed."""
     _require_inspector(actor=actor, project_id=visit.project_id)
+    _refuse_future(visited_on)
     checked = check_uploads(files)
     rows = _clean_findings(findings)
     values = {
@@ -171,7 +181,7 @@ def site_visit_update(
 def site_visit_archive(*, visit: SiteVisit, actor: User, expected_version: int) -> SiteVisit:
     """作废: hide a mistaken visit (kept in the database). Refused once an issue came from it."""
     _require_inspector(actor=actor, project_id=visit.project_id)
-    if visit.issues.exists() or Finding.objects.filter(visit=visit, issue__isnull=False).exists():
+    if visit_has_issues(visit=visit):
         raise ValidationError(_("这条检查记录已有交办问题，不能作废。"), code="has_issues")
     updated = SiteVisit.objects.filter(pk=visit.pk, version=expected_version, is_archived=False).update(
         is_archived=True, version=F("version") + 1

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from inspections import services
 from inspections.forms import FindingFormSet, SiteVisitEditForm, SiteVisitForm, visit_methods_initial
-from inspections.selectors import visit_attachment_get_for_user, visit_get_for_user
+from inspections.selectors import visit_attachment_get_for_user, visit_get_for_user, visit_has_issues
 from projects.selectors import (
     project_get_for_user,
     project_ids_for_inspector,
@@ -104,7 +104,7 @@ def visit_detail(request, pk: int):
             "documents": [a for a in attachments if not a.is_image],
             "inspectors": list(visit.inspectors.all()),
             "can_inspect": can_inspect,
-            "can_archive": can_inspect and not any(getattr(f, "issue", None) for f in findings),
+            "can_archive": can_inspect and not visit_has_issues(visit=visit),
         },
     )
 

@@ -123,7 +123,13 @@ class IssueDetailSerializer(serializers.ModelSerializer):
 
     def get_allowed_actions(self, issue) -> list[str]:
         actions = self.context.get("allowed_actions")
-        return sorted(str(action) for action in actions) if actions is not None else []
+        if actions is None:
+            return []
+        # Edit and instruction are web-only for now: list only what this API can perform.
+        return sorted(str(action) for action in actions if str(action) not in WEB_ONLY_ACTIONS)
+
+
+WEB_ONLY_ACTIONS = {"edit", "instruct"}
 
 
 class IssueCreateSerializer(serializers.Serializer):

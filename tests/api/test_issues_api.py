@@ -87,7 +87,10 @@ def test_detail_lists_the_callers_allowed_actions(client_as, issues):
     a, _b = issues
     assert "sign" in client_as("lead_liaison").get(f"/api/v1/issues/{a.pk}/").json()["allowed_actions"]
     assert "sign" not in client_as("inspector").get(f"/api/v1/issues/{a.pk}/").json()["allowed_actions"]
-    assert client_as("leader").get(f"/api/v1/issues/{a.pk}/").json()["allowed_actions"] == ["instruct"]
+    # Instruction and hand-off edits are web-only: the API lists only what it can perform.
+    assert client_as("leader").get(f"/api/v1/issues/{a.pk}/").json()["allowed_actions"] == []
+    inspector_actions = client_as("inspector").get(f"/api/v1/issues/{a.pk}/").json()["allowed_actions"]
+    assert "withdraw" in inspector_actions and "edit" not in inspector_actions
 
 
 def test_list_row_shape_matches_documented_serializer(client_as, issues):

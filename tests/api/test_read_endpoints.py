@@ -245,3 +245,11 @@ def test_record_visit_invalid_input_names_the_field(world, client_as):
     body = {"project": world.project.pk, "visited_on": "2026-11-26", "place": "现场", "methods": [], "summary": "x"}
     error = assert_error(client_as("inspector").post("/api/v1/visits/", body, format="json"), 400, "invalid")
     assert list(error["fields"]) == ["methods"]
+
+
+def test_record_visit_refuses_a_future_date_like_the_web_form(world, client_as):
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    body = {"project": world.project.pk, "visited_on": tomorrow, "place": "现场", "methods": ["onsite"], "summary": "x"}
+    error = assert_error(client_as("inspector").post("/api/v1/visits/", body, format="json"), 400)
+    assert "检查日期不能晚于今天" in str(error)
+    assert not world.project.visits.exists()

@@ -52,8 +52,12 @@ def test_audit_page_desktop_and_phone(world, browser):
     page.goto(f"{browser.base_url}/audit/?model=issues.Issue&object={issue.pk}")
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", name="审计记录").is_visible()
+    assert "审计页面演示问题" in page.inner_text("main")  # the hand-off's insert row is listed
     browser.shot(page, "audit-desktop")
     phone = browser.open_as("admin", viewport=PHONE)
-    phone.goto(f"{browser.base_url}/audit/")
+    response = phone.goto(f"{browser.base_url}/audit/")
     phone.wait_for_load_state("networkidle")
+    assert response.status == 200 and phone.get_by_role("heading", name="审计记录").is_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"horizontal overflow: {width}px"
     browser.shot(phone, "audit-phone")

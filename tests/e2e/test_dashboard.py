@@ -123,7 +123,9 @@ def test_dashboard_and_summary_on_a_phone(browser, world):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, f"horizontal overflow: {width}px"
     browser.shot(page, "dashboard-phone")
-    page.goto(f"{browser.base_url}/summaries/{current_month()}/")
+    response = page.goto(f"{browser.base_url}/summaries/{current_month()}/")
+    assert response.status == 200
+    assert "督导调度汇总" in page.inner_text("main")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, f"horizontal overflow: {width}px"
     browser.shot(page, "summary-phone")

@@ -56,4 +56,4 @@ def test_storage_name_is_server_chosen(evidence):
 
 def test_anonymous_is_sent_to_login(client, evidence):
     response = client.get(url(evidence[0]))
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))

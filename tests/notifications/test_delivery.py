@@ -148,4 +148,5 @@ def test_the_safety_net_requeues_only_lost_emails(world):
         with mock.patch("notifications.tasks.deliver_email.delay") as delay:
             assert requeue_stale_emails() == 1
     delay.assert_called_once_with(old_pending.pk)
+    fresh_pending.refresh_from_db()
     assert fresh_pending.email_status == EmailStatus.PENDING

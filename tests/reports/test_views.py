@@ -90,7 +90,8 @@ def test_pages_need_a_reader(client, world):
         assert client.get(reverse("reports:dashboard")).status_code == expected
         assert client.get(reverse("reports:summary", kwargs={"month": month})).status_code == expected
     client.logout()
-    assert client.get(reverse("reports:dashboard")).status_code == 302
+    anonymous = client.get(reverse("reports:dashboard"))
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("accounts:login"))
 
 
 def test_inspector_cannot_pick_another_groups_summary(client, world):
