@@ -49,6 +49,15 @@ class WorkCalendar:
             return official
         return day.weekday() < 5
 
+    def workdays_after(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end] from this loaded calendar: no query, for counting many
+        spans (a page of overdue issues) after one for_span() covering them all."""
+        count, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            count += self.is_workday(day)
+        return count
+
 
 def is_workday(day: dt.date) -> bool:
     return WorkCalendar.for_span(day, day).is_workday(day)
@@ -83,14 +92,7 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         raise ValueError("working-day span too long")
     sign = 1 if end > start else -1
     low, high = (start, end) if sign > 0 else (end, start)
-    calendar = WorkCalendar.for_span(low, high)
-    count = 0
-    day = low
-    while day < high:
-        day += dt.timedelta(days=1)
-        if calendar.is_workday(day):
-            count += 1
-    return sign * count
+    return sign * WorkCalendar.for_span(low, high).workdays_after(low, high)
 
 
 def next_workday_on_or_after(day: dt.date) -> dt.date:

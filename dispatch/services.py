@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, User
 from accounts.roles import Role
 from core.models import describe_differences
-from core.workdays import next_workday_on_or_after
+from core.workdays import WorkCalendar, next_workday_on_or_after
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
 from dispatch.selectors import user_may_edit_meeting, user_may_edit_rule
-from issues.lights import light_for
+from issues.lights import due_soon_cutoff, light_for
 from issues.models import OPEN_STATUSES, Issue, Light
 from notifications.models import NotificationKind
 from notifications.services import Target, notify
@@ -144,6 +144,11 @@ def agenda_snapshot(*, group: SupervisionGroup, today: dt.date, before_month: dt
         .select_related("project", "lead_department")
         .order_by("rectification_deadline", "id")
     )
+    issues = list(issues)
+    # Two holiday lookups for the whole agenda, not one or two per issue.
+    soon = due_soon_cutoff(today)
+    earliest = min((issue.rectification_deadline for issue in issues), default=today)
+    calendar = WorkCalendar.for_span(min(earliest, today), today)
     rows = []
     for issue in issues:
         light = light_for(
@@ -151,6 +156,7 @@ def agenda_snapshot(*, group: SupervisionGroup, today: dt.date, before_month: dt
             sign_deadline=issue.sign_deadline,
             rectification_deadline=issue.rectification_deadline,
             today=today,
+            due_soon=soon,
         )
         rows.append(
             {
@@ -163,7 +169,9 @@ def agenda_snapshot(*, group: SupervisionGroup, today: dt.date, before_month: dt
                 "status_label": str(issue.get_status_display()),
                 "deadline": issue.rectification_deadline.isoformat(),
                 "light": str(light),
-                "overdue_working_days": issue.overdue_working_days(today) if light == Light.RED else 0,
+                "overdue_working_days": (
+                    calendar.workdays_after(issue.rectification_deadline, today) if light == Light.RED else 0
+                ),
             }
         )
     order = {Light.RED.value: 0, Light.YELLOW.value: 1, Light.GREEN.value: 2}
@@ -264,7 +272,9 @@ def _notify_scheduled(meeting: DispatchMeeting, attendees: Iterable[User]) -> No
         kind=NotificationKind.MEETING_SCHEDULED,
         target=_meeting_target(meeting),
         recipients=attendees,
-        period=local.date().isoformat(),
+        # Keyed by the meeting's version: every reschedule (even a same-day time or a place change,
+        # or a move back to an earlier date) is a new notice; a repeated call is not.
+        period=f"v{meeting.version}",
         title=_("%(title)s定于%(when)s在%(place)s召开")
         % {"title": meeting.title, "when": f"{local:%Y-%m-%d %H:%M}", "place": meeting.place},
         body=_("请按时参会。会议议程见会议页面。"),
@@ -468,7 +478,8 @@ def _remind(meeting: DispatchMeeting, *, local: dt.datetime, code: str, today: d
         kind=NotificationKind.MEETING_REMINDER,
         target=_meeting_target(meeting),
         recipients=[user for user in meeting.attendees.all() if user.is_active],
-        period=f"{local.date().isoformat()}:{code}",
+        # Keyed by the meeting's date and time: a moved meeting is reminded again for its new time.
+        period=f"{local:%Y-%m-%dT%H:%M}:{code}",
         title=_("调度会提醒：%(title)s将于%(when)s在%(place)s召开")
         % {"title": meeting.title, "when": when, "place": meeting.place},
         body=_("议程：未办结问题%(open)s件，其中红灯%(red)s件、黄灯%(yellow)s件。")

@@ -19,12 +19,19 @@ def due_soon_cutoff(today: dt.date) -> dt.date:
     return add_working_days(today, DUE_SOON_WORKING_DAYS)
 
 
-def light_for(*, status: str, sign_deadline: dt.date, rectification_deadline: dt.date, today: dt.date) -> Light:
+def light_for(
+    *,
+    status: str,
+    sign_deadline: dt.date,
+    rectification_deadline: dt.date,
+    today: dt.date,
+    due_soon: dt.date | None = None,
+) -> Light:
     if status not in DEPARTMENT_OWES_STATUSES:
         return Light.NONE if status in (IssueStatus.CLOSED, IssueStatus.WITHDRAWN) else Light.GREEN
     if today > rectification_deadline:
         return Light.RED
-    if rectification_deadline <= due_soon_cutoff(today):
+    if rectification_deadline <= (due_soon if due_soon is not None else due_soon_cutoff(today)):
         return Light.YELLOW
     if status == IssueStatus.HANDED_OFF and today > sign_deadline:
         return Light.YELLOW

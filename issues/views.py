@@ -35,15 +35,6 @@ from projects.selectors import project_ids_for_inspector
 LEDGER_PAGE_SIZE = 20
 
 
-def _count_working_days(calendar: WorkCalendar, start: dt.date, end: dt.date) -> int:
-    """Working days in (start, end], from an already loaded calendar (no query per row)."""
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        count += calendar.is_workday(day)
-    return count
-
-
 def _mark_overdue_days(issues: Iterable[Issue], today: dt.date) -> None:
     """Set `overdue_days` on each issue with ONE query for the whole page."""
     issues = list(issues)
@@ -52,7 +43,7 @@ def _mark_overdue_days(issues: Iterable[Issue], today: dt.date) -> None:
     calendar = WorkCalendar.for_span(earliest, today)
     for issue in issues:
         issue.overdue_days = (
-            _count_working_days(calendar, issue.rectification_deadline, today) if issue.is_overdue(today) else 0
+            calendar.workdays_after(issue.rectification_deadline, today) if issue.is_overdue(today) else 0
         )
 
 

@@ -118,7 +118,7 @@ def test_planning_creates_the_meeting_once_with_attendees_and_agenda(world, rule
     assert [d["text"] for d in agenda["carried_over"]] == ["协调林地指标"]
     scheduled = Notification.objects.filter(kind=NotificationKind.MEETING_SCHEDULED, target_id=meeting.pk)
     assert scheduled.count() == 5
-    assert set(scheduled.values_list("period", flat=True)) == {"2026-11-25"}
+    assert set(scheduled.values_list("period", flat=True)) == {"v1"}
 
 
 @pytest.mark.django_db
@@ -176,20 +176,37 @@ def test_a_reschedule_into_the_past_is_refused(world, meeting):
 def test_reminders_follow_the_new_date_after_a_reschedule(world, meeting):
     with at(2026, 11, 18):
         services.meeting_reminders_send()
-    assert set(Notification.objects.filter(kind="meeting_reminder").values_list("period", flat=True)) == {"2026-11-25:7d"}
+    assert set(Notification.objects.filter(kind="meeting_reminder").values_list("period", flat=True)) == {
+        "2026-11-25T15:00:7d"
+    }
     with at(2026, 11, 20):
         services.meeting_reschedule(
             meeting=meeting, actor=world.inspector, starts_at=dt.datetime(2026, 11, 30, 10, tzinfo=SHANGHAI),
             expected_version=meeting.version,
         )
         # Told at once about the new date…
-        assert Notification.objects.filter(kind="meeting_scheduled", period="2026-11-30").count() == 3
+        assert Notification.objects.filter(kind="meeting_scheduled", period="v2").count() == 3
         # …and the reminder for the old date is not repeated before the new one's day.
         assert services.meeting_reminders_send() == 0
     with at(2026, 11, 23):
         assert services.meeting_reminders_send() == 3  # members and the leader
     periods = set(Notification.objects.filter(kind="meeting_reminder").values_list("period", flat=True))
-    assert periods == {"2026-11-25:7d", "2026-11-30:7d"}
+    assert periods == {"2026-11-25T15:00:7d", "2026-11-30T10:00:7d"}
+
+
+@pytest.mark.django_db
+def test_a_same_day_time_change_is_announced_and_reminded_again(world, meeting):
+    with at(2026, 11, 24):
+        assert services.meeting_reminders_send() == 3
+        services.meeting_reschedule(
+            meeting=meeting, actor=world.inspector, starts_at=dt.datetime(2026, 11, 25, 9, tzinfo=SHANGHAI),
+            expected_version=meeting.version,
+        )
+        assert Notification.objects.filter(kind="meeting_scheduled", period="v2").count() == 3
+        assert services.meeting_reminders_send() == 3  # the 1-day reminder, now for 09:00
+        assert services.meeting_reminders_send() == 0
+    periods = set(Notification.objects.filter(kind="meeting_reminder").values_list("period", flat=True))
+    assert periods == {"2026-11-25T15:00:1d", "2026-11-25T09:00:1d"}
 
 
 @pytest.mark.django_db
@@ -250,3 +267,23 @@ def test_a_refused_hand_off_leaves_no_decision(world, meeting):
     with pytest.raises(services.DispatchError):
         services.decision_create(meeting=meeting, actor=liaison_actor, text="x")
     assert not Decision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_agenda_snapshot_query_count_does_not_grow_with_issues(world, rule):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def plan(month: int) -> int:
+        with at(2026, month, 1), CaptureQueriesContext(connection) as queries:
+            services.meeting_plan_for_month(group_id=world.group.pk, month=dt.date(2026, month, 1))
+        return len(queries.captured_queries)
+
+    with at(2026, 9, 1):
+        for n in range(2):
+            world.hand_off(title=f"少量问题{n}")
+    few = plan(9)
+    with at(2026, 10, 1):
+        for n in range(12):
+            world.hand_off(title=f"大量问题{n}")
+    assert plan(10) == few

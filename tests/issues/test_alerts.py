@@ -106,20 +106,20 @@ def expected_by_day(world, issues, meeting_id: int) -> dict[dt.date, set[tuple]]
         return {(kind, "meeting", meeting_id, user, period) for user in attendees}
 
     return {
-        dt.date(2026, 6, 1): meeting("meeting_scheduled", "2026-06-22"),
+        dt.date(2026, 6, 1): meeting("meeting_scheduled", "v1"),
         dt.date(2026, 6, 4): {("sign_overdue", "issue", unsigned, "lead_liaison", "2026-06-03")},
         dt.date(2026, 6, 5): {("due_soon", "issue", late, "lead_liaison", "2026-06-10")},
         dt.date(2026, 6, 11): {
             ("overdue", "issue", late, "lead_liaison", "2026-06-10"),
             ("overdue", "issue", late, "inspector", "2026-06-10"),
         },
-        dt.date(2026, 6, 15): meeting("meeting_reminder", "2026-06-22:7d"),
+        dt.date(2026, 6, 15): meeting("meeting_reminder", "2026-06-22T15:00:7d"),
         dt.date(2026, 6, 17): {
             ("escalation", "issue", late, "grouplead", "2026-06-10:w0"),
             ("escalation", "issue", late, "leader", "2026-06-10:w0"),
         },
-        dt.date(2026, 6, 21): meeting("meeting_reminder", "2026-06-22:1d"),
-        dt.date(2026, 6, 22): meeting("meeting_reminder", "2026-06-22:0d"),
+        dt.date(2026, 6, 21): meeting("meeting_reminder", "2026-06-22T15:00:1d"),
+        dt.date(2026, 6, 22): meeting("meeting_reminder", "2026-06-22T15:00:0d"),
         dt.date(2026, 6, 24): {
             ("escalation", "issue", late, "grouplead", "2026-06-10:w1"),
             ("escalation", "issue", late, "leader", "2026-06-10:w1"),
@@ -175,7 +175,7 @@ def test_a_skipped_day_is_caught_up_the_next_day(june):
     ]
     assert {n.created_at.astimezone(SHANGHAI).date() for n in overdue} == {dt.date(2026, 6, 12)}
     reminders = Notification.objects.filter(kind=NotificationKind.MEETING_REMINDER)
-    assert set(reminders.values_list("period", flat=True)) == {"2026-06-22:7d"}
+    assert set(reminders.values_list("period", flat=True)) == {"2026-06-22T15:00:7d"}
     assert {n.created_at.astimezone(SHANGHAI).date() for n in reminders} == {dt.date(2026, 6, 16)}
 
 
@@ -187,7 +187,7 @@ def test_reminders_missed_for_days_send_only_the_latest_due_one(june):
     with at(dt.date(2026, 6, 22), hour=8):
         send_meeting_reminders()
     assert set(Notification.objects.filter(kind="meeting_reminder").values_list("period", flat=True)) == {
-        "2026-06-22:0d"
+        "2026-06-22T15:00:0d"
     }
     # Once the meeting has started nothing more is reminded.
     with at(dt.date(2026, 6, 22), hour=16):
