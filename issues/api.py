@@ -13,7 +13,9 @@ import hashlib
 import django_filters
 from django.core.cache import cache
 from django.core.validators import RegexValidator
+from django.db import transaction
 from django.db.models import Max, Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -21,6 +23,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core.api import (
@@ -32,6 +35,7 @@ from core.api import (
     StrictQueryParamsMixin,
     error_responses,
 )
+from core.dataversion import data_version, scope_fingerprint
 from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.errors import (
@@ -146,10 +150,14 @@ class IssueApiFilter(IssueFilter):
 
 
 # The ledger's total is the costly part of a page at data set S (a liaison's scope is an OR over
-# a subquery, which PostgreSQL answers with a scan). It is only there for "page N of M", so it is
-# reused for a short while; a new issue changes the key at once (ids only grow: nothing is deleted),
-# a status change moves a filtered total within COUNT_CACHE_SECONDS. Rows are always read fresh.
+# a subquery, which PostgreSQL answers with a scan). On PostgreSQL it is cached under the data
+# version (core.dataversion), so it is exact. Where there is no data version (SQLite) it is reused
+# for COUNT_CACHE_SECONDS: a new issue changes that key at once (ids only grow), a status change
+# moves a filtered total within the window.
 COUNT_CACHE_SECONDS = 30
+# A cached list page is keyed by the data version, so it is never stale; the time-out only frees
+# memory from pages nobody asks for again.
+LIST_CACHE_SECONDS = 600
 
 
 class _CountedRows:
@@ -158,19 +166,21 @@ class _CountedRows:
 
     ordered = True
 
-    def __init__(self, issues, *, cache_key: str | None = None):
+    def __init__(self, issues, *, cache_key: str, version: int | None):
         self._issues = issues
         self._cache_key = cache_key
+        self._version = version
 
     def count(self) -> int:
-        if self._cache_key is None:
-            return self._issues.count()
-        newest = Issue.objects.aggregate(newest=Max("pk"))["newest"] or 0
-        key = f"{self._cache_key}:{newest}"
+        if self._version is not None:
+            key, timeout = f"{self._cache_key}:v{self._version}", LIST_CACHE_SECONDS
+        else:
+            newest = Issue.objects.aggregate(newest=Max("pk"))["newest"] or 0
+            key, timeout = f"{self._cache_key}:{newest}", COUNT_CACHE_SECONDS
         total = cache.get(key)
         if total is None:
             total = self._issues.count()
-            cache.set(key, total, COUNT_CACHE_SECONDS)
+            cache.set(key, total, timeout)
         return total
 
     def __len__(self) -> int:
@@ -180,16 +190,32 @@ class _CountedRows:
         return list(self._issues.values(*LIST_COLUMNS)[key])
 
 
-def _count_cache_key(request) -> str:
-    """Who asks (scope) and which filters, without the page: the same total for every page."""
+def _list_cache_key(request, prefix: str, *, with_page: bool) -> str:
+    """Who asks (scope), the day (the lights), and which filters; with the page or without it (the
+    total is the same for every page)."""
     params = sorted(
         (name, value)
         for name, values in request.query_params.lists()
-        if name not in ("page", "page_size")
+        if with_page or name not in ("page", "page_size")
         for value in values
     )
-    digest = hashlib.sha256(repr((request.user.pk, timezone.localdate(), params)).encode()).hexdigest()
-    return f"api-issue-count:{digest}"
+    where = request.build_absolute_uri(request.path) if with_page else ""  # next/previous links
+    scope = scope_fingerprint(request.user)
+    digest = hashlib.sha256(repr((scope, timezone.localdate(), where, params)).encode()).hexdigest()
+    return f"{prefix}:{digest}"
+
+
+def _json_page(body: bytes, etag: str | None, request) -> HttpResponse:
+    """The page as JSON with its ETag; a client that already holds it gets 304 and no body."""
+    if etag is not None and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    if etag is not None:
+        response["ETag"] = etag
+    # The rows belong to this caller: no shared cache may keep them, and a client re-asks each time.
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 class WorkflowErrorsMixin:
@@ -219,9 +245,9 @@ def _detail(request, issue_pk: int) -> dict:
         summary="问题台账 / Issue ledger",
         description="当前用户范围内的交办问题，筛选项与网页台账一致（q、project、lead_department、status、light、"
         "category、month、ordering）。领导、管理员：全部；督导人员：所督导项目的问题；部门联络员：本单位牵头或协办的问题。"
-        "总数 count 最多缓存 30 秒（新交办的问题立即计入），行数据始终为最新。"
-        "/ Issues in the caller's scope with the ledger's filters. `count` may lag status changes by up "
-        "to 30 s (new issues count at once); rows are always current.",
+        "应答带 ETag：数据未变时携带 If-None-Match 再次请求得到 304。"
+        "/ Issues in the caller's scope with the ledger's filters. Answers carry an ETag: asked again "
+        "with If-None-Match while nothing changed, the answer is 304 Not Modified.",
         responses={200: IssueListSerializer(many=True), **error_responses(400, 404)},
     ),
     retrieve=extend_schema(
@@ -245,6 +271,14 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
     filterset_class = IssueApiFilter
     parser_classes = [JSONParser]
 
+    non_atomic_requests = True  # read by core.api.api_exception_handler
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        # No transaction around the whole request (ATOMIC_REQUESTS): every write here is one call
+        # to an atomic service, and a read needs none; it saves a polling client two round trips.
+        return transaction.non_atomic_requests(super().as_view(actions, **initkwargs))
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no query
             return Issue.objects.none()
@@ -255,9 +289,26 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         return _detail_queryset(self.request.user)
 
     def list(self, request, *args, **kwargs):
+        # JSON pages are cached under the data version: a system polling an unchanged list gets the
+        # same bytes without a query for the rows, and its If-None-Match a 304. Other formats (the
+        # browsable API) and SQLite always compute.
+        version = data_version() if request.accepted_renderer.format == "json" else None
+        page_key = etag = None
+        if version is not None:
+            page_key = f"{_list_cache_key(request, 'api-issue-page', with_page=True)}:v{version}"
+            etag = f'"{hashlib.sha256(page_key.encode()).hexdigest()[:32]}"'
+            body = cache.get(page_key)
+            if body is not None:
+                return _json_page(body, etag, request)
         issues = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(_CountedRows(issues, cache_key=_count_cache_key(request)))
-        return self.get_paginated_response([_row(values) for values in page])
+        count_key = _list_cache_key(request, "api-issue-count", with_page=False)
+        page = self.paginate_queryset(_CountedRows(issues, cache_key=count_key, version=version))
+        data = self.get_paginated_response([_row(values) for values in page]).data
+        if version is None:
+            return Response(data)
+        body = JSONRenderer().render(data)
+        cache.set(page_key, body, LIST_CACHE_SECONDS)
+        return _json_page(body, etag, request)
 
     def retrieve(self, request, *args, **kwargs):
         issue = self.get_object()

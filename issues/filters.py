@@ -136,22 +136,32 @@ class IssueFilter(django_filters.FilterSet):
             "closed_month", "on_time", "withdrawn", "withdrawn_month",
         ]
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        super().__init__(data, queryset, request=request, prefix=prefix)
-        visible = self.queryset
+    scope_user: User | None = None  # whose groups the group filter offers; else the request's user
+
+    def get_form_class(self):
+        # The choice lists are limited here, when a form is first built, not in __init__: the API's
+        # subclass takes plain ids (IdFilter) and never pays for these subqueries.
+        self._limit_choices_to_scope()
+        return super().get_form_class()
+
+    def _limit_choices_to_scope(self) -> None:
         # Choices come from the user's own issues, so a filter list never leaks another scope.
         # only() the columns a label needs: a city has thousands of projects in this list.
-        self.filters["project"].queryset = (
-            Project.objects.filter(pk__in=visible.values("project_id")).only("name", "short_name").order_by("name")
-        )
-        self.filters["lead_department"].queryset = (
-            Department.objects.filter(pk__in=visible.values("lead_department_id"))
+        visible = self.queryset
+        choices = {
+            "project": lambda: Project.objects.filter(pk__in=visible.values("project_id"))
             .only("name", "short_name")
-            .order_by("name")
-        )
-        user = getattr(request, "user", None)
+            .order_by("name"),
+            "lead_department": lambda: Department.objects.filter(pk__in=visible.values("lead_department_id"))
+            .only("name", "short_name")
+            .order_by("name"),
+        }
+        user = self.scope_user or getattr(self.request, "user", None)
         if user is not None:
-            self.filters["group"].queryset = group_list_visible_to(user=user).order_by("name")
+            choices["group"] = lambda: group_list_visible_to(user=user).order_by("name")
+        for name, queryset in choices.items():
+            if isinstance(self.filters.get(name), django_filters.ModelChoiceFilter):
+                self.filters[name].queryset = queryset()
 
     def filter_search(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
         # icontains on both databases; on PostgreSQL the pg_trgm GIN indexes on UPPER(column)
@@ -204,5 +214,5 @@ def issue_filter_for(*, user: User, data=None, request=None) -> IssueFilter:
     """The ledger filter over the user's scope, rows annotated with `light_code`."""
     issues = issue_list_visible_to(user=user).annotate(light_code=light_annotation(today=timezone.localdate()))
     filterset = IssueFilter(data, queryset=issues, request=request)
-    filterset.filters["group"].queryset = group_list_visible_to(user=user).order_by("name")
+    filterset.scope_user = user
     return filterset

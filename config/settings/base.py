@@ -136,6 +136,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Public base URL used in emails, which are read outside a request.
 DUDAO_BASE_URL = env("DUDAO_BASE_URL", default="http://127.0.0.1:8000")
+# Cache repeated reads (the API's issue list, the ledger's filter choices) under the committed data
+# version (core/dataversion.py, PostgreSQL only). Off in the test settings, where a test's writes
+# never commit; the tests of the cache itself commit and switch it on.
+DUDAO_CACHE_BY_DATA_VERSION = env.bool("DUDAO_CACHE_BY_DATA_VERSION", default=True)
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="督导系统 <dudao@localhost>")

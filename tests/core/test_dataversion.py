@@ -1,0 +1,92 @@
+"""The data version moves when, and only when, a change to data a cache depends on commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+import pytest
+from django.db import connection, transaction
+
+from core.dataversion import VERSIONED_TABLES, data_version
+from core.models import WorkdayOverride
+from issues import services
+from issues.models import Issue
+from tests.factories import AuthorizationFactory, DepartmentFactory, MembershipFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_with_version_on(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the data version is kept by PostgreSQL triggers; SQLite has none and caches nothing")
+    settings.DUDAO_CACHE_BY_DATA_VERSION = True
+
+
+def test_migration_installs_a_trigger_on_every_versioned_table():
+    migration = importlib.import_module("core.migrations.0002_data_version")
+    assert tuple(migration.TABLES) == VERSIONED_TABLES
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'core_data_version_bump'"
+        )
+        assert {row[0] for row in cursor.fetchall()} == set(VERSIONED_TABLES)
+
+
+def test_a_committed_change_moves_it_once_and_a_rolled_back_one_not_at_all(world):
+    issue = world.hand_off()
+    before = data_version()
+    with transaction.atomic():
+        services.issue_sign(issue=issue, actor=world.lead_liaison, note="收到")
+        services.issue_progress_add(issue=issue, actor=world.lead_liaison, text="已约谈企业", percent=30, files=[])
+        # Not yet: the bump runs at commit, in the same instant the change becomes visible.
+        assert data_version() == before
+    after = data_version()
+    assert after > before
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Issue.objects.filter(pk=issue.pk).update(title="改了又撤回")
+        raise RuntimeError("roll back")
+    assert data_version() == after
+
+
+def test_reads_and_untracked_tables_leave_it_alone(world):
+    world.hand_off()
+    before = data_version()
+    list(Issue.objects.all())
+    world.leader.save(update_fields=["last_login"])  # a login: its roles are in the cache keys instead
+    assert data_version() == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda world: ProjectFactory(name="新项目"), id="project"),
+        pytest.param(lambda world: DepartmentFactory(name="市水务局"), id="department"),
+        pytest.param(lambda world: world.group.projects.add(world.other_project), id="group-projects"),
+        pytest.param(lambda world: MembershipFactory(group=world.other_group, user=world.inspector), id="membership"),
+        pytest.param(
+            lambda world: AuthorizationFactory(inspector=world.other_inspector, project=world.project), id="authorization"
+        ),
+        pytest.param(
+            lambda world: WorkdayOverride.objects.create(date=dt.date(2027, 1, 4), is_workday=False), id="holiday"
+        ),
+        pytest.param(lambda world: world.group.__class__.objects.filter(pk=world.group.pk).update(is_active=False),
+                     id="group"),
+    ],
+)
+def test_every_table_that_decides_rows_or_scope_moves_it(world, change):
+    issue = world.hand_off()
+    before = data_version()
+    change(world)
+    assert data_version() > before
+    before = data_version()
+    issue.assisting_departments.add(world.other_department)
+    assert data_version() > before
+
+
+def test_off_switch_and_sqlite_mean_no_version(settings):
+    settings.DUDAO_CACHE_BY_DATA_VERSION = False
+    assert data_version() is None
