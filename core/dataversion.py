@@ -20,8 +20,16 @@ callers skip their cache.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
+
+# Entries are keyed by the data version, so they are never stale; the time-out only frees memory
+# from answers nobody asks for again.
+CACHE_SECONDS = 600
 
 # Everything an issue list row, its count or a filter's choices is read from, including what
 # decides a user's scope (groups, memberships, authorizations) and the holiday overrides the
@@ -55,3 +63,49 @@ def scope_fingerprint(user) -> str:
     """What decides a user's scope besides the versioned tables: who, which roles, which department."""
     return f"{user.pk}:{','.join(sorted(user.role_names))}:{user.department_id or ''}"
 
+
+
+def scoped_cache_key(prefix: str, *, user, params) -> str:
+    """A key for one user's scoped read on one day (traffic lights turn at local midnight) with
+    the given (name, value) parameters, in any order."""
+    material = repr((scope_fingerprint(user), timezone.localdate(), sorted(params)))
+    return f"{prefix}:{hashlib.sha256(material.encode()).hexdigest()}"
+
+
+def cached_count(queryset, *, key: str, version: int | None) -> int:
+    """queryset.count(), kept under `key` for as long as the data version stays `version`: a
+    list's total at a city's scale is a scan, and the same on every page and every reload."""
+    if version is None:
+        return queryset.count()
+    versioned_key = f"{key}:v{version}"
+    total = cache.get(versioned_key)
+    if total is None:
+        total = queryset.count()
+        cache.set(versioned_key, total, CACHE_SECONDS)
+    return total
+
+
+class CountedRows:
+    """A list for Django's paginator: the total from `queryset` alone, through cached_count (kept
+    on the bare rows: values() over joined columns would join those tables into the COUNT too),
+    and each page's rows read as values(*columns), without model instances."""
+
+    ordered = True
+
+    def __init__(self, queryset, *, columns: tuple[str, ...], count_key: str, version: int | None):
+        self._queryset = queryset
+        self._columns = columns
+        self._count_key = count_key
+        self._version = version
+
+    def count(self) -> int:
+        return cached_count(self._queryset, key=self._count_key, version=self._version)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self._queryset.values(*self._columns))
+
+    def __getitem__(self, key):
+        return list(self._queryset.values(*self._columns)[key])

@@ -1,10 +1,13 @@
-"""Request-wide middleware: request ids for the logs and the audit context for pghistory."""
+"""Request-wide middleware: request ids for the logs, the sliding idle timeout and the audit
+context for pghistory."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.db import connection
 from pghistory.middleware import HistoryMiddleware
@@ -14,6 +17,34 @@ from core.logging import request_id_var
 REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
 # A proxy's id is reused only when it looks like an id: never let a client inject log lines.
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class IdleTimeoutMiddleware:
+    """Sign-out after SESSION_COOKIE_AGE without a request. Activity pushes the session's expiry
+    forward, but the session row and cookie are rewritten at most every SESSION_REFRESH_SECONDS,
+    not on every page (SESSION_SAVE_EVERY_REQUEST would write on every read): an idle user is
+    signed out between SESSION_COOKIE_AGE minus that interval and SESSION_COOKIE_AGE. Goes right
+    after SessionMiddleware, so the session it marks is saved on the way out."""
+
+    KEY = "_dudao_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now  # modified: SessionMiddleware saves it with a fresh expiry
+        return response
+
+
+def mark_login_as_activity(sender, request, user, **kwargs) -> None:
+    """Signing in is activity: the session that login() just saved needs no refresh on the next page."""
+    if request is not None and hasattr(request, "session"):
+        request.session[IdleTimeoutMiddleware.KEY] = int(time.time())
 
 
 class RequestIDMiddleware:

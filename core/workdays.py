@@ -32,6 +32,8 @@ class WorkCalendar:
     """Answers is_workday for a span with one query for the admin's overrides."""
 
     overrides: dict[dt.date, bool] = field(default_factory=dict)
+    _first: dt.date | None = field(default=None, repr=False, compare=False)
+    _running: list[int] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def for_span(cls, start: dt.date, end: dt.date) -> WorkCalendar:
@@ -51,12 +53,28 @@ class WorkCalendar:
 
     def workdays_after(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end] from this loaded calendar: no query, for counting many
-        spans (a page of overdue issues) after one for_span() covering them all."""
-        count, day = 0, start
-        while day < end:
-            day += dt.timedelta(days=1)
-            count += self.is_workday(day)
-        return count
+        spans (a page of overdue issues) after one for_span() covering them all. Zero when end is
+        not after start. Each day of the covered span is looked up once, however many spans ask:
+        a page of issues two years overdue would otherwise walk 700 days per row."""
+        if end <= start:
+            return 0
+        self._cover(start, end)
+        return self._running[(end - self._first).days] - self._running[(start - self._first).days]
+
+    def _cover(self, start: dt.date, end: dt.date) -> None:
+        # _running[i] = working days in (_first, _first + i]
+        if self._first is not None and self._first <= start and end <= self._first + dt.timedelta(
+            days=len(self._running) - 1
+        ):
+            return
+        if self._first is not None:
+            start = min(start, self._first)
+            end = max(end, self._first + dt.timedelta(days=len(self._running) - 1))
+        running, total = [0], 0
+        for offset in range(1, (end - start).days + 1):
+            total += self.is_workday(start + dt.timedelta(days=offset))
+            running.append(total)
+        self._first, self._running = start, running
 
 
 def is_workday(day: dt.date) -> bool:

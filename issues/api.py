@@ -14,7 +14,7 @@ import django_filters
 from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from core.api import (
     StrictQueryParamsMixin,
     error_responses,
 )
-from core.dataversion import data_version, scope_fingerprint
+from core.dataversion import CACHE_SECONDS, CountedRows, data_version, scoped_cache_key
 from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.errors import (
@@ -149,60 +149,13 @@ class IssueApiFilter(IssueFilter):
     )
 
 
-# The ledger's total is the costly part of a page at data set S (a liaison's scope is an OR over
-# a subquery, which PostgreSQL answers with a scan). On PostgreSQL it is cached under the data
-# version (core.dataversion), so it is exact. Where there is no data version (SQLite) it is reused
-# for COUNT_CACHE_SECONDS: a new issue changes that key at once (ids only grow), a status change
-# moves a filtered total within the window.
-COUNT_CACHE_SECONDS = 30
-# A cached list page is keyed by the data version, so it is never stale; the time-out only frees
-# memory from pages nobody asks for again.
-LIST_CACHE_SECONDS = 600
-
-
-class _CountedRows:
-    """What the paginator needs: the count from the filtered issues alone (no joins: the project
-    and department names are only needed for the page's rows) and the page's rows as values()."""
-
-    ordered = True
-
-    def __init__(self, issues, *, cache_key: str, version: int | None):
-        self._issues = issues
-        self._cache_key = cache_key
-        self._version = version
-
-    def count(self) -> int:
-        if self._version is not None:
-            key, timeout = f"{self._cache_key}:v{self._version}", LIST_CACHE_SECONDS
-        else:
-            newest = Issue.objects.aggregate(newest=Max("pk"))["newest"] or 0
-            key, timeout = f"{self._cache_key}:{newest}", COUNT_CACHE_SECONDS
-        total = cache.get(key)
-        if total is None:
-            total = self._issues.count()
-            cache.set(key, total, timeout)
-        return total
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        return list(self._issues.values(*LIST_COLUMNS)[key])
-
-
-def _list_cache_key(request, prefix: str, *, with_page: bool) -> str:
-    """Who asks (scope), the day (the lights), and which filters; with the page or without it (the
-    total is the same for every page)."""
-    params = sorted(
+def _query_pairs(request, *, with_page: bool) -> list[tuple[str, str]]:
+    return [
         (name, value)
         for name, values in request.query_params.lists()
         if with_page or name not in ("page", "page_size")
         for value in values
-    )
-    where = request.build_absolute_uri(request.path) if with_page else ""  # next/previous links
-    scope = scope_fingerprint(request.user)
-    digest = hashlib.sha256(repr((scope, timezone.localdate(), where, params)).encode()).hexdigest()
-    return f"{prefix}:{digest}"
+    ]
 
 
 def _json_page(body: bytes, etag: str | None, request) -> HttpResponse:
@@ -295,19 +248,25 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         version = data_version() if request.accepted_renderer.format == "json" else None
         page_key = etag = None
         if version is not None:
-            page_key = f"{_list_cache_key(request, 'api-issue-page', with_page=True)}:v{version}"
+            # With the address: the next/previous links in the page are absolute.
+            params = [*_query_pairs(request, with_page=True), ("", request.build_absolute_uri(request.path))]
+            page_key = f"{scoped_cache_key('api-issue-page', user=request.user, params=params)}:v{version}"
             etag = f'"{hashlib.sha256(page_key.encode()).hexdigest()[:32]}"'
             body = cache.get(page_key)
             if body is not None:
                 return _json_page(body, etag, request)
         issues = self.filter_queryset(self.get_queryset())
-        count_key = _list_cache_key(request, "api-issue-count", with_page=False)
-        page = self.paginate_queryset(_CountedRows(issues, cache_key=count_key, version=version))
+        count_key = scoped_cache_key(
+            "api-issue-count", user=request.user, params=_query_pairs(request, with_page=False)
+        )
+        page = self.paginate_queryset(
+            CountedRows(issues, columns=LIST_COLUMNS, count_key=count_key, version=version)
+        )
         data = self.get_paginated_response([_row(values) for values in page]).data
         if version is None:
             return Response(data)
         body = JSONRenderer().render(data)
-        cache.set(page_key, body, LIST_CACHE_SECONDS)
+        cache.set(page_key, body, CACHE_SECONDS)
         return _json_page(body, etag, request)
 
     def retrieve(self, request, *args, **kwargs):

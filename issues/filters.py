@@ -14,9 +14,11 @@ from django import forms
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
+from core.dataversion import data_version, scope_fingerprint
 from core.widgets import FastSelect
 from issues.lights import light_annotation, light_q
 from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueStatus, Light
@@ -76,37 +78,39 @@ def with_done_on(queryset: QuerySet[Issue]) -> QuerySet[Issue]:
 class IssueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     project = django_filters.ModelChoiceFilter(
-        queryset=Project.objects.none(), label=_("所属项目"), empty_label=_("全部项目"), widget=FastSelect
+        queryset=Project.objects.none(), label=_("所属项目"), empty_label=_("全部项目"),
+        widget=FastSelect(label_fields=("short_name", "name")),
     )
     lead_department = django_filters.ModelChoiceFilter(
-        queryset=Department.objects.none(), label=_("责任单位"), empty_label=_("全部单位"), widget=FastSelect
+        queryset=Department.objects.none(), label=_("责任单位"), empty_label=_("全部单位"),
+        widget=FastSelect(label_fields=("short_name", "name")),
     )
     status = django_filters.ChoiceFilter(
-        choices=STATUS_CHOICES, method="filter_status", label=_("状态"), empty_label=_("全部状态")
+        choices=STATUS_CHOICES, method="filter_status", label=_("状态"), empty_label=_("全部状态"), widget=FastSelect
     )
     light = django_filters.ChoiceFilter(
-        choices=Light.choices, method="filter_light", label=_("红黄绿灯"), empty_label=_("全部")
+        choices=Light.choices, method="filter_light", label=_("红黄绿灯"), empty_label=_("全部"), widget=FastSelect
     )
     category = django_filters.ChoiceFilter(
-        choices=IssueCategory.choices, label=_("问题类别"), empty_label=_("全部类别")
+        choices=IssueCategory.choices, label=_("问题类别"), empty_label=_("全部类别"), widget=FastSelect
     )
     group = django_filters.ModelChoiceFilter(
         queryset=SupervisionGroup.objects.none(),
         method="filter_group",
         label=_("督导组"),
         empty_label=_("全部督导组"),
-        widget=FastSelect,
+        widget=FastSelect(label_fields=("name",)),
     )
     returned = django_filters.ChoiceFilter(
-        choices=RETURNED_CHOICES, method="filter_returned", label=_("退回整改"), empty_label=_("全部")
+        choices=RETURNED_CHOICES, method="filter_returned", label=_("退回整改"), empty_label=_("全部"), widget=FastSelect
     )
     month = MonthFilter(method="filter_month", label=_("交办月份"))
     closed_month = MonthFilter(method="filter_closed_month", label=_("销号月份"))
     on_time = django_filters.ChoiceFilter(
-        choices=ON_TIME_CHOICES, method="filter_on_time", label=_("是否按期销号"), empty_label=_("全部")
+        choices=ON_TIME_CHOICES, method="filter_on_time", label=_("是否按期销号"), empty_label=_("全部"), widget=FastSelect
     )
     withdrawn = django_filters.ChoiceFilter(
-        choices=WITHDRAWN_CHOICES, method="filter_withdrawn", label=_("撤销问题"), empty_label=_("全部")
+        choices=WITHDRAWN_CHOICES, method="filter_withdrawn", label=_("撤销问题"), empty_label=_("全部"), widget=FastSelect
     )
     withdrawn_month = MonthFilter(method="filter_withdrawn_month", label=_("撤销月份"))
     ordering = django_filters.OrderingFilter(
@@ -137,14 +141,31 @@ class IssueFilter(django_filters.FilterSet):
         ]
 
     scope_user: User | None = None  # whose groups the group filter offers; else the request's user
+    data_version: int | None = None  # read by the caller already, or read here when a form is built
 
     def get_form_class(self):
         # The choice lists are limited here, when a form is first built, not in __init__: the API's
         # subclass takes plain ids (IdFilter) and never pays for these subqueries.
-        self._limit_choices_to_scope()
-        return super().get_form_class()
+        scoped = self._limit_choices_to_scope()
+        form_class = super().get_form_class()
+        self._cache_choice_options(scoped)
+        return form_class
 
-    def _limit_choices_to_scope(self) -> None:
+    def _cache_choice_options(self, names: list[str]) -> None:
+        """A city's 2,000 projects are the same list on every ledger page until something commits:
+        their rendered <option>s are kept under the data version (the choices are not even read)."""
+        user = self.scope_user or getattr(self.request, "user", None)
+        version = self.data_version if self.data_version is not None else data_version()
+        if user is None or version is None:
+            return
+        for name in names:
+            widget = self.filters[name].field.widget
+            if isinstance(widget, FastSelect):
+                widget.options_cache_key = (
+                    f"issue-filter-options:{name}:{scope_fingerprint(user)}:{get_language()}:v{version}"
+                )
+
+    def _limit_choices_to_scope(self) -> list[str]:
         # Choices come from the user's own issues, so a filter list never leaks another scope.
         # only() the columns a label needs: a city has thousands of projects in this list.
         visible = self.queryset
@@ -159,9 +180,10 @@ class IssueFilter(django_filters.FilterSet):
         user = self.scope_user or getattr(self.request, "user", None)
         if user is not None:
             choices["group"] = lambda: group_list_visible_to(user=user).order_by("name")
-        for name, queryset in choices.items():
-            if isinstance(self.filters.get(name), django_filters.ModelChoiceFilter):
-                self.filters[name].queryset = queryset()
+        scoped = [name for name in choices if isinstance(self.filters.get(name), django_filters.ModelChoiceFilter)]
+        for name in scoped:
+            self.filters[name].queryset = choices[name]()
+        return scoped
 
     def filter_search(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
         # icontains on both databases; on PostgreSQL the pg_trgm GIN indexes on UPPER(column)
@@ -210,9 +232,11 @@ class IssueFilter(django_filters.FilterSet):
         return queryset.filter(withdrawn_at__gte=start, withdrawn_at__lt=end)
 
 
-def issue_filter_for(*, user: User, data=None, request=None) -> IssueFilter:
-    """The ledger filter over the user's scope, rows annotated with `light_code`."""
+def issue_filter_for(*, user: User, data=None, request=None, version: int | None = None) -> IssueFilter:
+    """The ledger filter over the user's scope, rows annotated with `light_code`. `version`: the
+    data version when the caller has read it (see core.dataversion)."""
     issues = issue_list_visible_to(user=user).annotate(light_code=light_annotation(today=timezone.localdate()))
     filterset = IssueFilter(data, queryset=issues, request=request)
     filterset.scope_user = user
+    filterset.data_version = version
     return filterset

@@ -99,6 +99,13 @@ class Issue(models.Model):
             models.Index(fields=["lead_department", "status"], name="issue_department_status"),
             models.Index(fields=["project", "status"], name="issue_project_status"),
             models.Index(fields=["handed_off_at"], name="issue_handed_off_at"),
+            # The red and yellow lists, newest hand-off first: only issues the department still
+            # owes work on (a few percent of a city's issues) instead of all of them (bench/).
+            models.Index(
+                fields=["handed_off_at", "id"],
+                name="issue_owes_handed_off_at",
+                condition=Q(status__in=["handed_off", "in_progress"]),
+            ),
             models.Index(fields=["closed_at"], name="issue_closed_at"),
         ]
         constraints = [

@@ -63,6 +63,22 @@ def _services_required(django_db_setup, django_db_blocker):
     yield
 
 
+@pytest.fixture
+def versioned_cache(settings):
+    """Caches keyed by the committed data version (core/dataversion.py) switched on, around a
+    clear cache. For transactional tests on PostgreSQL: nothing commits otherwise, and SQLite
+    keeps no data version."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the data version is kept by PostgreSQL triggers; SQLite always computes")
+    settings.DUDAO_CACHE_BY_DATA_VERSION = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -275,9 +276,10 @@ AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 # Only the socket address unless production says a trusted proxy sets X-Forwarded-For; otherwise
 # a client could rotate a forged header to dodge the lockout.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# Inactivity timeout: every request pushes the expiry forward, so 2 idle hours log a user out.
+# Inactivity timeout: activity pushes the expiry forward (core.middleware.IdleTimeoutMiddleware,
+# at most once a minute), so 2 idle hours log a user out.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=2 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -4,24 +4,14 @@ and no committed change, scope or filter ever gets another caller's or an older 
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
 
 from issues import services
 from tests.api.conftest import ids
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("versioned_cache")]
 URL = "/api/v1/issues/"
 
 
-@pytest.fixture(autouse=True)
-def _cache_on(settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("the list cache is keyed by PostgreSQL's data version; SQLite always computes")
-    settings.DUDAO_CACHE_BY_DATA_VERSION = True
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_a_repeated_read_is_one_query_and_the_same_bytes(world, client_as, django_assert_num_queries):

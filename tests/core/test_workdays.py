@@ -5,7 +5,14 @@ import datetime as dt
 import pytest
 
 from core.models import WorkdayOverride
-from core.workdays import add_working_days, calendar_covers, is_workday, next_workday_on_or_after, working_days_between
+from core.workdays import (
+    WorkCalendar,
+    add_working_days,
+    calendar_covers,
+    is_workday,
+    next_workday_on_or_after,
+    working_days_between,
+)
 
 D = dt.date
 
@@ -58,3 +65,20 @@ def test_year_outside_package_falls_back_to_weekends_and_says_so():
     assert calendar_covers(D(2026, 6, 1))
     assert is_workday(far)
     assert add_working_days(D(2031, 1, 3), 1) == D(2031, 1, 6)
+
+
+def test_workdays_after_answers_many_spans_like_counting_day_by_day(db):
+    WorkdayOverride.objects.create(date=dt.date(2026, 10, 9), is_workday=False, note="本地调休")
+    calendar = WorkCalendar.for_span(dt.date(2024, 1, 1), dt.date(2027, 3, 1))
+
+    def by_hand(start, end):
+        return sum(calendar.is_workday(start + dt.timedelta(days=n)) for n in range(1, (end - start).days + 1))
+
+    today = dt.date(2026, 11, 27)
+    # Spans in an order that makes the loaded range grow at both ends, as a page of issues does.
+    starts = [dt.date(2026, 10, 1), dt.date(2026, 11, 26), dt.date(2024, 2, 9), dt.date(2026, 10, 8), today]
+    for start in starts:
+        assert calendar.workdays_after(start, today) == by_hand(start, today), start
+    assert calendar.workdays_after(today, dt.date(2027, 2, 1)) == by_hand(today, dt.date(2027, 2, 1))
+    assert calendar.workdays_after(today, dt.date(2026, 1, 1)) == 0
+    assert calendar.workdays_after(dt.date(2026, 10, 8), dt.date(2026, 10, 9)) == 0  # the override

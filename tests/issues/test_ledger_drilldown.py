@@ -31,7 +31,7 @@ def listed(client, params: dict) -> set[str]:
     response = client.get(LEDGER, {**params, "ordering": "code"})
     assert response.status_code == 200
     page = response.context["page"]
-    return {issue.code for issue in page.paginator.object_list}
+    return {row["code"] for row in page.paginator.object_list}
 
 
 def sep(*names: str) -> set[str]:

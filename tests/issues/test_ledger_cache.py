@@ -1,0 +1,84 @@
+"""The ledger's total and filter choices are kept under the committed data version: a reload costs
+fewer queries, and a committed change, another scope or another language never reads a stale one."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import ProjectFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("versioned_cache")]
+LEDGER = reverse("issues:ledger")
+
+
+
+
+def _project_options(response) -> set[str]:
+    select = re.search(r'<select[^>]*name="project"[^>]*>(.*?)</select>', response.content.decode(), re.S)
+    return set(re.findall(r">([^<]+)</option>", select.group(1)))
+
+
+def _total(response) -> int:
+    return response.context["page"].paginator.count
+
+
+def test_a_reload_skips_the_count_and_the_choice_lists(client, world):
+    world.hand_off()
+    client.force_login(world.inspector)
+    with CaptureQueriesContext(connection) as cold:
+        client.get(LEDGER)
+    with CaptureQueriesContext(connection) as warm:
+        response = client.get(LEDGER)
+    assert _total(response) == 1
+    # session, user, roles, data version, due-soon holidays, rows, assisting departments, overdue
+    # holidays, unread badge, pghistory context (twice): no COUNT, no project/department/group list.
+    assert len(warm) == 11, [q["sql"][:80] for q in warm.captured_queries]
+    assert len(cold) == len(warm) + 4  # the count and the three choice lists
+    assert not any("COUNT(*)" in q["sql"] and "issues_issue" in q["sql"] for q in warm.captured_queries)
+
+
+def test_a_committed_change_shows_in_total_and_choices_at_once(client, world):
+    world.hand_off()
+    client.force_login(world.leader)
+    before = client.get(LEDGER)
+    assert _total(before) == 1 and "新项目" not in _project_options(before)
+    new_project = ProjectFactory(name="新项目")
+    world.group.projects.add(new_project)
+    world.hand_off(project=new_project)
+    after = client.get(LEDGER)
+    assert _total(after) == 2 and "新项目" in _project_options(after)
+
+
+def test_each_scope_gets_its_own_choices_and_total(client, world):
+    world.hand_off()
+    world.hand_off(project=world.other_project, actor=world.other_inspector, assisting_departments=[])
+    client.force_login(world.inspector)
+    mine = client.get(LEDGER)
+    client.force_login(world.other_inspector)
+    theirs = client.get(LEDGER)
+    assert _total(mine) == 1 and _total(theirs) == 1
+    assert (world.project.short_name or world.project.name) in _project_options(mine)
+    assert (world.other_project.short_name or world.other_project.name) not in _project_options(mine)
+    assert (world.project.short_name or world.project.name) not in _project_options(theirs)
+
+
+def test_the_chosen_project_is_selected_in_the_cached_list(client, world):
+    world.hand_off()
+    client.force_login(world.inspector)
+    client.get(LEDGER)
+    html = client.get(LEDGER, {"project": world.project.pk}).content.decode()
+    assert f'<option value="{world.project.pk}" selected>' in html
+    assert '<option value="" selected>' not in html.split('name="project"')[1].split("</select>")[0]
+
+
+def test_the_language_is_part_of_the_key(client, world):
+    world.hand_off()
+    client.force_login(world.inspector)
+    assert "全部项目" in client.get(LEDGER).content.decode()
+    english = client.get(LEDGER, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "All projects" in english and "全部项目" not in english
