@@ -36,12 +36,24 @@ class WorkCalendar:
     _running: list[int] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
-    def for_span(cls, start: dt.date, end: dt.date) -> WorkCalendar:
+    def for_span(cls, start: dt.date, end: dt.date, *, version: int | None = None) -> WorkCalendar:
+        """The calendar for [start, end], with the admin's overrides of that span read in one
+        query. With the committed data `version` (core.dataversion; the overrides table is one
+        it covers) a read-only page reuses the overrides until anything commits. Writes never
+        pass it: a transaction that just saved an override must see it."""
+        from django.core.cache import cache
+
         from core.models import WorkdayOverride
 
         low, high = min(start, end), max(start, end)
-        rows = WorkdayOverride.objects.filter(date__range=(low, high)).values_list("date", "is_workday")
-        return cls(overrides=dict(rows))
+        key = f"workday-overrides:{low}:{high}:v{version}" if version is not None else None
+        overrides = cache.get(key) if key else None
+        if overrides is None:
+            rows = WorkdayOverride.objects.filter(date__range=(low, high)).values_list("date", "is_workday")
+            overrides = dict(rows)
+            if key:
+                cache.set(key, overrides, 600)
+        return cls(overrides=overrides)
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.overrides:
@@ -81,16 +93,16 @@ def is_workday(day: dt.date) -> bool:
     return WorkCalendar.for_span(day, day).is_workday(day)
 
 
-def add_working_days(start: dt.date, days: int) -> dt.date:
+def add_working_days(start: dt.date, days: int, *, version: int | None = None) -> dt.date:
     """The date `days` working days after `start` (start itself not counted).
 
     add_working_days(Friday, 1) is the next working Monday. days=0 returns start unchanged.
-    Negative days count backwards.
+    Negative days count backwards. `version`: see WorkCalendar.for_span (read-only callers).
     """
     if days == 0:
         return start
     step = 1 if days > 0 else -1
-    calendar = WorkCalendar.for_span(start, start + dt.timedelta(days=step * (abs(days) * 3 + 30)))
+    calendar = WorkCalendar.for_span(start, start + dt.timedelta(days=step * (abs(days) * 3 + 30)), version=version)
     remaining = abs(days)
     day = start
     for _ in range(_MAX_SPAN_DAYS):

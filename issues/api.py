@@ -237,7 +237,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
             return Issue.objects.none()
         if self.action == "list":
             return issue_list_visible_to(user=self.request.user).annotate(
-                light_code=light_annotation(today=timezone.localdate())
+                light_code=light_annotation(today=timezone.localdate(), version=getattr(self, "data_version", None))
             )
         return _detail_queryset(self.request.user)
 
@@ -245,7 +245,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         # JSON pages are cached under the data version: a system polling an unchanged list gets the
         # same bytes without a query for the rows, and its If-None-Match a 304. Other formats (the
         # browsable API) and SQLite always compute.
-        version = data_version() if request.accepted_renderer.format == "json" else None
+        version = self.data_version = data_version() if request.accepted_renderer.format == "json" else None
         page_key = etag = None
         if version is not None:
             # With the address: the next/previous links in the page are absolute.

@@ -6,6 +6,7 @@ narrow what the user may already see.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 
@@ -13,6 +14,7 @@ import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +75,17 @@ def on_time_q() -> Q:
 def with_done_on(queryset: QuerySet[Issue]) -> QuerySet[Issue]:
     # alias(), not annotate(): the date is only filtered on, never selected.
     return queryset.alias(done_on=TruncDate(Coalesce("submitted_at", "closed_at")))
+
+
+def _own_copy(declared: django_filters.Filter) -> django_filters.Filter:
+    """A filter of its own for one FilterSet: a shallow copy with its own kwargs, no built form
+    field, and its method bound to the copy (django-filter's FilterMethod keeps the filter)."""
+    clone = copy.copy(declared)
+    clone.extra = dict(declared.extra)
+    clone.__dict__.pop("_field", None)
+    if declared.method is not None:
+        clone.method = declared.method
+    return clone
 
 
 class IssueFilter(django_filters.FilterSet):
@@ -139,6 +152,24 @@ class IssueFilter(django_filters.FilterSet):
             "q", "project", "lead_department", "status", "light", "category", "group", "returned", "month",
             "closed_month", "on_time", "withdrawn", "withdrawn_month",
         ]
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django_filters.FilterSet.__init__ (25.x) but for the copy: it deep-copies every declared
+        # filter for each request (about 700 objects here: lazy labels, choices, querysets), a
+        # fifth of an API list request. A shallow copy per filter is enough: nothing mutates a
+        # filter's shared parts (choices, labels), only attributes of its own copy (queryset,
+        # parent, model). tests/issues/test_filters.py holds this to the library's behaviour.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: _own_copy(declared) for name, declared in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
 
     scope_user: User | None = None  # whose groups the group filter offers; else the request's user
     data_version: int | None = None  # read by the caller already, or read here when a form is built
@@ -235,7 +266,9 @@ class IssueFilter(django_filters.FilterSet):
 def issue_filter_for(*, user: User, data=None, request=None, version: int | None = None) -> IssueFilter:
     """The ledger filter over the user's scope, rows annotated with `light_code`. `version`: the
     data version when the caller has read it (see core.dataversion)."""
-    issues = issue_list_visible_to(user=user).annotate(light_code=light_annotation(today=timezone.localdate()))
+    issues = issue_list_visible_to(user=user).annotate(
+        light_code=light_annotation(today=timezone.localdate(), version=version)
+    )
     filterset = IssueFilter(data, queryset=issues, request=request)
     filterset.scope_user = user
     filterset.data_version = version

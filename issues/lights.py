@@ -15,8 +15,10 @@ from core.workdays import add_working_days
 from issues.models import DEPARTMENT_OWES_STATUSES, DUE_SOON_WORKING_DAYS, IssueStatus, Light
 
 
-def due_soon_cutoff(today: dt.date) -> dt.date:
-    return add_working_days(today, DUE_SOON_WORKING_DAYS)
+def due_soon_cutoff(today: dt.date, *, version: int | None = None) -> dt.date:
+    """The last date that counts as due soon. `version`: the committed data version, for read-only
+    callers that have it (the holiday overrides are then reused, core.workdays)."""
+    return add_working_days(today, DUE_SOON_WORKING_DAYS, version=version)
 
 
 def light_for(
@@ -63,12 +65,14 @@ def light_q(light: Light | str, *, today: dt.date, prefix: str = "", due_soon: d
     return ~red & ~yellow & ~finished
 
 
-def light_annotation(*, today: dt.date) -> Case:
-    """The light as a SQL expression; costs one holiday-override lookup to build."""
+def light_annotation(*, today: dt.date, version: int | None = None) -> Case:
+    """The light as a SQL expression; costs one holiday-override lookup to build (none when the
+    committed data `version` is given and the overrides are cached under it)."""
+    due_soon = due_soon_cutoff(today, version=version)
     return Case(
         When(light_q(Light.NONE, today=today), then=Value(Light.NONE.value)),
         When(light_q(Light.RED, today=today), then=Value(Light.RED.value)),
-        When(light_q(Light.YELLOW, today=today, due_soon=due_soon_cutoff(today)), then=Value(Light.YELLOW.value)),
+        When(light_q(Light.YELLOW, today=today, due_soon=due_soon), then=Value(Light.YELLOW.value)),
         default=Value(Light.GREEN.value),
         output_field=CharField(),
     )

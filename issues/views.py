@@ -83,7 +83,7 @@ LEDGER_ROW_COLUMNS = (
 )
 
 
-def ledger_rows(rows: Iterable[dict], today: dt.date) -> list[LedgerRow]:
+def ledger_rows(rows: Iterable[dict], today: dt.date, *, version: int | None = None) -> list[LedgerRow]:
     """The lines of one page from their values() rows, in three queries whatever the page holds:
     the rows (already read by the caller), their assisting departments, and ONE holiday lookup
     for every overdue count on the page."""
@@ -94,7 +94,7 @@ def ledger_rows(rows: Iterable[dict], today: dt.date) -> list[LedgerRow]:
         assisting.setdefault(issue_id, []).append(name)
     # red = the department still owes work and the deadline has passed (issues.lights)
     overdue = [row["rectification_deadline"] for row in rows if row["light_code"] == Light.RED]
-    calendar = WorkCalendar.for_span(min(overdue, default=today), today)
+    calendar = WorkCalendar.for_span(min(overdue, default=today), today, version=version)
     light_labels = {light: str(label) for light, label in LIGHT_LABELS.items()}
     categories, severities, statuses = (dict(choices.choices) for choices in (IssueCategory, IssueSeverity, IssueStatus))
     lines = []
@@ -202,7 +202,7 @@ def issue_ledger(request):
     context = {
         "filter": filterset,
         "page": page,
-        "rows": ledger_rows(page.object_list, timezone.localdate()),
+        "rows": ledger_rows(page.object_list, timezone.localdate(), version=version),
         "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "query": query.urlencode(),
         "ordering": request.GET.get("ordering", ""),
