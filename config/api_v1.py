@@ -4,8 +4,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from dispatch.api import MeetingViewSet, SummaryView
-from inspections.api import VisitViewSet
-from issues.api import IssueViewSet
+from inspections.api import VisitAttachmentFileView, VisitViewSet
+from issues.api import EvidenceFileView, IssueViewSet
 from notifications.api import NotificationViewSet
 from projects.api import GroupViewSet, ProjectViewSet
 
@@ -23,5 +23,8 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("summaries/<str:yyyy_mm>/", SummaryView.as_view(), name="summary"),
+    # Any segment reaches the views, so a malformed id gets the JSON 404 (core.api.API_LOOKUP).
+    path("evidence/<str:pk>/", EvidenceFileView.as_view(), name="evidence-file"),
+    path("attachments/<str:pk>/", VisitAttachmentFileView.as_view(), name="attachment-file"),
     *router.urls,
 ]

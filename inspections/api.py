@@ -11,9 +11,17 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from core.api import API_LOOKUP, ApiForbidden, IdFilter, StrictBooleanFilter, StrictQueryParamsMixin, error_responses
+from core.api import (
+    API_LOOKUP,
+    ApiForbidden,
+    IdFilter,
+    StrictBooleanFilter,
+    StrictQueryParamsMixin,
+    error_responses,
+)
+from core.api_files import FileDownloadView, file_responses
 from inspections.models import Finding, SiteVisit
-from inspections.selectors import visit_list_visible_to
+from inspections.selectors import visit_attachment_get_for_user, visit_list_visible_to
 from inspections.serializers import SiteVisitCreateSerializer, SiteVisitSerializer
 from inspections.services import site_visit_create
 from projects.selectors import project_list_visible_to
@@ -71,3 +79,14 @@ class VisitViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
         serializer.is_valid(raise_exception=True)
         visit = site_visit_create(actor=request.user, **serializer.validated_data)
         return Response(SiteVisitSerializer(self.get_queryset().get(pk=visit.pk)).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    summary="下载走访附件 / Download a visit attachment",
+    description="走访记录所附的照片或文件原件（走访详情 attachments 中的 download_url）。能查看该项目的用户可下载，"
+    "否则 404。/ A photo or file of a site visit, for callers who may read its project.",
+    responses=file_responses(),
+)
+class VisitAttachmentFileView(FileDownloadView):
+    def get_file(self, request, pk: int):
+        return visit_attachment_get_for_user(user=request.user, pk=pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from core.api import JsonBooleanField, JsonCharField, JsonDecimalField, JsonPrimaryKeyRelatedField
@@ -23,9 +24,15 @@ class FindingSerializer(serializers.ModelSerializer):
 
 
 class VisitAttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
     class Meta:
         model = VisitAttachment
-        fields = ["id", "original_name", "content_type", "size", "uploaded_at"]
+        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "download_url"]
+
+    def get_download_url(self, attachment) -> str:
+        """The API's download, which takes the caller's token as the rest of the API does."""
+        return reverse("attachment-file", args=[attachment.pk])
 
 
 class SiteVisitSerializer(serializers.ModelSerializer):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import stored_file_response
 from inspections import services
 from inspections.forms import FindingFormSet, SiteVisitEditForm, SiteVisitForm, visit_methods_initial
 from inspections.selectors import visit_attachment_get_for_user, visit_get_for_user, visit_has_issues
@@ -181,21 +182,7 @@ def visit_archive(request, pk: int):
 
 @login_required
 def attachment_download(request, pk: int):
-    """Serve a visit file to users who may see its project. Images display inline (thumbnails);
-    everything else downloads. nosniff + a sandboxing CSP stop a crafted file acting as a page."""
+    """Serve a visit file to users who may see its project. Images display inline (thumbnails)
+    unless ?download=1; everything else downloads."""
     attachment = visit_attachment_get_for_user(user=request.user, pk=pk)
-    inline = attachment.is_image and request.GET.get("download") != "1"
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return stored_file_response(attachment, inline=request.GET.get("download") != "1")

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -35,6 +35,7 @@ from core.api import (
     StrictQueryParamsMixin,
     error_responses,
 )
+from core.api_files import FileDownloadView, file_responses
 from core.dataversion import CACHE_SECONDS, CountedRows, data_version, scoped_cache_key
 from inspections.selectors import visit_list_visible_to
 from issues import services
@@ -390,3 +391,18 @@ def _transition(*, issue, actor, data) -> None:
             extension.issue = issue
             services.extension_request_decide(extension=extension, actor=actor, approve=data["approve"], note=note)
 
+
+
+@extend_schema(
+    summary="下载佐证材料 / Download an evidence file",
+    description="整改进展所附的佐证材料原件（进展列表中的 download_url）。能查看该问题的用户可下载，否则 404。"
+    "/ The file attached to a progress update, for callers who may read its issue.",
+    responses=file_responses(),
+)
+class EvidenceFileView(FileDownloadView):
+    def get_file(self, request, pk: int):
+        evidence = EvidenceFile.objects.select_related("update").filter(pk=pk).first()
+        if evidence is None:
+            raise Http404
+        issue_get_for_user(user=request.user, pk=evidence.update.issue_id)
+        return evidence

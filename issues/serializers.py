@@ -172,7 +172,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = ["id", "original_name", "content_type", "size", "uploaded_at", "download_url"]
 
     def get_download_url(self, evidence) -> str:
-        return reverse("issues:evidence", args=[evidence.pk])
+        """The API's download, which takes the caller's token as the rest of the API does."""
+        return reverse("evidence-file", args=[evidence.pk])
 
 
 class ProgressUpdateSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.dataversion import CountedRows, data_version, scoped_cache_key
+from core.files import stored_file_response
 from core.templatetags.dudao import LIGHT_CSS
 from core.workdays import WorkCalendar, working_days_between
 from inspections.models import Finding
@@ -431,17 +432,7 @@ def evidence_download(request, pk: int):
     if evidence is None:
         raise Http404
     issue_get_for_user(user=request.user, pk=evidence.update.issue_id)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=not evidence.is_image, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return stored_file_response(evidence, inline=True)
 
 
 # --- hand-off -----------------------------------------------------------------------------

@@ -258,6 +258,15 @@ RULES: dict[str, Rule] = {
             "POST": expect(("other_liaison",), anon=401, other_inspector=403, leader=403, admin=403),
         }, data={"text": "已完成现场整改。"}),
     ]),
+    # the files behind a progress update's and a visit's download_url, for token clients
+    "evidence-file": per_object(
+        api_pk("evidence_a"), api_pk("evidence_b"),
+        {"GET": expect(ISSUE_A_READERS, anon=401)}, {"GET": expect(ISSUE_B_READERS, anon=401)},
+    ),
+    "attachment-file": per_object(
+        api_pk("attachment_a"), api_pk("attachment_b"),
+        {"GET": expect(("inspector", *TOP), anon=401)}, {"GET": expect(("other_inspector", *TOP), anon=401)},
+    ),
     "meeting-list": one({"GET": API_EVERYONE}),
     "meeting-detail": per_object(
         api_pk("meeting_a"), api_pk("meeting_b"),
