@@ -95,8 +95,18 @@ def validate_upload(uploaded) -> CheckedUpload:
     return CheckedUpload(extension=extension, content_type=content_type, size=uploaded.size, original_name=name[:200])
 
 
+# Files in one upload (a visit, a progress report): the services hold every caller to it, the web
+# forms and the API alike.
+MAX_FILES_PER_UPLOAD = 20
+
+
 def check_uploads(files) -> list[tuple[object, CheckedUpload]]:
     """Validate every file before anything is written; report all problems at once."""
+    files = list(files)
+    if len(files) > MAX_FILES_PER_UPLOAD:
+        raise ValidationError(
+            _("一次最多上传 %(max)d 个文件。"), params={"max": MAX_FILES_PER_UPLOAD}, code="too_many"
+        )
     checked, errors = [], []
     for uploaded in files:
         try:

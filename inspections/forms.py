@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.files import check_uploads
 from inspections.models import FindingKind, VisitMethod
-
-MAX_FILES_PER_VISIT = 20
+from inspections.services import MAX_FINDINGS_PER_VISIT
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -33,11 +32,7 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        if len(files) > MAX_FILES_PER_VISIT:
-            raise ValidationError(
-                _("一次最多上传 %(max)d 个文件。"), params={"max": MAX_FILES_PER_VISIT}, code="too_many"
-            )
-        check_uploads(files)  # raises one ValidationError listing every refused file
+        check_uploads(files)  # raises one ValidationError: too many, or listing every refused file
         return files
 
 
@@ -179,7 +174,7 @@ class BaseFindingFormSet(forms.BaseFormSet):
 
 
 FindingFormSet = forms.formset_factory(
-    FindingForm, formset=BaseFindingFormSet, extra=0, max_num=50, validate_max=True, absolute_max=60
+    FindingForm, formset=BaseFindingFormSet, extra=0, max_num=MAX_FINDINGS_PER_VISIT, validate_max=True, absolute_max=60
 )
 
 

@@ -48,7 +48,16 @@ def _method_flags(methods: Iterable[str]) -> dict[str, bool]:
     }
 
 
+# Findings in one visit record: the web formset's limit, held here for every caller.
+MAX_FINDINGS_PER_VISIT = 50
+
+
 def _clean_findings(findings: Iterable[dict]) -> list[dict]:
+    findings = list(findings)
+    if len(findings) > MAX_FINDINGS_PER_VISIT:
+        raise ValidationError(
+            _("一次检查最多记录 %(max)d 条发现。"), params={"max": MAX_FINDINGS_PER_VISIT}, code="too_many_findings"
+        )
     cleaned = []
     for finding in findings:
         kind, text = finding.get("kind"), (finding.get("text") or "").strip()

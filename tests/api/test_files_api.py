@@ -85,3 +85,17 @@ def test_malformed_or_unknown_ids_are_a_json_404(world, client_as, bad):
 def test_a_file_missing_on_disk_is_a_404_not_a_500(world, client_as, evidence):
     evidence.file.storage.delete(evidence.file.name)
     assert_error(client_as("leader").get(f"/api/v1/evidence/{evidence.pk}/"), 404)
+
+
+def test_a_progress_report_holds_the_web_forms_limit_of_20_files(world, client_as):
+    from issues.models import ProgressUpdate
+
+    issue = world.hand_off()
+    services.issue_sign(issue=issue, actor=world.lead_liaison)
+    files = [SimpleUploadedFile(f"照片{n}.png", PNG, content_type="image/png") for n in range(21)]
+    response = client_as("lead_liaison").post(
+        f"/api/v1/issues/{issue.pk}/updates/", {"text": "整改照片", "files": files}, format="multipart"
+    )
+    error = assert_error(response, 400)
+    assert "一次最多上传 20 个文件" in str(error["fields"]["files"])
+    assert not ProgressUpdate.objects.filter(issue=issue).exists()

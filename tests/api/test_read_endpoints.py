@@ -253,3 +253,16 @@ def test_record_visit_refuses_a_future_date_like_the_web_form(world, client_as):
     error = assert_error(client_as("inspector").post("/api/v1/visits/", body, format="json"), 400)
     assert "检查日期不能晚于今天" in str(error)
     assert not world.project.visits.exists()
+
+
+def test_record_visit_holds_the_web_forms_limit_of_50_findings(world, client_as):
+    body = {
+        "project": world.project.pk, "visited_on": timezone.localdate().isoformat(), "place": "现场",
+        "methods": ["onsite"], "summary": "逐条记录企业诉求。",
+        "findings": [{"kind": "demand", "text": f"诉求{n}"} for n in range(51)],
+    }
+    error = assert_error(client_as("inspector").post("/api/v1/visits/", body, format="json"), 400)
+    assert "最多记录 50 条发现" in str(error)
+    assert not world.project.visits.exists()
+    body["findings"] = body["findings"][:50]
+    assert client_as("inspector").post("/api/v1/visits/", body, format="json").status_code == 201
