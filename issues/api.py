@@ -381,15 +381,9 @@ def _transition(*, issue, actor, data) -> None:
                 issue=issue, actor=actor, requested_deadline=data["requested_deadline"], reason=note
             )
         case IssueAction.EXTENSION_DECIDE:
-            extensions = ExtensionRequest.objects.filter(issue=issue).select_related("issue")
-            if data["extension_id"] is not None:
-                extension = extensions.filter(pk=data["extension_id"]).first()
-            else:
-                extension = extensions.filter(status=ExtensionRequest.Status.PENDING).first()
-            if extension is None:
-                raise IssueInvalidInput(_("没有找到待审批的延期申请。"), field="extension_id")
-            extension.issue = issue
-            services.extension_request_decide(extension=extension, actor=actor, approve=data["approve"], note=note)
+            services.extension_request_decide(
+                issue=issue, actor=actor, approve=data["approve"], note=note, extension_id=data["extension_id"]
+            )
 
 
 

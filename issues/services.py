@@ -446,11 +446,21 @@ def extension_request_create(
 
 @transaction.atomic
 def extension_request_decide(
-    *, extension: ExtensionRequest, actor: User, approve: bool, note: str = ""
+    *, issue: Issue, actor: User, approve: bool, note: str = "", extension_id: int | None = None
 ) -> ExtensionRequest:
-    """同意/不同意延期. Approval moves the rectification deadline (compare-and-set on the issue)."""
-    issue = extension.issue
+    """同意/不同意延期 of the issue's request `extension_id`, or of its pending one when no id is
+    given (the API allows that: an issue has at most one pending request). Approval moves the
+    rectification deadline (compare-and-set on the issue)."""
     _require(IssueAction.EXTENSION_DECIDE, issue=issue, actor=actor)
+    requests = ExtensionRequest.objects.filter(issue=issue)
+    if extension_id is not None:
+        extension = requests.filter(pk=extension_id).first()
+        if extension is None:
+            raise IssueInvalidInput(_("该问题没有这条延期申请。"), field="extension_id")
+    else:
+        extension = requests.filter(status=ExtensionRequest.Status.PENDING).order_by("created_at").first()
+        if extension is None:
+            raise IssueInvalidInput(_("没有找到待审批的延期申请。"), field="extension_id")
     note = note.strip()
     if not approve and not note:
         raise IssueInvalidInput(_("不同意延期时请填写理由。"), field="note")

@@ -263,11 +263,9 @@ def _run_withdraw(issue, actor, data):
 
 
 def _run_extension_decide(issue, actor, data):
-    extension = issue.extension_requests.filter(pk=data["extension"]).first()
-    if extension is None:
-        raise IssueConflict(_("该延期申请不存在或已被处理，请刷新后查看。"))
     services.extension_request_decide(
-        extension=extension, actor=actor, approve=data["decision"] == "approve", note=data["note"]
+        issue=issue, actor=actor, approve=data["decision"] == "approve", note=data["note"],
+        extension_id=data["extension"],
     )
 
 

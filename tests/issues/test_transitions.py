@@ -198,8 +198,10 @@ def test_extension_request_approve_moves_deadline(world, issue):
             issue=issue, actor=world.lead_liaison, requested_deadline=old + dt.timedelta(days=20), reason="再延"
         )
     with pytest.raises(IssuePermissionDenied):
-        services.extension_request_decide(extension=request, actor=world.lead_liaison, approve=True)
-    services.extension_request_decide(extension=request, actor=world.inspector, approve=True, note="同意")
+        services.extension_request_decide(issue=issue, extension_id=request.pk, actor=world.lead_liaison, approve=True)
+    services.extension_request_decide(
+        issue=issue, extension_id=request.pk, actor=world.inspector, approve=True, note="同意"
+    )
     issue.refresh_from_db()
     assert issue.rectification_deadline == old + dt.timedelta(days=10)
     assert ExtensionRequest.objects.get().status == ExtensionRequest.Status.APPROVED
@@ -214,10 +216,12 @@ def test_extension_deny_needs_reason_and_keeps_deadline(world, issue):
         issue=issue, actor=world.lead_liaison, requested_deadline=old + dt.timedelta(days=5), reason="人手不足"
     )
     with pytest.raises(IssueInvalidInput):
-        services.extension_request_decide(extension=request, actor=world.inspector, approve=False)
-    services.extension_request_decide(extension=request, actor=world.inspector, approve=False, note="理由不充分")
+        services.extension_request_decide(issue=issue, extension_id=request.pk, actor=world.inspector, approve=False)
+    services.extension_request_decide(
+        issue=issue, extension_id=request.pk, actor=world.inspector, approve=False, note="理由不充分"
+    )
     with pytest.raises(IssueConflict):
-        services.extension_request_decide(extension=request, actor=world.group_lead, approve=True)
+        services.extension_request_decide(issue=issue, extension_id=request.pk, actor=world.group_lead, approve=True)
     issue.refresh_from_db()
     assert issue.rectification_deadline == old
 
@@ -263,9 +267,15 @@ def test_conflict_tells_what_changed_since_the_user_read_it(world, issue):
     read_at = issue.version
     stale = Issue.objects.get(pk=issue.pk)
     services.issue_edit(
-        issue=issue, actor=world.group_lead, expected_version=read_at, title=issue.title,
-        description=issue.description, category=issue.category, severity=issue.severity,
-        sign_deadline=issue.sign_deadline, rectification_deadline=issue.rectification_deadline + dt.timedelta(days=7),
+        issue=issue,
+        actor=world.group_lead,
+        expected_version=read_at,
+        title=issue.title,
+        description=issue.description,
+        category=issue.category,
+        severity=issue.severity,
+        sign_deadline=issue.sign_deadline,
+        rectification_deadline=issue.rectification_deadline + dt.timedelta(days=7),
     )
     services.issue_sign(issue=issue, actor=world.lead_liaison)
     with pytest.raises(IssueConflict) as caught:
@@ -274,3 +284,24 @@ def test_conflict_tells_what_changed_since_the_user_read_it(world, issue):
     assert "期间的变更" in message
     assert "李组长 修改交办内容（整改时限：" in message and "刘联络员 签收" in message
     assert len(caught.value.changes) == 2
+
+
+@pytest.mark.django_db
+def test_extension_decide_picks_only_this_issues_request(world, issue):
+    _bring_to(world, issue, IssueStatus.IN_PROGRESS)
+    other = world.hand_off(title="另一问题")
+    _bring_to(world, other, IssueStatus.IN_PROGRESS)
+    theirs = services.extension_request_create(
+        issue=other,
+        actor=world.lead_liaison,
+        requested_deadline=other.rectification_deadline + dt.timedelta(days=5),
+        reason="等待批复",
+    )
+    with pytest.raises(IssueInvalidInput) as refused:  # another issue's request, by id
+        services.extension_request_decide(issue=issue, extension_id=theirs.pk, actor=world.inspector, approve=True)
+    assert refused.value.field == "extension_id"
+    with pytest.raises(IssueInvalidInput):  # no id and nothing pending on this issue
+        services.extension_request_decide(issue=issue, actor=world.inspector, approve=True)
+    services.extension_request_decide(issue=other, actor=world.inspector, approve=True)  # the pending one
+    theirs.refresh_from_db()
+    assert theirs.status == ExtensionRequest.Status.APPROVED
