@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import API_LOOKUP, IdFilter, StrictQueryParamsMixin, error_responses
-from dispatch.figures import Month, summary_scopes_for
+from dispatch.figures import Month, summary_scope_pick, summary_scopes_for
 from dispatch.models import Decision, DispatchMeeting
 from dispatch.selectors import meeting_list_visible_to
 from dispatch.serializers import MeetingSerializer, SummarySerializer
@@ -79,12 +79,7 @@ class SummaryView(StrictQueryParamsMixin, APIView):
             month = Month.parse(yyyy_mm)
         except ValueError:
             raise Http404 from None
-        scopes = summary_scopes_for(user=request.user)
-        wanted = request.query_params.get("scope")
-        if wanted is None:
-            scope = scopes[0] if scopes else None
-        else:
-            scope = next((s for s in scopes if s.key == wanted), None)
+        scope = summary_scope_pick(user=request.user, wanted=request.query_params.get("scope"))
         if scope is None:
             raise Http404
         try:
@@ -95,7 +90,7 @@ class SummaryView(StrictQueryParamsMixin, APIView):
             {
                 "month": str(month),
                 "scope": {"key": scope.key, "label": scope.label},
-                "available_scopes": [{"key": s.key, "label": s.label} for s in scopes],
+                "available_scopes": [{"key": s.key, "label": s.label} for s in summary_scopes_for(user=request.user)],
                 "live": summary.live,
                 "frozen_at": summary.frozen.frozen_at if summary.frozen else None,
                 "narrative": summary.narrative,

@@ -186,6 +186,16 @@ def summary_scopes_for(*, user: User) -> list[ReportScope]:
     return scopes
 
 
+def summary_scope_pick(*, user: User, wanted: str | None) -> ReportScope | None:
+    """The scope a summary request asks for (`?scope=`), for the page, its exports and the API
+    alike: the user's first readable scope when none is asked for; None (answer 404) when the
+    asked one is unknown or not theirs to read, never another scope in its place."""
+    scopes = summary_scopes_for(user=user)
+    if not wanted:
+        return scopes[0] if scopes else None
+    return next((scope for scope in scopes if scope.key == wanted), None)
+
+
 def freeze_scopes() -> list[ReportScope]:
     """Every scope frozen on the 1st: the city and each active group."""
     groups = SupervisionGroup.objects.filter(is_active=True).order_by("name").values_list("pk", "name")

@@ -19,6 +19,7 @@ from dispatch.figures import (
     dashboard_figures,
     dashboard_scope_for,
     ledger_url,
+    summary_scope_pick,
     summary_scopes_for,
 )
 from dispatch.summary_services import SummaryView, summary_for
@@ -95,11 +96,10 @@ def dashboard(request):
 
 
 def _pick_scope(request) -> ReportScope:
-    scopes = summary_scopes_for(user=request.user)
-    if not scopes:
+    scope = summary_scope_pick(user=request.user, wanted=request.GET.get("scope"))
+    if scope is None:
         raise Http404
-    wanted = request.GET.get("scope", "")
-    return next((scope for scope in scopes if scope.key == wanted), scopes[0])
+    return scope
 
 
 def _summary_or_404(request, month: Month) -> tuple[ReportScope, SummaryView]:

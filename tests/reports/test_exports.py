@@ -73,10 +73,13 @@ def test_summary_xlsx_has_the_figures(client, september):
 def test_group_export_for_an_inspector_is_their_groups(client, september):
     w = september.world
     client.force_login(w.inspector)
-    workbook = load_workbook(io.BytesIO(_get(client, "reports:summary_xlsx", scope="all")))
+    workbook = load_workbook(io.BytesIO(_get(client, "reports:summary_xlsx")))  # their default scope
     overview = {row[0]: row[1] for row in workbook["概况"].iter_rows(min_row=2, values_only=True)}
-    assert overview["新交办问题（件）"] == 8  # group A's only, although the city was asked for
+    assert overview["新交办问题（件）"] == 8  # group A's only
     assert workbook["概况"]["A1"].value.startswith(w.group.name)
+    # The city is for leaders: asking for it is not found, not group A's figures under its name.
+    city = client.get(reverse("reports:summary_xlsx", kwargs={"month": SEPTEMBER}), {"scope": "all"})
+    assert city.status_code == 404
 
 
 def _ledger(client, **filters):

@@ -98,11 +98,12 @@ def test_inspector_cannot_pick_another_groups_summary(client, world):
     IssueFactory(project=world.other_project)
     client.force_login(world.inspector)
     url = reverse("reports:summary", kwargs={"month": current_month()})
-    response = client.get(url, {"scope": f"group-{world.other_group.pk}"})
-    # Falls back to the inspector's own group: the other group's issue is not counted.
-    assert response.context["scope"].group_id == world.group.pk
-    assert response.context["figures"]["core"]["handed_off"] == 0
-    assert client.get(url, {"scope": "all"}).context["scope"].key == f"group-{world.group.pk}"
+    # Not found, as in the API: never another scope's figures under the asked-for name.
+    assert client.get(url, {"scope": f"group-{world.other_group.pk}"}).status_code == 404
+    assert client.get(url, {"scope": "all"}).status_code == 404
+    own = client.get(url)
+    assert own.context["scope"].group_id == world.group.pk
+    assert own.context["figures"]["core"]["handed_off"] == 0  # the other group's issue is not counted
 
 
 def test_dashboard_links_drill_down_to_the_ledger(client, world):
@@ -116,3 +117,37 @@ def test_dashboard_links_drill_down_to_the_ledger(client, world):
     assert charts["lights"][0]["url"] == "/issues/?light=red"
     assert charts["trend"][-1]["handed_off_url"] == f"/issues/?month={current_month()}"
     assert "红黑榜" in body and "征地未完成" in body
+
+
+@pytest.mark.parametrize(
+    ("role", "wanted", "expected"),
+    [
+        ("leader", None, "all"),
+        ("leader", "all", "all"),
+        ("leader", "group", "group"),
+        ("inspector", None, "group"),
+        ("inspector", "group", "group"),
+        ("inspector", "all", None),  # the city is for leaders: not found, not the group instead
+        ("inspector", "other_group", None),
+        ("leader", "group-999999", None),
+        ("leader", "nonsense", None),
+    ],
+)
+def test_page_exports_and_api_pick_the_same_summary_scope(client, world, role, wanted, expected):
+    from rest_framework.authtoken.models import Token
+
+    keys = {"group": f"group-{world.group.pk}", "other_group": f"group-{world.other_group.pk}"}
+    month = current_month()
+    query = {} if wanted is None else {"scope": keys.get(wanted, wanted)}
+    user = getattr(world, role)
+    client.force_login(user)
+    page = client.get(reverse("reports:summary", kwargs={"month": month}), query)
+    docx = client.get(reverse("reports:summary_docx", kwargs={"month": month}), query)
+    token = Token.objects.create(user=user)
+    api = client.get(f"/api/v1/summaries/{month}/", query, HTTP_AUTHORIZATION=f"Token {token.key}")
+    if expected is None:
+        assert (page.status_code, docx.status_code, api.status_code) == (404, 404, 404)
+    else:
+        key = keys.get(expected, expected)
+        assert (page.status_code, docx.status_code, api.status_code) == (200, 200, 200)
+        assert page.context["scope"].key == key and api.json()["scope"]["key"] == key
