@@ -6,9 +6,15 @@ than the last committed change: no time-to-live to tune, no stale counts.
 
 How it stays correct (PostgreSQL; the table, sequence and triggers are made by migration core 0002):
 - Every insert, update or delete on a table in VERSIONED_TABLES fires a DEFERRED constraint trigger,
-  so the bump runs at COMMIT, as the transaction's last act. The new number becomes visible in the
-  same instant as the data, and the one row it updates is locked only between that moment and the
-  commit: writers never deadlock over it, whatever else they lock.
+  so the bump runs at COMMIT, among the transaction's deferred checks. The new number becomes
+  visible in the same instant as the data, and the one row it updates stays locked from the first
+  bump to the commit: committing writers queue there briefly. The only other deferred work is
+  Django's foreign-key checks (DEFERRABLE INITIALLY DEFERRED), queued in row order, so some may
+  run after the bump. Such a check waits only on a transaction that deletes or re-keys the row it
+  references, and Dudao never does either (nothing is hard-deleted; ids never change): so writers
+  do not deadlock over the version row. A raw DELETE of a referenced row racing a writer could
+  (PostgreSQL then aborts one of them with a deadlock error). Bulk loads hold the row for their
+  remaining checks: keep them in batches.
 - The number comes from a sequence, so a rolled-back bump is never reused for other data.
 - TRUNCATE (test flushes) bumps it too.
 - A reader reads the number first, then the data. If a writer commits in between, the cached
@@ -66,9 +72,13 @@ def scope_fingerprint(user) -> str:
 
 
 def scoped_cache_key(prefix: str, *, user, params) -> str:
-    """A key for one user's scoped read on one day (traffic lights turn at local midnight) with
-    the given (name, value) parameters, in any order."""
-    material = repr((scope_fingerprint(user), timezone.localdate(), sorted(params)))
+    """A key for one user's scoped read on one day (traffic lights turn and authorizations end at
+    local midnight) with the given (name, value) parameters, in the order received: a repeated
+    parameter's last value is the one that counts, so order matters.
+
+    Take the key BEFORE reading: a read that straddles midnight then lands under yesterday's key,
+    which nobody asks for any more, never yesterday's answer under today's."""
+    material = repr((scope_fingerprint(user), timezone.localdate(), list(params)))
     return f"{prefix}:{hashlib.sha256(material.encode()).hexdigest()}"
 
 

@@ -191,7 +191,7 @@ def summary_scope_pick(*, user: User, wanted: str | None) -> ReportScope | None:
     alike: the user's first readable scope when none is asked for; None (answer 404) when the
     asked one is unknown or not theirs to read, never another scope in its place."""
     scopes = summary_scopes_for(user=user)
-    if not wanted:
+    if wanted is None:  # not asked; present but empty is a malformed ask like any other
         return scopes[0] if scopes else None
     return next((scope for scope in scopes if scope.key == wanted), None)
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -150,19 +151,18 @@ class IssueApiFilter(IssueFilter):
     )
 
 
-def _query_pairs(request, *, with_page: bool) -> list[tuple[str, str]]:
-    return [
-        (name, value)
-        for name, values in request.query_params.lists()
-        if with_page or name not in ("page", "page_size")
-        for value in values
-    ]
+def _query_pairs(request, *, for_count: bool = False) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs as sent; for the total, without what only orders or pages."""
+    skipped = ("page", "page_size", "ordering") if for_count else ()
+    return [(name, value) for name, values in request.query_params.lists() if name not in skipped for value in values]
 
 
 def _json_page(body: bytes, etag: str | None, request) -> HttpResponse:
     """The page as JSON with its ETag; a client that already holds it gets 304 and no body."""
-    if etag is not None and etag in request.headers.get("If-None-Match", ""):
+    wanted = parse_etags(request.headers.get("If-None-Match", ""))
+    if etag is not None and ("*" in wanted or etag in wanted or f"W/{etag}" in wanted):
         response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        del response["Content-Type"]  # no body, so no type (RFC 9110 15.4.5)
     else:
         response = HttpResponse(body, content_type="application/json")
     if etag is not None:
@@ -250,16 +250,14 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         page_key = etag = None
         if version is not None:
             # With the address: the next/previous links in the page are absolute.
-            params = [*_query_pairs(request, with_page=True), ("", request.build_absolute_uri(request.path))]
+            params = [*_query_pairs(request), ("", request.build_absolute_uri(request.path))]
             page_key = f"{scoped_cache_key('api-issue-page', user=request.user, params=params)}:v{version}"
             etag = f'"{hashlib.sha256(page_key.encode()).hexdigest()[:32]}"'
             body = cache.get(page_key)
             if body is not None:
                 return _json_page(body, etag, request)
+        count_key = scoped_cache_key("api-issue-count", user=request.user, params=_query_pairs(request, for_count=True))
         issues = self.filter_queryset(self.get_queryset())
-        count_key = scoped_cache_key(
-            "api-issue-count", user=request.user, params=_query_pairs(request, with_page=False)
-        )
         page = self.paginate_queryset(
             CountedRows(issues, columns=LIST_COLUMNS, count_key=count_key, version=version)
         )

@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
-from core.dataversion import data_version, scope_fingerprint
+from core.dataversion import data_version, scoped_cache_key
 from core.widgets import FastSelect
 from issues.lights import light_annotation, light_q
 from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueStatus, Light
@@ -186,15 +186,17 @@ class IssueFilter(django_filters.FilterSet):
         """A city's 2,000 projects are the same list on every ledger page until something commits:
         their rendered <option>s are kept under the data version (the choices are not even read)."""
         user = self.scope_user or getattr(self.request, "user", None)
+        if user is None or not names:
+            return
         version = self.data_version if self.data_version is not None else data_version()
-        if user is None or version is None:
+        if version is None:
             return
         for name in names:
             widget = self.filters[name].field.widget
             if isinstance(widget, FastSelect):
-                widget.options_cache_key = (
-                    f"issue-filter-options:{name}:{scope_fingerprint(user)}:{get_language()}:v{version}"
-                )
+                # Keyed by day too: an authorization that ended at midnight takes its project off.
+                key = scoped_cache_key(f"issue-filter-options:{name}", user=user, params=[("lang", get_language())])
+                widget.options_cache_key = f"{key}:v{version}"
 
     def _limit_choices_to_scope(self) -> list[str]:
         # Choices come from the user's own issues, so a filter list never leaks another scope.

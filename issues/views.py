@@ -189,14 +189,11 @@ def _active_filters(filterset, request) -> list[dict]:
 @require_GET
 def issue_ledger(request):
     version = data_version()
+    # The total's key before the read (see scoped_cache_key); the same total for every page and sort.
+    params = [(name, value) for name, values in request.GET.lists() if name not in ("page", "ordering") for value in values]
+    count_key = scoped_cache_key("ledger-count", user=request.user, params=params)
     filterset = issue_filter_for(user=request.user, data=request.GET, request=request, version=version)
-    params = [(name, value) for name, values in request.GET.lists() if name != "page" for value in values]
-    counted = CountedRows(
-        filterset.qs,
-        columns=LEDGER_ROW_COLUMNS,
-        count_key=scoped_cache_key("ledger-count", user=request.user, params=params),
-        version=version,
-    )
+    counted = CountedRows(filterset.qs, columns=LEDGER_ROW_COLUMNS, count_key=count_key, version=version)
     page = Paginator(counted, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

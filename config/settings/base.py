@@ -137,6 +137,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Public base URL used in emails, which are read outside a request.
 DUDAO_BASE_URL = env("DUDAO_BASE_URL", default="http://127.0.0.1:8000")
+# Per-process memory: tokens, cached counts, API pages and filter choices. Entries keyed by the data
+# version never go stale, so nothing needs a shared cache; 2,000 entries (Django's default is 300)
+# keep a city's polling clients, pages and choice lists from evicting each other. Worst case about
+# 50 MB a worker (API pages are ~22 kB, the 2,000-project choice list ~130 kB).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
 # Cache repeated reads (the API's issue list, the ledger's filter choices) under the committed data
 # version (core/dataversion.py, PostgreSQL only). Off in the test settings, where a test's writes
 # never commit; the tests of the cache itself commit and switch it on.

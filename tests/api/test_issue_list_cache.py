@@ -3,15 +3,19 @@ and no committed change, scope or filter ever gets another caller's or an older 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
+from django.core.cache import cache
+from django.utils import timezone
 
 from issues import services
+from issues.models import Issue
 from tests.api.conftest import ids
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("versioned_cache")]
 URL = "/api/v1/issues/"
-
-
 
 
 def test_a_repeated_read_is_one_query_and_the_same_bytes(world, client_as, django_assert_num_queries):
@@ -81,3 +85,77 @@ def test_errors_are_never_cached(world, client_as):
     assert client.get(URL, {"status": "nonsense"}).status_code == 400
     assert client.get(URL, {"status": "nonsense"}).status_code == 400
     assert client.get(URL).status_code == 200
+
+
+def test_a_repeated_parameter_in_another_order_is_another_answer(world, client_as):
+    first, second = world.hand_off(title="甲"), world.hand_off(title="乙")
+    client = client_as("inspector")
+    # The last value counts (django-filter, DRF): these two ask for opposite orders.
+    up = client.get(URL + "?ordering=-code&ordering=code").json()["results"]
+    down = client.get(URL + "?ordering=code&ordering=-code").json()["results"]
+    assert [row["id"] for row in up] == sorted([first.pk, second.pk], key=lambda pk: Issue.objects.get(pk=pk).code)
+    assert [row["id"] for row in down] == [row["id"] for row in reversed(up)]
+
+
+def test_the_light_turns_at_midnight_without_any_commit(world, client_as):
+    issue = world.hand_off()
+    today = timezone.localdate()
+    Issue.objects.filter(pk=issue.pk).update(sign_deadline=today, rectification_deadline=today)  # due today: yellow
+    client = client_as("lead_liaison")
+    evening = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 58)))
+    with time_machine.travel(evening, tick=False) as clock:
+        assert client.get(URL).json()["results"][0]["light"] == "yellow"
+        assert client.get(URL, {"light": "red"}).json()["count"] == 0
+        clock.shift(dt.timedelta(minutes=4))  # 00:02 the next day: overdue
+        assert client.get(URL).json()["results"][0]["light"] == "red"
+        assert client.get(URL, {"light": "red"}).json()["count"] == 1
+
+
+def test_a_liaison_moved_to_another_department_sees_its_issues_at_once(world, client_as):
+    mine = world.hand_off()
+    theirs = world.hand_off(project=world.other_project, actor=world.other_inspector,
+                            lead_department=world.other_department, assisting_departments=[])
+    client = client_as("lead_liaison")  # the token's user is cached for 30 s: forget it, as a save does
+    assert ids(client.get(URL)) == {mine.pk}
+    world.lead_liaison.department = world.other_department
+    world.lead_liaison.save()
+    cache.clear()  # the cached token user (30 s) is older than this change; the page key is not
+    assert ids(client.get(URL)) == {theirs.pk}
+
+
+@pytest.mark.parametrize("header", ["*", "W/{etag}", '"nonsense", {etag}'])
+def test_if_none_match_forms(world, client_as, header):
+    world.hand_off()
+    client = client_as("inspector")
+    etag = client.get(URL)["ETag"]
+    response = client.get(URL, HTTP_IF_NONE_MATCH=header.format(etag=etag))
+    assert response.status_code == 304 and "Content-Type" not in response
+    assert client.get(URL, HTTP_IF_NONE_MATCH='"nonsense"').status_code == 200
+
+
+# Read by these pages and not cached under the data version: who asks (session, user, roles,
+# token: checked before any cache), the unread badge, and the version itself.
+UNCACHED_TABLES = {
+    "django_session", "accounts_user", "auth_group", "accounts_user_groups", "authtoken_token",
+    "notifications_notification", "core_data_version",
+}
+
+
+@pytest.mark.parametrize("role", ["lead_liaison", "assisting_liaison", "inspector", "authorized_inspector", "leader"])
+def test_every_table_behind_a_cached_read_moves_the_version(world, client_as, client, role):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.dataversion import VERSIONED_TABLES
+
+    world.hand_off()
+    client.force_login(getattr(world, role))
+    api = client_as(role)
+    with CaptureQueriesContext(connection) as reads:  # first reads: nothing cached yet
+        api.get(URL, {"status": "open", "light": "red", "group": world.group.pk})
+        client.get("/issues/", {"q": "推诿", "group": world.group.pk, "on_time": "1"})
+    tables = {name for query in reads.captured_queries for name in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])}
+    assert "issues_issue" in tables and "projects_project" in tables
+    assert tables - UNCACHED_TABLES - set(VERSIONED_TABLES) == set()

@@ -56,4 +56,11 @@ def test_cached_options_are_reused_until_the_key_changes(db, world, django_asser
     assert again == first.replace(
         f'<option value="{world.other_project.pk}">', f'<option value="{world.other_project.pk}" selected>'
     ).replace('<option value="" selected>', '<option value="">')
+    world.project.name = "改名后的项目"
+    world.project.save()
+    with django_assert_num_queries(0):  # same key: the cached list, whatever the table holds now
+        assert "改名后的项目" not in field.widget.render("project", None)
+    field.widget.options_cache_key = "test-options:v2"  # a commit moved the data version
+    with django_assert_num_queries(1):
+        assert "改名后的项目" in field.widget.render("project", None)
     cache.clear()

@@ -22,9 +22,11 @@ def test_each_filterset_owns_its_filters_and_the_declared_ones_stay_untouched(db
         assert first.filters[name].parent is first and second.filters[name].parent is second
         assert first.filters[name].extra is not declared.extra
         assert not hasattr(declared, "parent")
+    world.hand_off()
     first.form  # noqa: B018 — builds the form: limits the choice lists of `first` only
-    assert first.filters["project"].queryset.query is not None
+    assert list(first.filters["project"].queryset) == [world.project]  # projects of visible issues
     assert not IssueFilter.base_filters["project"].queryset.exists()  # still .none()
+    assert not second.filters["project"].queryset.exists()
     assert "_field" not in IssueFilter.base_filters["status"].__dict__
     # a method filter calls the method of its own FilterSet
     assert first.filters["status"].filter.f is first.filters["status"]

@@ -82,3 +82,25 @@ def test_the_language_is_part_of_the_key(client, world):
     assert "全部项目" in client.get(LEDGER).content.decode()
     english = client.get(LEDGER, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "All projects" in english and "全部项目" not in english
+
+
+def test_an_authorization_ending_at_midnight_takes_its_project_off_the_choices(client, world):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from projects.models import Authorization
+
+    world.hand_off()
+    today = timezone.localdate()
+    Authorization.objects.filter(inspector=world.authorized_inspector).update(valid_to=today)
+    name = world.project.short_name or world.project.name
+    evening = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 58)))
+    with time_machine.travel(evening, tick=False) as clock:
+        client.force_login(world.authorized_inspector)
+        before = client.get(LEDGER)
+        assert _total(before) == 1 and name in _project_options(before)
+        clock.shift(dt.timedelta(minutes=4))  # nothing committed, but the authorization is over
+        after = client.get(LEDGER)
+        assert _total(after) == 0 and name not in _project_options(after)

@@ -131,6 +131,7 @@ def test_dashboard_links_drill_down_to_the_ledger(client, world):
         ("inspector", "other_group", None),
         ("leader", "group-999999", None),
         ("leader", "nonsense", None),
+        ("leader", "", None),
     ],
 )
 def test_page_exports_and_api_pick_the_same_summary_scope(client, world, role, wanted, expected):
