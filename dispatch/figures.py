@@ -42,6 +42,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -194,6 +196,13 @@ def summary_scope_pick(*, user: User, wanted: str | None) -> ReportScope | None:
     if wanted is None:  # not asked; present but empty is a malformed ask like any other
         return scopes[0] if scopes else None
     return next((scope for scope in scopes if scope.key == wanted), None)
+
+
+def _trend_label(month: Month) -> str:
+    """An axis label: 11月 in Chinese, Nov in English (Django's own month abbreviations)."""
+    if get_language().startswith("zh"):
+        return f"{month.month}月"
+    return date_format(month.first_day, "M")
 
 
 def freeze_scopes() -> list[ReportScope]:
@@ -517,7 +526,7 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
         "trend": [
             {
                 "month": str(month),
-                "label": f"{month.month}月",
+                "label": _trend_label(month),
                 "handed_off": cards.pop(f"h_{month.year}_{month.month}"),
                 "closed": cards.pop(f"c_{month.year}_{month.month}"),
             }

@@ -9,6 +9,7 @@ before the rectification deadline in force (after any extension granted).
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from dispatch.figures import Month, ReportScope, dashboard_figures, dashboard_scope_for, monthly_figures
 from dispatch.narrative import summary_narrative
@@ -126,6 +127,10 @@ def test_dashboard_trend_and_ranking(september):
     assert len(figures["trend"]) == 12 and figures["trend"][-1]["month"] == "2026-11"
     assert by_month["2026-09"]["handed_off"] == 9 and by_month["2026-09"]["closed"] == 4
     assert by_month["2026-08"]["handed_off"] == 2 and by_month["2026-10"]["closed"] == 1
+    assert by_month["2026-09"]["label"] == "9月"
+    with translation.override("en"):
+        english = dashboard_figures(scope=dashboard_scope_for(user=w.leader), today=d(11, 20))
+    assert [point["label"] for point in english["trend"]][-3:] == ["Sep", "Oct", "Nov"]
     rows = {row["id"]: row for row in figures["ranking"]["rows"]}
     d1 = rows[w.lead_department.pk]
     assert (d1["total"], d1["closed"], d1["closed_on_time"], d1["reworked"]) == (9, 6, 5, 1)
