@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 MAX_NAMED_DEPARTMENTS = 3
@@ -22,8 +23,12 @@ def _date_cn(iso: str) -> str:
     return _("%(m)s月%(d)s日") % {"m": day.month, "d": day.day}
 
 
+def _chinese() -> bool:
+    return get_language().startswith("zh")
+
+
 def _departments_phrase(names: list[str]) -> str:
-    named = "、".join(names[:MAX_NAMED_DEPARTMENTS])
+    named = ("、" if _chinese() else ", ").join(names[:MAX_NAMED_DEPARTMENTS])
     if len(names) > MAX_NAMED_DEPARTMENTS:
         return _("涉及%(names)s等%(n)s个部门") % {"names": named, "n": len(names)}
     return _("涉及%(names)s") % {"names": named}
@@ -31,24 +36,28 @@ def _departments_phrase(names: list[str]) -> str:
 
 def summary_narrative(figures: dict) -> str:
     core, visits, campaign = figures["core"], figures["visits"], figures["campaign"]
+    numbers = {
+        "scope": figures["scope"]["label"],
+        "h": core["handed_off"],
+        "c": core["closed"],
+        "t": core["closed_on_time"],
+        "otr": _rate(core["on_time_rate"]),
+        "th": core["total_handed_off"],
+        "tc": core["total_closed"],
+        "rr": _rate(core["rectification_rate"]),
+    }
+    # Whole sentences per case, never stitched from fragments: other languages order them differently.
     if figures["live"]:
-        opening = _("截至%(day)s，%(scope)s本月") % {"day": _date_cn(figures["as_of"]), "scope": figures["scope"]["label"]}
+        opening = _(
+            "截至%(day)s，%(scope)s本月新交办问题%(h)s件，已整改销号%(c)s件（其中按期销号%(t)s件），按期整改率%(otr)s；"
+            "累计交办问题%(th)s件、销号%(tc)s件，整改率%(rr)s。"
+        ) % {**numbers, "day": _date_cn(figures["as_of"])}
     else:
-        opening = _("%(month)s，%(scope)s") % {"month": figures["month_label"], "scope": figures["scope"]["label"]}
-        opening += _("本月")
-    parts = [
-        opening
-        + _("新交办问题%(h)s件，已整改销号%(c)s件（其中按期销号%(t)s件），按期整改率%(otr)s；累计交办问题%(th)s件、销号%(tc)s件，整改率%(rr)s。")
-        % {
-            "h": core["handed_off"],
-            "c": core["closed"],
-            "t": core["closed_on_time"],
-            "otr": _rate(core["on_time_rate"]),
-            "th": core["total_handed_off"],
-            "tc": core["total_closed"],
-            "rr": _rate(core["rectification_rate"]),
-        }
-    ]
+        opening = _(
+            "%(month)s，%(scope)s本月新交办问题%(h)s件，已整改销号%(c)s件（其中按期销号%(t)s件），按期整改率%(otr)s；"
+            "累计交办问题%(th)s件、销号%(tc)s件，整改率%(rr)s。"
+        ) % {**numbers, "month": figures["month_label"]}
+    parts = [opening]
     if core["overdue"]:
         parts.append(
             _("逾期未整改问题%(w)s件，%(departments)s，请相关责任单位切实扛起整改责任，限期整改到位。")
@@ -75,4 +84,4 @@ def summary_narrative(figures: dict) -> str:
         )
     if figures["decisions"]:
         parts.append(_("调度会议定事项%(n)s项。") % {"n": len(figures["decisions"])})
-    return "".join(parts)
+    return ("" if _chinese() else " ").join(parts)

@@ -8,6 +8,8 @@ before the rectification deadline in force (after any extension granted).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import translation
 
@@ -104,6 +106,18 @@ def test_narrative_reads_the_figures(september):
     assert "开展督导检查3次，其中座谈交流1次、查阅文件1次、实地察看2次、“回头看”1次" in text
     assert "本月受理问题线索1件3人，给予党纪政务处分2人，通报曝光典型问题1件2人" in text
     assert "累计查处问题2件4人" in text
+
+
+def test_narrative_in_english_reads_as_sentences(september):
+    figures = figures_for()
+    with translation.override("en"):
+        text = summary_narrative(figures)
+    assert text.startswith("In ") and ", 全市 handed off 9 new issues and closed out 4 (3 on time)" in text
+    assert "a rectification rate of 50%. 2 issues are overdue" in text  # sentences with spaces between
+    assert not re.search(r"[\u4e00-\u9fff][A-Za-z]|[a-z.][\u4e00-\u9fff]", text.replace("全市", "")), text
+    live = {**figures, "live": True, "as_of": "2026-11-20"}
+    with translation.override("en"):
+        assert summary_narrative(live).startswith("As of 11/20, 全市 has handed off 9 new issues this month")
 
 
 def test_dashboard_scoping_inspector_vs_leader(september):
