@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from issues.lights import light_annotation, light_q
@@ -94,6 +95,7 @@ def _leader_section(user, today: dt.date) -> dict:
 
 
 @login_required
+@require_GET
 def home(request):
     user = request.user
     today = timezone.localdate()
@@ -109,6 +111,7 @@ def home(request):
 
 
 @login_required
+@require_GET
 def profile(request):
     user = request.user
     today = timezone.localdate()

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from dispatch import exports
 from dispatch.figures import (
@@ -68,6 +69,7 @@ def _dashboard_links(figures: dict) -> None:
 
 
 @login_required
+@require_GET
 def dashboard(request):
     scope = dashboard_scope_for(user=request.user)
     figures = dashboard_figures(scope=scope)
@@ -131,11 +133,13 @@ def _summary_links(figures: dict, scope: ReportScope) -> None:
 
 
 @login_required
+@require_GET
 def summary_current(request):
     return redirect("reports:summary", month=current_month())
 
 
 @login_required
+@require_GET
 def summary(request, month: Month):
     scope, view = _summary_or_404(request, month)
     figures = view.figures
@@ -165,6 +169,7 @@ def _export_name(figures: dict, suffix: str) -> str:
 
 
 @login_required
+@require_GET
 def summary_docx(request, month: Month):
     _scope, view = _summary_or_404(request, month)
     content = exports.summary_docx(figures=view.figures, narrative=view.narrative)
@@ -172,6 +177,7 @@ def summary_docx(request, month: Month):
 
 
 @login_required
+@require_GET
 def summary_xlsx(request, month: Month):
     _scope, view = _summary_or_404(request, month)
     content = exports.summary_xlsx(figures=view.figures, narrative=view.narrative)
@@ -182,6 +188,7 @@ def summary_xlsx(request, month: Month):
 
 
 @login_required
+@require_GET
 def ledger_xlsx(request):
     """The ledger as Excel with the filters currently applied on the ledger page, the user's scope
     only. Written to a temporary file in write-only mode and streamed back in chunks."""

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.files import stored_file_response
 from inspections import services
@@ -50,6 +50,7 @@ def _visit_values(form, formset) -> dict:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def visit_create(request):
     project = _project_for_new_visit(request)
     if project is None:
@@ -89,6 +90,7 @@ def visit_create(request):
 
 
 @login_required
+@require_GET
 def visit_detail(request, pk: int):
     visit = visit_get_for_user(user=request.user, pk=pk)
     can_inspect = user_can_inspect_project(user=request.user, project_id=visit.project_id)
@@ -111,6 +113,7 @@ def visit_detail(request, pk: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def visit_edit(request, pk: int):
     visit = visit_get_for_user(user=request.user, pk=pk)
     if not user_can_inspect_project(user=request.user, project_id=visit.project_id):
@@ -181,6 +184,7 @@ def visit_archive(request, pk: int):
 
 
 @login_required
+@require_GET
 def attachment_download(request, pk: int):
     """Serve a visit file to users who may see its project. Images display inline (thumbnails)
     unless ?download=1; everything else downloads."""

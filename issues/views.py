@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.dataversion import CountedRows, data_version, scoped_cache_key
 from core.files import stored_file_response
@@ -420,6 +420,7 @@ def issue_act(request, pk: int, action: str):
 
 
 @login_required
+@require_GET
 def evidence_download(request, pk: int):
     """Evidence only through here: the user must see the issue (404 otherwise). Images may show
     inline as thumbnails; everything else downloads."""
@@ -468,6 +469,7 @@ def _handoff_initial(request, finding: Finding | None, projects: list[Project]) 
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def issue_create(request):
     if not request.user.is_inspector:
         raise PermissionDenied(_("只有督导人员可以交办问题。"))

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from inspections.selectors import visit_list_for_project
 from issues.lights import light_annotation, light_q
@@ -24,6 +25,7 @@ TIMELINE_LIMIT = 40
 
 
 @login_required
+@require_GET
 def project_list(request):
     today = timezone.localdate()
     form = ProjectFilterForm(request.GET or None)
@@ -46,6 +48,7 @@ class TimelineEntry:
 
 
 @login_required
+@require_GET
 def project_detail(request, pk: int):
     user = request.user
     today = timezone.localdate()

@@ -107,12 +107,12 @@ def api_pk(name):
 
 RULES: dict[str, Rule] = {
     # accounts
-    "home": lenient(one({"GET": EVERYONE})),
+    "home": one({"GET": EVERYONE}),
     # FormView: PUT = POST. Signed-in users are redirected home whatever the method.
     "accounts:login": Rule([Case("-", lambda o: {}, {"GET": PUBLIC, "POST": PUBLIC, "PUT": PUBLIC}, probe="anon")]),
     # logging out lands on the login page, whoever you were
     "accounts:logout": one({"POST": expect((), anon=LOGIN, otherwise=LOGIN)}),
-    "accounts:profile": lenient(one({"GET": EVERYONE})),
+    "accounts:profile": one({"GET": EVERYONE}),
     "accounts:api_token_issue": one({"POST": EVERYONE}),
     "accounts:api_token_revoke": one({"POST": EVERYONE}),
     "set_language": lenient(one({"POST": PUBLIC})),
@@ -120,35 +120,35 @@ RULES: dict[str, Rule] = {
     "healthz": one({"GET": PUBLIC}),
     # projects and site visits: inspectors of the project's group, leaders, admins
     # (lists answer everyone with what their scope holds — possibly nothing; objects answer 404)
-    "projects:list": lenient(one({"GET": EVERYONE})),
-    "projects:detail": lenient(per_object(
+    "projects:list": one({"GET": EVERYONE}),
+    "projects:detail": per_object(
         pk("project_a"), pk("project_b"),
         {"GET": expect(("inspector", *TOP))}, {"GET": expect(("other_inspector", *TOP))},
-    )),
+    ),
     # visits are logged and changed by the project's inspectors only (leaders and admins read)
-    "inspections:create": lenient(Rule([
+    "inspections:create": Rule([
         Case("project A", lambda o: {}, {"GET": expect(("inspector",)), "POST": expect(("inspector",))},
              query="project={project_a}"),
-    ])),
-    "inspections:detail": lenient(per_object(
+    ]),
+    "inspections:detail": per_object(
         pk("visit_a"), pk("visit_b"),
         {"GET": expect(("inspector", *TOP))}, {"GET": expect(("other_inspector", *TOP))},
-    )),
-    "inspections:edit": lenient(per_object(
+    ),
+    "inspections:edit": per_object(
         pk("visit_a"), pk("visit_b"),
         {"GET": expect(("inspector",)), "POST": expect(("inspector",))},
         {"GET": expect(("other_inspector",)), "POST": expect(("other_inspector",))},
-    )),
+    ),
     "inspections:archive": per_object(
         pk("visit_a"), pk("visit_b"), {"POST": expect(("inspector",))}, {"POST": expect(("other_inspector",))},
     ),
-    "inspections:attachment": lenient(per_object(
+    "inspections:attachment": per_object(
         pk("attachment_a"), pk("attachment_b"),
         {"GET": expect(("inspector", *TOP))}, {"GET": expect(("other_inspector", *TOP))},
-    )),
+    ),
     # issues
     "issues:ledger": one({"GET": EVERYONE}),
-    "issues:create": lenient(one({"GET": expect(INSPECTORS, otherwise=403), "POST": expect(INSPECTORS, otherwise=403)})),
+    "issues:create": one({"GET": expect(INSPECTORS, otherwise=403), "POST": expect(INSPECTORS, otherwise=403)}),
     "issues:handoff_deadlines": one({"GET": expect(INSPECTORS, otherwise=403)}),
     "issues:detail": per_object(
         pk("issue_a"), pk("issue_b"),
@@ -169,10 +169,10 @@ RULES: dict[str, Rule] = {
         Case("unknown action", lambda o: {"pk": o.issue_a.pk, "action": "delete"},
              {"POST": expect(())}),
     ]),
-    "issues:evidence": lenient(per_object(
+    "issues:evidence": per_object(
         pk("evidence_a"), pk("evidence_b"),
         {"GET": expect(ISSUE_A_READERS)}, {"GET": expect(ISSUE_B_READERS)},
-    )),
+    ),
     # dispatch meetings: the group's members change them; leaders and invited departments read
     "dispatch:meeting_list": one({"GET": EVERYONE}),
     "dispatch:meeting_detail": per_object(
@@ -208,12 +208,12 @@ RULES: dict[str, Rule] = {
     "notifications:mark_all_read": one({"POST": EVERYONE}),
     "notifications:preferences": one({"GET": EVERYONE, "POST": EVERYONE}),
     # reports: the city-wide figures are for leaders, admins and inspectors
-    "reports:dashboard": lenient(one({"GET": expect((*INSPECTORS, *TOP))})),
-    "reports:summary_current": lenient(one({"GET": EVERYONE})),  # a redirect to this month's summary
-    "reports:summary": lenient(one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month})),
-    "reports:summary_docx": lenient(one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month})),
-    "reports:summary_xlsx": lenient(one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month})),
-    "reports:ledger_xlsx": lenient(one({"GET": EVERYONE})),
+    "reports:dashboard": one({"GET": expect((*INSPECTORS, *TOP))}),
+    "reports:summary_current": one({"GET": EVERYONE}),  # a redirect to this month's summary
+    "reports:summary": one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month}),
+    "reports:summary_docx": one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month}),
+    "reports:summary_xlsx": one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month}),
+    "reports:ledger_xlsx": one({"GET": EVERYONE}),
     # audit trail
     "audit:events": one({"GET": expect(TOP, anon=LOGIN)}),
     # API (token or session); anonymous 401; out of scope 404
