@@ -112,12 +112,13 @@ def test_narrative_in_english_reads_as_sentences(september):
     figures = figures_for()
     with translation.override("en"):
         text = summary_narrative(figures)
-    assert text.startswith("In ") and ", 全市 handed off 9 new issues and closed out 4 (3 on time)" in text
-    assert "a rectification rate of 50%. 2 issues are overdue" in text  # sentences with spaces between
+    assert ", 全市: new issues handed off 9, closed out 4 (3 on time), on-time rate 75%." in text
+    assert "rectification rate 50%. Overdue and not rectified: 2, involving 市生态环境局;" in text  # spaces
+    assert "Issues withdrawn this month: 1." in text  # counts after a colon: no "1 issues"
     assert not re.search(r"[\u4e00-\u9fff][A-Za-z]|[a-z.][\u4e00-\u9fff]", text.replace("全市", "")), text
     live = {**figures, "live": True, "as_of": "2026-11-20"}
     with translation.override("en"):
-        assert summary_narrative(live).startswith("As of 11/20, 全市 has handed off 9 new issues this month")
+        assert summary_narrative(live).startswith("As of 11/20, 全市 this month: new issues handed off 9,")
 
 
 def test_dashboard_scoping_inspector_vs_leader(september):
