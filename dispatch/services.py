@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from accounts.roles import Role
+from core.i18n import system_language
 from core.models import describe_differences
 from core.workdays import WorkCalendar, next_workday_on_or_after
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
@@ -252,8 +253,7 @@ def meeting_plan_for_month(*, group_id: int, month: dt.date) -> DispatchMeeting 
             meeting = DispatchMeeting.objects.create(
                 group=group,
                 month=month,
-                title=_("%(group)s%(year)s年%(month)s月调度会")
-                % {"group": group.name, "year": month.year, "month": month.month},
+                title=_stored_meeting_title(group=group, month=month),
                 starts_at=starts_at,
                 place=rule.place,
                 agenda_snapshot=agenda_snapshot(group=group, today=today, before_month=month),
@@ -266,19 +266,25 @@ def meeting_plan_for_month(*, group_id: int, month: dt.date) -> DispatchMeeting 
     return meeting
 
 
+def _stored_meeting_title(*, group, month: dt.date) -> str:
+    with system_language():  # stored text: read later, by others
+        return _("%(group)s%(year)s年%(month)s月调度会") % {"group": group.name, "year": month.year, "month": month.month}
+
+
 def _notify_scheduled(meeting: DispatchMeeting, attendees: Iterable[User]) -> None:
     local = timezone.localtime(meeting.starts_at)
-    notify(
-        kind=NotificationKind.MEETING_SCHEDULED,
-        target=_meeting_target(meeting),
-        recipients=attendees,
-        # Keyed by the meeting's version: every reschedule (even a same-day time or a place change,
-        # or a move back to an earlier date) is a new notice; a repeated call is not.
-        period=f"v{meeting.version}",
-        title=_("%(title)s定于%(when)s在%(place)s召开")
-        % {"title": meeting.title, "when": f"{local:%Y-%m-%d %H:%M}", "place": meeting.place},
-        body=_("请按时参会。会议议程见会议页面。"),
-    )
+    with system_language():  # stored text: read later, by others
+        notify(
+            kind=NotificationKind.MEETING_SCHEDULED,
+            target=_meeting_target(meeting),
+            recipients=attendees,
+            # Keyed by the meeting's version: every reschedule (even a same-day time or a place change,
+            # or a move back to an earlier date) is a new notice; a repeated call is not.
+            period=f"v{meeting.version}",
+            title=_("%(title)s定于%(when)s在%(place)s召开")
+            % {"title": meeting.title, "when": f"{local:%Y-%m-%d %H:%M}", "place": meeting.place},
+            body=_("请按时参会。会议议程见会议页面。"),
+        )
 
 
 def meetings_plan_month(*, month: dt.date) -> list[int]:
@@ -463,26 +469,27 @@ def meeting_reminders_send(*, now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def _remind(meeting: DispatchMeeting, *, local: dt.datetime, code: str, today: dt.date) -> list:
-    days_left = (local.date() - today).days
-    if days_left <= 0:
-        when = _("今天%(time)s") % {"time": f"{local:%H:%M}"}
-    elif days_left == 1:
-        when = _("明天（%(date)s）%(time)s") % {"date": f"{local:%m月%d日}", "time": f"{local:%H:%M}"}
-    else:
-        when = _("%(days)s天后（%(date)s）%(time)s") % {
-            "days": days_left, "date": f"{local:%m月%d日}", "time": f"{local:%H:%M}"
-        }
-    agenda = meeting.agenda_snapshot or {}
-    counts = agenda.get("counts", {})
-    return notify(
-        kind=NotificationKind.MEETING_REMINDER,
-        target=_meeting_target(meeting),
-        recipients=[user for user in meeting.attendees.all() if user.is_active],
-        # Keyed by the meeting's date and time: a moved meeting is reminded again for its new time.
-        period=f"{local:%Y-%m-%dT%H:%M}:{code}",
-        title=_("调度会提醒：%(title)s将于%(when)s在%(place)s召开")
-        % {"title": meeting.title, "when": when, "place": meeting.place},
-        body=_("议程：未办结问题%(open)s件，其中红灯%(red)s件、黄灯%(yellow)s件。")
-        % {"open": counts.get("open", 0), "red": counts.get("red", 0), "yellow": counts.get("yellow", 0)},
-    )
+    with system_language():  # stored text: read later, by others
+        days_left = (local.date() - today).days
+        if days_left <= 0:
+            when = _("今天%(time)s") % {"time": f"{local:%H:%M}"}
+        elif days_left == 1:
+            when = _("明天（%(date)s）%(time)s") % {"date": f"{local:%m月%d日}", "time": f"{local:%H:%M}"}
+        else:
+            when = _("%(days)s天后（%(date)s）%(time)s") % {
+                "days": days_left, "date": f"{local:%m月%d日}", "time": f"{local:%H:%M}"
+            }
+        agenda = meeting.agenda_snapshot or {}
+        counts = agenda.get("counts", {})
+        return notify(
+            kind=NotificationKind.MEETING_REMINDER,
+            target=_meeting_target(meeting),
+            recipients=[user for user in meeting.attendees.all() if user.is_active],
+            # Keyed by the meeting's date and time: a moved meeting is reminded again for its new time.
+            period=f"{local:%Y-%m-%dT%H:%M}:{code}",
+            title=_("调度会提醒：%(title)s将于%(when)s在%(place)s召开")
+            % {"title": meeting.title, "when": when, "place": meeting.place},
+            body=_("议程：未办结问题%(open)s件，其中红灯%(red)s件、黄灯%(yellow)s件。")
+            % {"open": counts.get("open", 0), "red": counts.get("red", 0), "yellow": counts.get("yellow", 0)},
+        )
 

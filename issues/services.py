@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, User
 from accounts.roles import Role
 from core.files import check_uploads
+from core.i18n import system_language
 from core.workdays import add_working_days
 from inspections.models import Finding, SiteVisit
 from issues.errors import IssueConflict, IssueInvalidInput, IssuePermissionDenied, IssueTransitionNotAllowed
@@ -266,22 +267,24 @@ def issue_hand_off(
         sign_deadline=sign_deadline.isoformat(),
         rectification_deadline=rectification_deadline.isoformat(),
     )
-    _notify_lead_department(
-        issue,
-        kind=NotificationKind.ISSUE_HANDED_OFF,
-        event=event,
-        title=_("新交办问题 %(code)s：%(title)s") % {"code": issue.code, "title": issue.title},
-        body=_("请于%(sign)s前签收，%(deadline)s前完成整改。")
-        % {"sign": f"{sign_deadline:%Y-%m-%d}", "deadline": f"{rectification_deadline:%Y-%m-%d}"},
-    )
-    if assisting:
-        notify(
+    with system_language():  # stored text: read later, by others
+        _notify_lead_department(
+            issue,
             kind=NotificationKind.ISSUE_HANDED_OFF,
-            target=_issue_target(issue),
-            recipients=department_liaisons(dept.pk for dept in assisting),
-            period=f"event-{event.pk}",
-            title=_("协办问题 %(code)s：%(title)s") % {"code": issue.code, "title": issue.title},
+            event=event,
+            title=_("新交办问题 %(code)s：%(title)s") % {"code": issue.code, "title": issue.title},
+            body=_("请于%(sign)s前签收，%(deadline)s前完成整改。")
+            % {"sign": f"{sign_deadline:%Y-%m-%d}", "deadline": f"{rectification_deadline:%Y-%m-%d}"},
         )
+    if assisting:
+        with system_language():  # stored text: read later, by others
+            notify(
+                kind=NotificationKind.ISSUE_HANDED_OFF,
+                target=_issue_target(issue),
+                recipients=department_liaisons(dept.pk for dept in assisting),
+                period=f"event-{event.pk}",
+                title=_("协办问题 %(code)s：%(title)s") % {"code": issue.code, "title": issue.title},
+            )
     return issue
 
 
@@ -401,10 +404,11 @@ def issue_submit(*, issue: Issue, actor: User, note: str, expected_version: int 
     )
     event = _event(issue=issue, actor=actor, action=IssueEvent.Action.SUBMIT, from_status=from_status,
                    to_status=issue.status, note=note)
-    _notify_inspector(
-        issue, kind=NotificationKind.ISSUE_SUBMITTED, event=event,
-        title=_("问题 %(code)s 已提交核验：%(title)s") % {"code": issue.code, "title": issue.title}, body=note,
-    )
+    with system_language():  # stored text: read later, by others
+        _notify_inspector(
+            issue, kind=NotificationKind.ISSUE_SUBMITTED, event=event,
+            title=_("问题 %(code)s 已提交核验：%(title)s") % {"code": issue.code, "title": issue.title}, body=note,
+        )
     return issue
 
 
@@ -436,11 +440,12 @@ def extension_request_create(
         issue=issue, actor=actor, action=IssueEvent.Action.EXTENSION_REQUEST, note=reason,
         extension_id=extension.pk, requested_deadline=requested_deadline.isoformat(),
     )
-    _notify_inspector(
-        issue, kind=NotificationKind.EXTENSION_REQUESTED, event=event,
-        title=_("问题 %(code)s 申请延期至 %(date)s") % {"code": issue.code, "date": f"{requested_deadline:%Y-%m-%d}"},
-        body=reason,
-    )
+    with system_language():  # stored text: read later, by others
+        _notify_inspector(
+            issue, kind=NotificationKind.EXTENSION_REQUESTED, event=event,
+            title=_("问题 %(code)s 申请延期至 %(date)s") % {"code": issue.code, "date": f"{requested_deadline:%Y-%m-%d}"},
+            body=reason,
+        )
     return extension
 
 
@@ -485,11 +490,12 @@ def extension_request_decide(
         previous_deadline=extension.current_deadline.isoformat(),
         requested_deadline=extension.requested_deadline.isoformat(),
     )
-    verdict = _("同意") if approve else _("不同意")
-    _notify_lead_department(
-        issue, kind=NotificationKind.EXTENSION_DECIDED, event=event,
-        title=_("问题 %(code)s 延期申请：%(verdict)s") % {"code": issue.code, "verdict": verdict}, body=note,
-    )
+    with system_language():  # stored text: read later, by others
+        verdict = _("同意") if approve else _("不同意")
+        _notify_lead_department(
+            issue, kind=NotificationKind.EXTENSION_DECIDED, event=event,
+            title=_("问题 %(code)s 延期申请：%(verdict)s") % {"code": issue.code, "verdict": verdict}, body=note,
+        )
     return extension
 
 
@@ -508,10 +514,11 @@ def issue_return(*, issue: Issue, actor: User, reason: str, expected_version: in
     )
     event = _event(issue=issue, actor=actor, action=IssueEvent.Action.RETURN, from_status=from_status,
                    to_status=issue.status, note=reason)
-    _notify_lead_department(
-        issue, kind=NotificationKind.ISSUE_RETURNED, event=event,
-        title=_("问题 %(code)s 被退回重办") % {"code": issue.code}, body=reason,
-    )
+    with system_language():  # stored text: read later, by others
+        _notify_lead_department(
+            issue, kind=NotificationKind.ISSUE_RETURNED, event=event,
+            title=_("问题 %(code)s 被退回重办") % {"code": issue.code}, body=reason,
+        )
     return issue
 
 
@@ -526,10 +533,11 @@ def issue_close(*, issue: Issue, actor: User, note: str = "", expected_version: 
     )
     event = _event(issue=issue, actor=actor, action=IssueEvent.Action.CLOSE, from_status=from_status,
                    to_status=issue.status, note=note.strip())
-    _notify_lead_department(
-        issue, kind=NotificationKind.ISSUE_CLOSED, event=event,
-        title=_("问题 %(code)s 已核验销号") % {"code": issue.code}, body=note,
-    )
+    with system_language():  # stored text: read later, by others
+        _notify_lead_department(
+            issue, kind=NotificationKind.ISSUE_CLOSED, event=event,
+            title=_("问题 %(code)s 已核验销号") % {"code": issue.code}, body=note,
+        )
     return issue
 
 
@@ -545,10 +553,11 @@ def issue_withdraw(*, issue: Issue, actor: User, reason: str, expected_version: 
     )
     event = _event(issue=issue, actor=actor, action=IssueEvent.Action.WITHDRAW, from_status=from_status,
                    to_status=issue.status, note=reason)
-    _notify_lead_department(
-        issue, kind=NotificationKind.ISSUE_WITHDRAWN, event=event,
-        title=_("问题 %(code)s 已撤销") % {"code": issue.code}, body=reason,
-    )
+    with system_language():  # stored text: read later, by others
+        _notify_lead_department(
+            issue, kind=NotificationKind.ISSUE_WITHDRAWN, event=event,
+            title=_("问题 %(code)s 已撤销") % {"code": issue.code}, body=reason,
+        )
     return issue
 
 
@@ -564,9 +573,10 @@ def instruction_create(*, issue: Issue, actor: User, text: str) -> Instruction:
     instruction = Instruction.objects.create(issue=issue, leader=actor, text=text)
     event = _event(issue=issue, actor=actor, action=IssueEvent.Action.INSTRUCTION, note=text,
                    instruction_id=instruction.pk)
-    title = _("领导批示（%(code)s）：%(text)s") % {"code": issue.code, "text": text[:40]}
-    _notify_lead_department(issue, kind=NotificationKind.INSTRUCTION, event=event, title=title, body=text)
-    _notify_inspector(issue, kind=NotificationKind.INSTRUCTION, event=event, title=title, body=text)
+    with system_language():  # stored text: read later, by others
+        title = _("领导批示（%(code)s）：%(text)s") % {"code": issue.code, "text": text[:40]}
+        _notify_lead_department(issue, kind=NotificationKind.INSTRUCTION, event=event, title=title, body=text)
+        _notify_inspector(issue, kind=NotificationKind.INSTRUCTION, event=event, title=title, body=text)
     return instruction
 
 
