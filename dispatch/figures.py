@@ -37,6 +37,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
@@ -200,7 +201,7 @@ def summary_scope_pick(*, user: User, wanted: str | None) -> ReportScope | None:
 
 def _trend_label(month: Month) -> str:
     """An axis label: 11月 in Chinese, Nov in English (Django's own month abbreviations)."""
-    if get_language().startswith("zh"):
+    if (get_language() or settings.LANGUAGE_CODE).startswith("zh"):
         return f"{month.month}月"
     return date_format(month.first_day, "M")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ def _date_cn(iso: str) -> str:
 
 
 def _chinese() -> bool:
-    return get_language().startswith("zh")
+    return (get_language() or settings.LANGUAGE_CODE).startswith("zh")
 
 
 def _departments_phrase(names: list[str]) -> str:

@@ -256,7 +256,7 @@ def meeting_plan_for_month(*, group_id: int, month: dt.date) -> DispatchMeeting 
                 title=_stored_meeting_title(group=group, month=month),
                 starts_at=starts_at,
                 place=rule.place,
-                agenda_snapshot=agenda_snapshot(group=group, today=today, before_month=month),
+                agenda_snapshot=_stored_agenda(group=group, today=today, month=month),
             )
     except IntegrityError:  # planned concurrently: the unique (group, month) row decides
         return DispatchMeeting.objects.get(group=group, month=month)
@@ -264,6 +264,16 @@ def meeting_plan_for_month(*, group_id: int, month: dt.date) -> DispatchMeeting 
     meeting.attending_departments.set(departments)
     _notify_scheduled(meeting, attendees)
     return meeting
+
+
+def _stored_agenda(*, group, today: dt.date, month: dt.date) -> dict:
+    with system_language():  # stored with its status and stage labels: read later, by others
+        return agenda_snapshot(group=group, today=today, before_month=month)
+
+
+def _decision_description(meeting: DispatchMeeting, text: str) -> str:
+    with system_language():  # stored in the handed-off issue: read later, by its department
+        return _("%(meeting)s决定：%(text)s") % {"meeting": meeting.title, "text": text}
 
 
 def _stored_meeting_title(*, group, month: dt.date) -> str:
@@ -410,7 +420,7 @@ def decision_create(
                 actor=actor,
                 project=project,
                 title=hand_off.get("title") or text[:200],
-                description=hand_off.get("description") or _("%(meeting)s决定：%(text)s") % {"meeting": meeting.title, "text": text},
+                description=hand_off.get("description") or _decision_description(meeting, text),
                 category=hand_off.get("category", ""),
                 severity=hand_off.get("severity") or "general",
                 lead_department=responsible_department,

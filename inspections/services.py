@@ -147,6 +147,11 @@ def site_visit_update(
     _refuse_future(visited_on)
     checked = check_uploads(files)
     rows = _clean_findings(findings)
+    added = sum(1 for row in rows if not row["id"])
+    if added and visit.findings.count() + added > MAX_FINDINGS_PER_VISIT:
+        raise ValidationError(
+            _("一次检查最多记录 %(max)d 条发现。"), params={"max": MAX_FINDINGS_PER_VISIT}, code="too_many_findings"
+        )
     values = {
         "visited_on": visited_on,
         "place": place.strip(),

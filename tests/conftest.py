@@ -80,6 +80,17 @@ def versioned_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _chinese_after_each_test():
+    """A request in English leaves English active in the thread (LocaleMiddleware activates, nothing
+    deactivates): the next test would run in English."""
+    yield
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {

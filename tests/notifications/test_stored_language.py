@@ -46,3 +46,21 @@ def test_a_meeting_planned_from_an_english_session_gets_a_chinese_title(world):
     notices = Notification.objects.filter(target_id=meeting.pk)  # one per attendee
     assert notices.exists()
     assert all(title.startswith(meeting.title) and "定于" in title for title in notices.values_list("title", flat=True))
+
+
+@pytest.mark.django_db
+def test_an_english_session_stores_agenda_labels_and_decision_hand_offs_in_chinese(world):
+    from dispatch.services import decision_create
+
+    world.hand_off()
+    MeetingRule.objects.create(group=world.group, kind="last_weekday", weekday=4, time=dt.time(15), place="三楼会议室")
+    month = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    with translation.override("en"):
+        meeting = meeting_plan_for_month(group_id=world.group.pk, month=month)
+        decision = decision_create(
+            meeting=meeting, actor=world.inspector, text="督促用地预审", responsible_department=world.lead_department,
+            hand_off={"project": world.project, "category": "approval"},
+        )
+    labels = [row["status_label"] for row in meeting.agenda_snapshot["issues"]]
+    assert labels and all(CHINESE.search(label) for label in labels), labels
+    assert decision.issue.description == f"{meeting.title}决定：督促用地预审"
