@@ -5,13 +5,12 @@ Apart from core.api because rest_framework.views imports core.api's authenticati
 
 from __future__ import annotations
 
-import re
-
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from rest_framework.views import APIView
 
-from core.api import MAX_ID, StrictQueryParamsMixin, error_responses
+from core.api import StrictIntegerField, StrictQueryParamsMixin, error_responses
 from core.files import ALLOWED_TYPES, stored_file_response
 
 
@@ -31,9 +30,11 @@ class FileDownloadView(StrictQueryParamsMixin, APIView):
         return super().perform_content_negotiation(request, force=True)
 
     def get(self, request, pk: str):
-        if not re.fullmatch(r"[0-9]{1,10}", pk) or int(pk) > MAX_ID:
-            raise Http404
-        return stored_file_response(self.get_file(request, int(pk)), inline=False)
+        try:
+            file_id = StrictIntegerField().clean(pk)  # the API's one rule for an id
+        except ValidationError:
+            raise Http404 from None
+        return stored_file_response(self.get_file(request, file_id), inline=False)
 
     def get_file(self, request, pk: int):  # pragma: no cover - every subclass defines it
         raise NotImplementedError

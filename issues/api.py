@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
@@ -51,7 +51,7 @@ from issues.filters import IssueFilter
 from issues.lights import light_annotation
 from issues.models import EvidenceFile, ExtensionRequest, Issue, IssueEvent, Light, ProgressUpdate
 from issues.rules import IssueAction, allowed_actions
-from issues.selectors import issue_get_for_user, issue_list_visible_to
+from issues.selectors import evidence_get_for_user, issue_get_for_user, issue_list_visible_to
 from issues.serializers import (
     TRANSITION_ACTIONS,
     AllowedActionsSerializer,
@@ -393,8 +393,4 @@ def _transition(*, issue, actor, data) -> None:
 )
 class EvidenceFileView(FileDownloadView):
     def get_file(self, request, pk: int):
-        evidence = EvidenceFile.objects.select_related("update").filter(pk=pk).first()
-        if evidence is None:
-            raise Http404
-        issue_get_for_user(user=request.user, pk=evidence.update.issue_id)
-        return evidence
+        return evidence_get_for_user(user=request.user, pk=pk)

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from issues.models import Issue, IssueEvent
+from issues.models import EvidenceFile, Issue, IssueEvent
 from projects.selectors import project_ids_for_inspector
 
 
@@ -47,6 +47,16 @@ def issue_get_for_user(*, user: User, pk: int) -> Issue:
         return issue_list_visible_to(user=user).get(pk=pk)
     except (Issue.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def evidence_get_for_user(*, user: User, pk: int) -> EvidenceFile:
+    """An evidence file of an issue the user may see, or Http404 (missing and not yours alike):
+    the one check behind the page's and the API's downloads."""
+    evidence = EvidenceFile.objects.select_related("update").filter(pk=pk).first()
+    if evidence is None:
+        raise Http404
+    issue_get_for_user(user=user, pk=evidence.update.issue_id)
+    return evidence
 
 
 def issue_changes_since(*, issue_id: int, version: int, limit: int = 10) -> list[str]:

@@ -32,7 +32,7 @@ from issues.errors import IssueConflict, IssueWorkflowError
 from issues.filters import issue_filter_for
 from issues.models import EvidenceFile, ExtensionRequest, Issue, IssueCategory, IssueSeverity, IssueStatus, Light
 from issues.rules import IssueAction, actor_may, allowed_actions
-from issues.selectors import issue_get_for_user
+from issues.selectors import evidence_get_for_user, issue_get_for_user
 from projects.models import Project
 from projects.selectors import project_ids_for_inspector
 
@@ -424,11 +424,7 @@ def issue_act(request, pk: int, action: str):
 def evidence_download(request, pk: int):
     """Evidence only through here: the user must see the issue (404 otherwise). Images may show
     inline as thumbnails; everything else downloads."""
-    evidence = EvidenceFile.objects.select_related("update").filter(pk=pk).first()
-    if evidence is None:
-        raise Http404
-    issue_get_for_user(user=request.user, pk=evidence.update.issue_id)
-    return stored_file_response(evidence, inline=True)
+    return stored_file_response(evidence_get_for_user(user=request.user, pk=pk), inline=True)
 
 
 # --- hand-off -----------------------------------------------------------------------------
