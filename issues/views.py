@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.dataversion import CountedRows, data_version, scoped_cache_key
 from core.files import stored_file_response
-from core.templatetags.dudao import LIGHT_CSS
+from core.templatetags.dudao import light_css as light_css_class
 from core.workdays import WorkCalendar, working_days_between
 from inspections.models import Finding
 from inspections.selectors import finding_get_for_user
@@ -33,26 +33,13 @@ from issues.filters import issue_filter_for
 from issues.models import EvidenceFile, ExtensionRequest, Issue, IssueCategory, IssueSeverity, IssueStatus, Light
 from issues.rules import IssueAction, actor_may, allowed_actions
 from issues.selectors import evidence_get_for_user, issue_get_for_user
+from issues.templatetags.issues_tags import status_badge as status_badge_class
 from projects.models import Project
 from projects.selectors import project_ids_for_inspector
 
 LEDGER_PAGE_SIZE = 20
 
 
-# Status badge colours on the ledger, by status.
-STATUS_BADGES = {
-    IssueStatus.HANDED_OFF: "text-bg-warning",
-    IssueStatus.IN_PROGRESS: "text-bg-primary",
-    IssueStatus.SUBMITTED: "text-bg-info",
-    IssueStatus.CLOSED: "text-bg-success",
-    IssueStatus.WITHDRAWN: "text-bg-secondary",
-}
-LIGHT_LABELS = {
-    Light.RED: gettext_lazy("红灯"),
-    Light.YELLOW: gettext_lazy("黄灯"),
-    Light.GREEN: gettext_lazy("绿灯"),
-    Light.NONE: gettext_lazy("已办结"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +83,9 @@ def ledger_rows(rows: Iterable[dict], today: dt.date, *, version: int | None = N
     # red = the department still owes work and the deadline has passed (issues.lights)
     overdue = [row["rectification_deadline"] for row in rows if row["light_code"] == Light.RED]
     calendar = WorkCalendar.for_span(min(overdue, default=today), today, version=version)
-    light_labels = {light: str(label) for light, label in LIGHT_LABELS.items()}
-    categories, severities, statuses = (dict(choices.choices) for choices in (IssueCategory, IssueSeverity, IssueStatus))
+    categories, severities, statuses, lights = (
+        dict(choices.choices) for choices in (IssueCategory, IssueSeverity, IssueStatus, Light)
+    )
     lines = []
     for row in rows:
         light = row["light_code"]
@@ -115,10 +103,10 @@ def ledger_rows(rows: Iterable[dict], today: dt.date, *, version: int | None = N
                 lead_department=row["lead_department__name"],
                 assisting="、".join(assisting.get(row["id"], ())),
                 status_label=str(statuses.get(row["status"], row["status"])),
-                status_badge=STATUS_BADGES.get(row["status"], "text-bg-secondary"),
+                status_badge=status_badge_class(row["status"]),
                 light=light,
-                light_css=LIGHT_CSS.get(light, "dd-light-none"),
-                light_label=light_labels.get(light, ""),
+                light_css=light_css_class(light),
+                light_label=str(lights.get(light, "")),
                 handed_off_on=f"{timezone.localtime(row['handed_off_at']):%Y-%m-%d}",
                 deadline=f"{row['rectification_deadline']:%Y-%m-%d}",
                 overdue=ngettext("逾期 %(days)s 个工作日", "逾期 %(days)s 个工作日", days) % {"days": days} if days else "",

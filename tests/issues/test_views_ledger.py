@@ -197,3 +197,13 @@ def test_phone_filter_panel_stays_open_while_a_filter_is_in_use(client, world):
     assert not client.get(LEDGER).context["filters_open"]
     assert not client.get(LEDGER, {"q": "推诿"}).context["filters_open"]  # search is always visible
     assert client.get(LEDGER, {"status": "closed"}).context["filters_open"]
+
+
+def test_ledger_and_detail_colour_a_status_and_name_a_light_alike(client, world):
+    issue = world.hand_off()
+    client.force_login(world.inspector)
+    row = client.get(LEDGER).context["rows"][0]
+    assert (row.status_badge, row.status_label) == ("text-bg-warning", "已交办")
+    assert (row.light_css, row.light_label) == ("dd-light-green", "绿灯")
+    detail = client.get(reverse("issues:detail", args=[issue.pk])).content.decode()
+    assert '<span class="badge fs-6 text-bg-warning" data-testid="issue-status">已交办</span>' in detail
