@@ -71,6 +71,11 @@ def scope_fingerprint(user) -> str:
 
 
 
+def query_pairs(query, *, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """A QueryDict's (name, value) pairs as sent, repeated names included, without `skip`."""
+    return [(name, value) for name, values in query.lists() if name not in skip for value in values]
+
+
 def scoped_cache_key(prefix: str, *, user, params) -> str:
     """A key for one user's scoped read on one day (traffic lights turn and authorizations end at
     local midnight) with the given (name, value) parameters, in the order received: a repeated

@@ -79,7 +79,8 @@ class SummaryView(StrictQueryParamsMixin, APIView):
             month = Month.parse(yyyy_mm)
         except ValueError:
             raise Http404 from None
-        scope = summary_scope_pick(user=request.user, wanted=request.query_params.get("scope"))
+        scopes = summary_scopes_for(user=request.user)
+        scope = summary_scope_pick(scopes=scopes, wanted=request.query_params.get("scope"))
         if scope is None:
             raise Http404
         try:
@@ -90,7 +91,7 @@ class SummaryView(StrictQueryParamsMixin, APIView):
             {
                 "month": str(month),
                 "scope": {"key": scope.key, "label": scope.label},
-                "available_scopes": [{"key": s.key, "label": s.label} for s in summary_scopes_for(user=request.user)],
+                "available_scopes": [{"key": s.key, "label": s.label} for s in scopes],
                 "live": summary.live,
                 "frozen_at": summary.frozen.frozen_at if summary.frozen else None,
                 "narrative": summary.narrative,

@@ -189,11 +189,11 @@ def summary_scopes_for(*, user: User) -> list[ReportScope]:
     return scopes
 
 
-def summary_scope_pick(*, user: User, wanted: str | None) -> ReportScope | None:
-    """The scope a summary request asks for (`?scope=`), for the page, its exports and the API
-    alike: the user's first readable scope when none is asked for; None (answer 404) when the
-    asked one is unknown or not theirs to read, never another scope in its place."""
-    scopes = summary_scopes_for(user=user)
+def summary_scope_pick(*, scopes: list[ReportScope], wanted: str | None) -> ReportScope | None:
+    """The scope a summary request asks for (`?scope=`) among the user's `summary_scopes_for`, for
+    the page, its exports and the API alike: the first readable scope when none is asked for;
+    None (answer 404) when the asked one is unknown or not theirs to read, never another scope in
+    its place."""
     if wanted is None:  # not asked; present but empty is a malformed ask like any other
         return scopes[0] if scopes else None
     return next((scope for scope in scopes if scope.key == wanted), None)

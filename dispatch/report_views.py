@@ -97,18 +97,20 @@ def dashboard(request):
 # --- summary ---------------------------------------------------------------------------------
 
 
-def _pick_scope(request) -> ReportScope:
-    scope = summary_scope_pick(user=request.user, wanted=request.GET.get("scope"))
+def _pick_scope(request, scopes: list[ReportScope]) -> ReportScope:
+    scope = summary_scope_pick(scopes=scopes, wanted=request.GET.get("scope"))
     if scope is None:
         raise Http404
     return scope
 
 
-def _summary_or_404(request, month: Month) -> tuple[ReportScope, SummaryView]:
-    scope = _pick_scope(request)
+def _summary_or_404(request, month: Month) -> tuple[ReportScope, list[ReportScope], SummaryView]:
+    """The asked-for scope, every scope the user may read (read once) and the month's summary."""
+    scopes = summary_scopes_for(user=request.user)
+    scope = _pick_scope(request, scopes)
     if month > current_month():
         raise Http404
-    return scope, summary_for(month=month, scope=scope)
+    return scope, scopes, summary_for(month=month, scope=scope)
 
 
 def _summary_links(figures: dict, scope: ReportScope) -> None:
@@ -141,7 +143,7 @@ def summary_current(request):
 @login_required
 @require_GET
 def summary(request, month: Month):
-    scope, view = _summary_or_404(request, month)
+    scope, scopes, view = _summary_or_404(request, month)
     figures = view.figures
     _summary_links(figures, scope)
     today_month = current_month()
@@ -151,7 +153,7 @@ def summary(request, month: Month):
         {
             "month": month,
             "scope": scope,
-            "scopes": summary_scopes_for(user=request.user),
+            "scopes": scopes,
             "figures": figures,
             "narrative": view.narrative,
             "frozen": view.frozen,
@@ -171,7 +173,7 @@ def _export_name(figures: dict, suffix: str) -> str:
 @login_required
 @require_GET
 def summary_docx(request, month: Month):
-    _scope, view = _summary_or_404(request, month)
+    _scope, _scopes, view = _summary_or_404(request, month)
     content = exports.summary_docx(figures=view.figures, narrative=view.narrative)
     return _attachment(content, filename=_export_name(view.figures, "docx"), content_type=DOCX)
 
@@ -179,7 +181,7 @@ def summary_docx(request, month: Month):
 @login_required
 @require_GET
 def summary_xlsx(request, month: Month):
-    _scope, view = _summary_or_404(request, month)
+    _scope, _scopes, view = _summary_or_404(request, month)
     content = exports.summary_xlsx(figures=view.figures, narrative=view.narrative)
     return _attachment(content, filename=_export_name(view.figures, "xlsx"), content_type=XLSX)
 

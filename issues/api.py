@@ -37,7 +37,7 @@ from core.api import (
     error_responses,
 )
 from core.api_files import FileDownloadView, file_responses
-from core.dataversion import CACHE_SECONDS, CountedRows, data_version, scoped_cache_key
+from core.dataversion import CACHE_SECONDS, CountedRows, data_version, query_pairs, scoped_cache_key
 from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.errors import (
@@ -151,10 +151,8 @@ class IssueApiFilter(IssueFilter):
     )
 
 
-def _query_pairs(request, *, for_count: bool = False) -> list[tuple[str, str]]:
-    """The query's (name, value) pairs as sent; for the total, without what only orders or pages."""
-    skipped = ("page", "page_size", "ordering") if for_count else ()
-    return [(name, value) for name, values in request.query_params.lists() if name not in skipped for value in values]
+# What only orders or pages the list: the total is the same whatever they say.
+COUNT_IGNORES = ("page", "page_size", "ordering")
 
 
 def _json_page(body: bytes, etag: str | None, request) -> HttpResponse:
@@ -250,13 +248,13 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         page_key = etag = None
         if version is not None:
             # With the address: the next/previous links in the page are absolute.
-            params = [*_query_pairs(request), ("", request.build_absolute_uri(request.path))]
+            params = [*query_pairs(request.query_params), ("", request.build_absolute_uri(request.path))]
             page_key = f"{scoped_cache_key('api-issue-page', user=request.user, params=params)}:v{version}"
             etag = f'"{hashlib.sha256(page_key.encode()).hexdigest()[:32]}"'
             body = cache.get(page_key)
             if body is not None:
                 return _json_page(body, etag, request)
-        count_key = scoped_cache_key("api-issue-count", user=request.user, params=_query_pairs(request, for_count=True))
+        count_key = scoped_cache_key("api-issue-count", user=request.user, params=query_pairs(request.query_params, skip=COUNT_IGNORES))
         issues = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(
             CountedRows(issues, columns=LIST_COLUMNS, count_key=count_key, version=version)

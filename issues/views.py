@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.dataversion import CountedRows, data_version, scoped_cache_key
+from core.dataversion import CountedRows, data_version, query_pairs, scoped_cache_key
 from core.files import stored_file_response
 from core.templatetags.dudao import light_css as light_css_class
 from core.workdays import WorkCalendar, working_days_between
@@ -178,7 +178,7 @@ def _active_filters(filterset, request) -> list[dict]:
 def issue_ledger(request):
     version = data_version()
     # The total's key before the read (see scoped_cache_key); the same total for every page and sort.
-    params = [(name, value) for name, values in request.GET.lists() if name not in ("page", "ordering") for value in values]
+    params = query_pairs(request.GET, skip=("page", "ordering"))
     count_key = scoped_cache_key("ledger-count", user=request.user, params=params)
     filterset = issue_filter_for(user=request.user, data=request.GET, request=request, version=version)
     counted = CountedRows(filterset.qs, columns=LEDGER_ROW_COLUMNS, count_key=count_key, version=version)
