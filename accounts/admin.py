@@ -39,7 +39,9 @@ class UserAdmin(DjangoUserAdmin):
     def deactivate_users(self, request, queryset):
         for user in queryset:
             user_deactivate(user=user)
-        self.message_user(request, _("已停用 %(count)d 个用户，其登录会话和接口令牌已失效。") % {"count": queryset.count()})
+        self.message_user(
+            request, _("已停用 %(count)d 个用户，其登录会话和接口令牌已失效。") % {"count": queryset.count()}
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

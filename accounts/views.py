@@ -80,12 +80,12 @@ def _leader_section(user, today: dt.date) -> dict:
         closed_this_month=Count("pk", filter=Q(status=IssueStatus.CLOSED, closed_at__date__gte=month_start)),
         handed_off_this_month=Count("pk", filter=Q(handed_off_at__date__gte=month_start)),
     )
-    project_figures = project_list_visible_to(user=user).filter(is_archived=False).aggregate(
-        count=Count("pk"), investment=Sum("investment")
+    project_figures = (
+        project_list_visible_to(user=user)
+        .filter(is_archived=False)
+        .aggregate(count=Count("pk"), investment=Sum("investment"))
     )
-    red_issues = list(
-        issues.filter(light_value=Light.RED).order_by("rectification_deadline", "pk")[:HOME_LIST_LIMIT]
-    )
+    red_issues = list(issues.filter(light_value=Light.RED).order_by("rectification_deadline", "pk")[:HOME_LIST_LIMIT])
     return {
         "figures": figures,
         "project_figures": project_figures,

@@ -6,7 +6,9 @@ from audit.models import EVENT_MODELS
 
 
 def _model_choices():
-    choices = [(label, f"{model.pgh_tracked_model._meta.verbose_name}（{label}）") for label, model in EVENT_MODELS.items()]
+    choices = [
+        (label, f"{model.pgh_tracked_model._meta.verbose_name}（{label}）") for label, model in EVENT_MODELS.items()
+    ]
     return [("", _("全部对象类型")), *sorted(choices, key=lambda c: c[0])]
 
 

@@ -74,9 +74,7 @@ def _row(event, tracked, users: dict[int, User]) -> AuditRow:
         for column, (old, new) in sorted(event.pgh_diff.items()):
             if column not in HIDDEN_COLUMNS:
                 shown = choices.get(column)
-                changes.append(
-                    Change(label=labels.get(column, column), old=_shown(old, shown), new=_shown(new, shown))
-                )
+                changes.append(Change(label=labels.get(column, column), old=_shown(old, shown), new=_shown(new, shown)))
     else:
         # insert: the new values; delete: the values the row had when it was deleted
         for column, value in (event.pgh_data or {}).items():
@@ -156,9 +154,7 @@ def changes_since_version(*, instance, version: int) -> list[Change]:
     event_model = EVENT_MODELS.get(instance._meta.label)
     if event_model is None or not audit_available():
         return []
-    then = (
-        event_model.objects.filter(pgh_obj_id=instance.pk, version=version).order_by("-pgh_id").first()
-    )
+    then = event_model.objects.filter(pgh_obj_id=instance.pk, version=version).order_by("-pgh_id").first()
     if then is None:
         return []
     now = type(instance)._base_manager.filter(pk=instance.pk).first()

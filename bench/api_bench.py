@@ -74,9 +74,23 @@ def _server_urls():
         class Meta:
             model = Issue
             fields = [
-                "id", "code", "title", "project", "project_name", "category", "severity", "status",
-                "lead_department", "lead_department_name", "handed_off_at", "sign_deadline",
-                "rectification_deadline", "progress_percent", "version", "light", "is_overdue",
+                "id",
+                "code",
+                "title",
+                "project",
+                "project_name",
+                "category",
+                "severity",
+                "status",
+                "lead_department",
+                "lead_department_name",
+                "handed_off_at",
+                "sign_deadline",
+                "rectification_deadline",
+                "progress_percent",
+                "version",
+                "light",
+                "is_overdue",
             ]
 
         def get_is_overdue(self, issue) -> bool:
@@ -152,9 +166,20 @@ def _get(url: str, token: str) -> dict:
 
 def _wrk(url: str, token: str, *, seconds: int, connections: int, threads: int) -> float:
     result = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-         "-H", f"Authorization: Token {token}", url],
-        capture_output=True, text=True, timeout=seconds + 60, check=True,
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            f"Authorization: Token {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
     )
     match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
@@ -187,6 +212,7 @@ def main() -> None:
         "DJANGO_PROXY_COUNT": "0",
         "DJANGO_LOG_LEVEL": "WARNING",
     }
+
     def measure(url: str) -> float:
         _wrk(url, token, seconds=2, connections=args.connections, threads=args.threads)  # warm-up
         return _wrk(url, token, seconds=args.duration, connections=args.connections, threads=args.threads)
@@ -203,8 +229,10 @@ def main() -> None:
         assert [r["id"] for r in real["results"]] == [r["id"] for r in naive["results"]], "different rows"
         assert real["count"] == naive["count"]
         print(f"list: {real['count']:,} issues visible to {BENCH_USER}, {PAGE_SIZE} a page")
-        print(f"load: wrk -t{args.threads} -c{args.connections}, {args.duration}s each; "
-              f"gunicorn --workers {args.workers}; {os.cpu_count()} CPUs\n")
+        print(
+            f"load: wrk -t{args.threads} -c{args.connections}, {args.duration}s each; "
+            f"gunicorn --workers {args.workers}; {os.cpu_count()} CPUs\n"
+        )
         for name, url in endpoints.items():
             rates[name] = measure(url)
             print(f"  {name:8s} {rates[name]:9.1f} req/s")
@@ -225,9 +253,18 @@ def main() -> None:
 def _server(env: dict, port: int, workers: int):
     """gunicorn serving this module, up and answering before it yields, always stopped after."""
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "bench.api_bench:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "bench.api_bench:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(100):
@@ -240,6 +277,7 @@ def _server(env: dict, port: int, workers: int):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
 
 if __name__ == "__main__":
     main()

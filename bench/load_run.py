@@ -70,23 +70,28 @@ def prepare_data(users: int) -> dict:
             username = f"bench_{role}_{number:02d}"
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"full_name": f"压测{template.full_name}", "department": template.department,
-                          "email": f"{username}@example.gov.cn"},
+                defaults={
+                    "full_name": f"压测{template.full_name}",
+                    "department": template.department,
+                    "email": f"{username}@example.gov.cn",
+                },
             )
             if created:
                 user.set_password(PASSWORD)
                 user.save()
                 user.groups.set(Group.objects.filter(user=template))
                 for membership in GroupMembership.objects.filter(user=template):
-                    GroupMembership.objects.get_or_create(group=membership.group, user=user,
-                                                          defaults={"role": GroupMembership.Role.MEMBER})
+                    GroupMembership.objects.get_or_create(
+                        group=membership.group, user=user, defaults={"role": GroupMembership.Role.MEMBER}
+                    )
             user = User.objects.get(pk=user.pk)
             plan[username] = {
                 "role": role,
                 "issues": list(issue_list_visible_to(user=user).values_list("pk", flat=True)[:30]),
                 "projects": list(project_list_visible_to(user=user).values_list("pk", flat=True)[:10]),
                 "meetings": list(meeting_list_visible_to(user=user).values_list("pk", flat=True)[:10])
-                if role != "liaison" else [],
+                if role != "liaison"
+                else [],
             }
     return plan
 
@@ -147,7 +152,8 @@ class Browser:
         if status != 200 or not token:
             return status or 599
         status, _ = self.request(
-            "POST", "/accounts/login/",
+            "POST",
+            "/accounts/login/",
             {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1).decode()},
             headers={"Referer": f"http://127.0.0.1:{self.port}/accounts/login/"},
         )
@@ -156,25 +162,41 @@ class Browser:
 
 def pages_for(role: str, ids: dict, month: str) -> list[tuple[str, str, int]]:
     """(name, path, weight) a user of this role opens."""
+
     def pick(kind: str, template: str) -> list[tuple[str, str]]:
         return [(template.format(pk), kind) for pk in ids[kind]] if ids[kind] else []
 
     common = [("home", "/", 3), ("issue ledger", "/issues/", 4), ("notifications", "/notifications/", 1)]
     issue_pages = [("issue detail", path, 1) for path, _ in pick("issues", "/issues/{}/")]
     if role == "leader":
-        return common + issue_pages + [
-            ("dashboard", "/dashboard/", 4), (f"summary {month}", f"/summaries/{month}/", 2),
-            ("meetings", "/meetings/", 1), ("projects", "/projects/", 2), ("api issues", "/api/v1/issues/", 1),
-        ] + [("meeting detail", path, 1) for path, _ in pick("meetings", "/meetings/{}/")]
+        return (
+            common
+            + issue_pages
+            + [
+                ("dashboard", "/dashboard/", 4),
+                (f"summary {month}", f"/summaries/{month}/", 2),
+                ("meetings", "/meetings/", 1),
+                ("projects", "/projects/", 2),
+                ("api issues", "/api/v1/issues/", 1),
+            ]
+            + [("meeting detail", path, 1) for path, _ in pick("meetings", "/meetings/{}/")]
+        )
     if role == "inspector":
-        return common + issue_pages + [
-            ("projects", "/projects/", 3), ("meetings", "/meetings/", 1),
-        ] + [("project detail", path, 1) for path, _ in pick("projects", "/projects/{}/")]
+        return (
+            common
+            + issue_pages
+            + [
+                ("projects", "/projects/", 3),
+                ("meetings", "/meetings/", 1),
+            ]
+            + [("project detail", path, 1) for path, _ in pick("projects", "/projects/{}/")]
+        )
     return common + issue_pages + [("issue ledger, open", "/issues/?status=in_progress", 1)]
 
 
-def run_user(username: str, plan: dict, port: int, stop_at: float, results: Results, month: str,
-             think: tuple[float, float]) -> None:
+def run_user(
+    username: str, plan: dict, port: int, stop_at: float, results: Results, month: str, think: tuple[float, float]
+) -> None:
     browser = Browser(port)
     started = time.perf_counter()
     try:
@@ -194,8 +216,11 @@ def run_user(username: str, plan: dict, port: int, stop_at: float, results: Resu
             error = "" if status == 200 else f"HTTP {status}"
         except Exception as exc:
             status, error = 599, repr(exc)
-        results.add(Sample(name.split(" ")[0] if name.startswith("summary") else name, status,
-                           time.perf_counter() - started, error))
+        results.add(
+            Sample(
+                name.split(" ")[0] if name.startswith("summary") else name, status, time.perf_counter() - started, error
+            )
+        )
         time.sleep(rng.uniform(*think))  # reading the page before the next click
 
 
@@ -258,7 +283,11 @@ def main() -> int:
     _run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     plan_json = subprocess.run(
         [PYTHON, str(Path(__file__).resolve()), "--prepare-only", "--users", str(args.users)],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     plan = json.loads(plan_json.strip().splitlines()[-1])
 
@@ -268,9 +297,25 @@ def main() -> int:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     server_log = (log_dir / f"load_run-{stamp}-gunicorn.log").open("w")
     server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--timeout", "60", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -284,15 +329,16 @@ def main() -> int:
         else:
             raise SystemExit("gunicorn did not come up; see " + server_log.name)
 
-        print(f"{args.users} users × {args.duration}s against gunicorn ({args.workers} workers) on :{port} …", flush=True)
+        print(
+            f"{args.users} users × {args.duration}s against gunicorn ({args.workers} workers) on :{port} …", flush=True
+        )
         month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
         results = Results()
         load_before = os.getloadavg()[0]  # other work on the machine skews the numbers: record it
         stop_at = time.monotonic() + args.duration
         think = tuple(float(x) for x in args.think.split("-"))
         threads = [
-            threading.Thread(target=run_user, args=(name, user_plan, port, stop_at, results, month, think),
-                             daemon=True)
+            threading.Thread(target=run_user, args=(name, user_plan, port, stop_at, results, month, think), daemon=True)
             for name, user_plan in plan.items()
         ]
         began = time.monotonic()
@@ -319,16 +365,29 @@ def main() -> int:
     # After everyone has logged in (PBKDF2 hashing of 50 logins is the heaviest minute of the day).
     steady = [s.seconds for s in samples if s.at > began + args.ramp + 10 and s.name != "login"]
     report = {
-        "users": args.users, "duration_s": args.duration, "gunicorn_workers": args.workers, "cpus": os.cpu_count(),
-        "think_s": args.think, "ramp_s": args.ramp, "load_average_before": round(load_before, 1),
-        "requests": len(samples), "errors": len(errors), "throughput_rps": round(len(samples) / elapsed, 1),
-        "p50_ms": round(_percentile(overall, 50) * 1000, 1), "p95_ms": round(_percentile(overall, 95) * 1000, 1),
-        "p99_ms": round(_percentile(overall, 99) * 1000, 1), "max_ms": round(max(overall, default=0) * 1000, 1),
-        "steady_requests": len(steady), "steady_p50_ms": round(_percentile(steady, 50) * 1000, 1),
+        "users": args.users,
+        "duration_s": args.duration,
+        "gunicorn_workers": args.workers,
+        "cpus": os.cpu_count(),
+        "think_s": args.think,
+        "ramp_s": args.ramp,
+        "load_average_before": round(load_before, 1),
+        "requests": len(samples),
+        "errors": len(errors),
+        "throughput_rps": round(len(samples) / elapsed, 1),
+        "p50_ms": round(_percentile(overall, 50) * 1000, 1),
+        "p95_ms": round(_percentile(overall, 95) * 1000, 1),
+        "p99_ms": round(_percentile(overall, 99) * 1000, 1),
+        "max_ms": round(max(overall, default=0) * 1000, 1),
+        "steady_requests": len(steady),
+        "steady_p50_ms": round(_percentile(steady, 50) * 1000, 1),
         "steady_p95_ms": round(_percentile(steady, 95) * 1000, 1),
         "pages": {
-            name: {"count": len(values), "p50_ms": round(_percentile(values, 50) * 1000, 1),
-                   "p95_ms": round(_percentile(values, 95) * 1000, 1)}
+            name: {
+                "count": len(values),
+                "p50_ms": round(_percentile(values, 50) * 1000, 1),
+                "p95_ms": round(_percentile(values, 95) * 1000, 1),
+            }
             for name, values in sorted(by_name.items())
         },
         "first_errors": [f"{s.name}: {s.error}" for s in errors[:20]],
@@ -337,11 +396,15 @@ def main() -> int:
     print(f"\n{'page':<22}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}")
     for name, row in report["pages"].items():
         print(f"{name:<22}{row['count']:>8}{row['p50_ms']:>10}{row['p95_ms']:>10}")
-    print(f"\nrequests {report['requests']}, errors {report['errors']}, {report['throughput_rps']} req/s, "
-          f"p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, p99 {report['p99_ms']} ms, max {report['max_ms']} ms")
-    print(f"after the logins (from {args.ramp + 10:.0f} s on): {report['steady_requests']} requests, "
-          f"p50 {report['steady_p50_ms']} ms, p95 {report['steady_p95_ms']} ms; "
-          f"machine load average at the start {report['load_average_before']}")
+    print(
+        f"\nrequests {report['requests']}, errors {report['errors']}, {report['throughput_rps']} req/s, "
+        f"p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, p99 {report['p99_ms']} ms, max {report['max_ms']} ms"
+    )
+    print(
+        f"after the logins (from {args.ramp + 10:.0f} s on): {report['steady_requests']} requests, "
+        f"p50 {report['steady_p50_ms']} ms, p95 {report['steady_p95_ms']} ms; "
+        f"machine load average at the start {report['load_average_before']}"
+    )
     for line in report["first_errors"]:
         print("  error:", line)
     return 1 if errors else 0

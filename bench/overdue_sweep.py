@@ -134,7 +134,9 @@ def build(today: dt.date) -> None:
         )
         password = "!"  # unusable: benchmark users never log in
         liaisons = User.objects.bulk_create(
-            User(username=f"bench_liaison_{n:02d}", email=f"liaison{n}@bench.example", department=dept, password=password)
+            User(
+                username=f"bench_liaison_{n:02d}", email=f"liaison{n}@bench.example", department=dept, password=password
+            )
             for n, dept in enumerate(departments)
         )
         inspectors = User.objects.bulk_create(
@@ -151,7 +153,8 @@ def build(today: dt.date) -> None:
             + [Through(user_id=u.pk, group_id=leader_group.pk) for u in leaders]
         )
         projects = Project.objects.bulk_create(
-            Project(name=f"基准测试项目{n:03d}", county="昭阳区", enterprise=enterprise, investment=10) for n in range(PROJECTS)
+            Project(name=f"基准测试项目{n:03d}", county="昭阳区", enterprise=enterprise, investment=10)
+            for n in range(PROJECTS)
         )
         groups = SupervisionGroup.objects.bulk_create(SupervisionGroup(name=f"基准测试督导组{n}") for n in range(20))
         SupervisionGroup.projects.through.objects.bulk_create(
@@ -237,8 +240,17 @@ def worker_runs(today: dt.date, repeat: int) -> dict:
 
 def child(args) -> dict:
     """The sweep in a fresh process (like a worker), so its peak RSS is the sweep's alone."""
-    command = [sys.executable, __file__, "--database", args.database, "--today", args.today,
-               "--repeat", str(args.repeat), "--child"]
+    command = [
+        sys.executable,
+        __file__,
+        "--database",
+        args.database,
+        "--today",
+        args.today,
+        "--repeat",
+        str(args.repeat),
+        "--child",
+    ]
     out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=REPO).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -302,7 +314,9 @@ def main() -> None:
         cursor.execute(DIGEST)
         sweep_digest = cursor.fetchone()[0]
     if (hand_rows, hand_digest) != (first["created"], sweep_digest):
-        raise SystemExit(f"rows differ: hand-written {hand_rows} {hand_digest}, sweep {first['created']} {sweep_digest}")
+        raise SystemExit(
+            f"rows differ: hand-written {hand_rows} {hand_digest}, sweep {first['created']} {sweep_digest}"
+        )
 
     sweeps, reruns = worker["runs"], worker["reruns"]
     hands, hand_reruns = [], []

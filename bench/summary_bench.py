@@ -152,6 +152,7 @@ def run_sql(*statements):
             for sql, params in statements:
                 cursor.execute(sql, params)
                 cursor.fetchall()
+
     return work
 
 
@@ -167,6 +168,7 @@ def page(client: Client, url: str):
         assert response.status_code == 200, (url, response.status_code)
         if response.streaming:
             b"".join(response.streaming_content)
+
     return work
 
 
@@ -203,8 +205,17 @@ def main() -> None:
         columns = [c.name for c in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     total = next(r for r in rows if r["gd"] == 1 and r["gp"] == 1)
-    for key in ("handed_off", "withdrawn", "closed", "closed_on_time", "open", "overdue", "reworked",
-                "total_handed_off", "total_closed"):
+    for key in (
+        "handed_off",
+        "withdrawn",
+        "closed",
+        "closed_on_time",
+        "open",
+        "overdue",
+        "reworked",
+        "total_handed_off",
+        "total_closed",
+    ):
         assert total[key] == orm["core"][key], (key, total[key], orm["core"][key])
     sql_departments = {r["d"]: r for r in rows if r["gd"] == 0 and (r["handed_off"] or r["closed"] or r["open"])}
     assert {r["id"]: r["overdue"] for r in orm["departments"]} == {k: v["overdue"] for k, v in sql_departments.items()}
@@ -223,7 +234,9 @@ def main() -> None:
     dash_sql = run_sql(
         (DASHBOARD_SQL, {"tz": tz, "today": today, "soon": due_soon_cutoff(today)}),
         (TREND_SQL, {"tz": tz, "since": since}),
-        (CATEGORY_SQL, {}), (PROJECTS_SQL, {}), (RANKING_SQL, {"tz": tz}),
+        (CATEGORY_SQL, {}),
+        (PROJECTS_SQL, {}),
+        (RANKING_SQL, {"tz": tz}),
     )
     month_sql = run_sql((MONTH_SQL, month_params))
     live = current_month()
@@ -238,8 +251,11 @@ def main() -> None:
     cases = [
         ("summary page, closed month (frozen)", page(client, summary_url), month_sql),
         ("summary figures, closed month (freeze)", lambda: monthly_figures(month=month, scope=CITY), month_sql),
-        ("summary page, current month (live)", page(client, reverse("reports:summary", kwargs={"month": live})),
-         live_sql),
+        (
+            "summary page, current month (live)",
+            page(client, reverse("reports:summary", kwargs={"month": live})),
+            live_sql,
+        ),
         ("dashboard page", page(client, reverse("reports:dashboard")), dash_sql),
         ("dashboard figures", lambda: dashboard_figures(scope=dashboard_scope_for(user=leader)), dash_sql),
         ("ledger page 1", page(client, reverse("issues:ledger")), ledger_sql),
@@ -247,10 +263,18 @@ def main() -> None:
     ]
     print(f"{'what':42} {'ORM/page ms':>12} {'SQL ms':>8} {'ratio':>6} {'queries':>8}")
     cases += [
-        ("ledger page 1, first read after a change", page(client, reverse("issues:ledger")), ledger_sql,
-         commit_elsewhere),
-        ("ledger page, light=red, after a change", page(client, reverse("issues:ledger") + "?light=red"),
-         ledger_red_sql, commit_elsewhere),
+        (
+            "ledger page 1, first read after a change",
+            page(client, reverse("issues:ledger")),
+            ledger_sql,
+            commit_elsewhere,
+        ),
+        (
+            "ledger page, light=red, after a change",
+            page(client, reverse("issues:ledger") + "?light=red"),
+            ledger_red_sql,
+            commit_elsewhere,
+        ),
     ]
     for name, work, sql, *setup in cases:
         reset_queries()

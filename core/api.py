@@ -130,7 +130,9 @@ def api_exception_handler(exc, context):
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="机器可读的错误代码 / machine-readable code, e.g. invalid, not_found, conflict")
+    code = serializers.CharField(
+        help_text="机器可读的错误代码 / machine-readable code, e.g. invalid, not_found, conflict"
+    )
     message = serializers.CharField(help_text="给用户看的说明（中文优先）/ human-readable message")
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -197,7 +199,9 @@ class DudaoPagination(PageNumberPagination):
         for parameter in parameters:
             parameter["schema"] = {"type": "integer", "minimum": 1}
             if parameter["name"] == self.page_size_query_param:
-                parameter["description"] = "每页条数，超过 200 按 200 计 / results per page, values above 200 count as 200"
+                parameter["description"] = (
+                    "每页条数，超过 200 按 200 计 / results per page, values above 200 count as 200"
+                )
             else:
                 parameter["description"] = "页码 / page number"
         return parameters
@@ -228,7 +232,6 @@ class CachedTokenAuthentication(TokenAuthentication):
         user.role_names  # noqa: B018 — computed now so the cached copy carries it
         cache.set(cache_key, (user, token), TOKEN_CACHE_SECONDS)
         return user, token
-
 
 
 # --- strict query strings -----------------------------------------------------------------

@@ -70,7 +70,6 @@ def scope_fingerprint(user) -> str:
     return f"{user.pk}:{','.join(sorted(user.role_names))}:{user.department_id or ''}"
 
 
-
 def query_pairs(query, *, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """A QueryDict's (name, value) pairs as sent, repeated names included, without `skip`."""
     return [(name, value) for name, values in query.lists() if name not in skip for value in values]

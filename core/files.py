@@ -104,9 +104,7 @@ def check_uploads(files) -> list[tuple[object, CheckedUpload]]:
     """Validate every file before anything is written; report all problems at once."""
     files = list(files)
     if len(files) > MAX_FILES_PER_UPLOAD:
-        raise ValidationError(
-            _("一次最多上传 %(max)d 个文件。"), params={"max": MAX_FILES_PER_UPLOAD}, code="too_many"
-        )
+        raise ValidationError(_("一次最多上传 %(max)d 个文件。"), params={"max": MAX_FILES_PER_UPLOAD}, code="too_many")
     checked, errors = [], []
     for uploaded in files:
         try:

@@ -50,7 +50,7 @@ class FastSelect(forms.Select):
                 cache.set(self.options_cache_key, options, OPTIONS_CACHE_SECONDS)
         for value_text in selected:
             plain = f'<option value="{escape(value_text)}">'
-            options = options.replace(plain, f'{plain.removesuffix(">")} selected>', 1)
+            options = options.replace(plain, f"{plain.removesuffix('>')} selected>", 1)
         return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe(options))
 
     def _choice_pairs(self):

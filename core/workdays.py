@@ -75,8 +75,10 @@ class WorkCalendar:
 
     def _cover(self, start: dt.date, end: dt.date) -> None:
         # _running[i] = working days in (_first, _first + i]
-        if self._first is not None and self._first <= start and end <= self._first + dt.timedelta(
-            days=len(self._running) - 1
+        if (
+            self._first is not None
+            and self._first <= start
+            and end <= self._first + dt.timedelta(days=len(self._running) - 1)
         ):
             return
         if self._first is not None:

@@ -60,17 +60,28 @@ class MeetingViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
 
 class SummaryView(StrictQueryParamsMixin, APIView):
     extra_query_params = ("scope",)
+
     @extend_schema(
         summary="月度调度汇总 / Monthly dispatch summary",
         description="本月为实时数据；已结束的月份返回冻结快照（首次读取时冻结），读出后不再变化。领导、管理员可读全市"
         "（scope=all）及各组，督导人员可读本组（scope=group-<id>）。未来月份或无权范围返回 404。/ The current month "
         "live, a closed month frozen. Leaders read the city and every group, inspectors their groups.",
         parameters=[
-            OpenApiParameter("yyyy_mm", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^\d{4}-\d{2}$",
-                             description="月份 / month, e.g. 2026-11"),
-            OpenApiParameter("scope", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
-                             pattern=r"^(all|group-[0-9]+)$",
-                             description="all 或 group-<id>，缺省为第一个可读范围 / default: the first readable scope"),
+            OpenApiParameter(
+                "yyyy_mm",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                pattern=r"^\d{4}-\d{2}$",
+                description="月份 / month, e.g. 2026-11",
+            ),
+            OpenApiParameter(
+                "scope",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                pattern=r"^(all|group-[0-9]+)$",
+                description="all 或 group-<id>，缺省为第一个可读范围 / default: the first readable scope",
+            ),
         ],
         responses={200: SummarySerializer, **error_responses(404)},
     )

@@ -45,7 +45,19 @@ CHINESE_NUMERALS = "一二三四五六七八九十"
 
 LEDGER_COLUMNS = [
     gettext_lazy(name)
-    for name in ("序号", "问题描述", "所属项目", "责任单位", "协办单位", "交办时间", "整改时限", "整改进展", "整改状态", "是否逾期", "销号时间")
+    for name in (
+        "序号",
+        "问题描述",
+        "所属项目",
+        "责任单位",
+        "协办单位",
+        "交办时间",
+        "整改时限",
+        "整改进展",
+        "整改状态",
+        "是否逾期",
+        "销号时间",
+    )
 ]
 
 
@@ -164,13 +176,19 @@ def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = N
     _register_fallbacks(document)
     core = figures["core"]
     title = _("%(scope)s%(month)s重大项目专项督导调度情况汇总") % {
-        "scope": figures["scope"]["label"], "month": figures["month_label"]
+        "scope": figures["scope"]["label"],
+        "month": figures["month_label"],
     }
     _paragraph(document, title, font=TITLE_FONT, size=SIZE_2, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(document, "", indent=False)
     if figures["live"]:
-        _paragraph(document, _("（本月数据截至%(day)s，为实时数据）") % {"day": figures["as_of"]}, indent=False,
-                   align=WD_ALIGN_PARAGRAPH.CENTER, font=SUBHEADING_FONT)
+        _paragraph(
+            document,
+            _("（本月数据截至%(day)s，为实时数据）") % {"day": figures["as_of"]},
+            indent=False,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            font=SUBHEADING_FONT,
+        )
     headings = iter(CHINESE_NUMERALS)
 
     def heading(text: str) -> None:
@@ -182,8 +200,16 @@ def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = N
     _table(
         document,
         [_("新交办"), _("已销号"), _("按期销号"), _("逾期未整改"), _("整改率"), _("按期整改率")],
-        [[core["handed_off"], core["closed"], core["closed_on_time"], core["overdue"],
-          _rate(core["rectification_rate"]), _rate(core["on_time_rate"])]],
+        [
+            [
+                core["handed_off"],
+                core["closed"],
+                core["closed_on_time"],
+                core["overdue"],
+                _rate(core["rectification_rate"]),
+                _rate(core["on_time_rate"]),
+            ]
+        ],
     )
     heading(_("各责任单位整改情况"))
     _table(document, _unit_header(_("责任单位")), _unit_rows(figures["departments"]))
@@ -194,12 +220,16 @@ def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = N
         _table(
             document,
             [_("编号"), _("问题"), _("项目"), _("责任单位"), _("整改时限"), _("逾期天数")],
-            [[r["code"], r["title"], r["project"], r["department"], r["deadline"], r["days_overdue"]]
-             for r in figures["red_list"]],
+            [
+                [r["code"], r["title"], r["project"], r["department"], r["deadline"], r["days_overdue"]]
+                for r in figures["red_list"]
+            ],
         )
         if figures["red_list_total"] > len(figures["red_list"]):
-            _paragraph(document, _("另有%(n)s件逾期问题详见整改台账。")
-                       % {"n": figures["red_list_total"] - len(figures["red_list"])})
+            _paragraph(
+                document,
+                _("另有%(n)s件逾期问题详见整改台账。") % {"n": figures["red_list_total"] - len(figures["red_list"])},
+            )
     else:
         _paragraph(document, _("无。"))
     heading(_("督导检查开展情况"))
@@ -221,13 +251,19 @@ def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = N
     _table(
         document,
         ["", _("问题线索（件）"), _("涉及人数"), _("党纪政务处分（人）"), _("通报曝光（件）"), _("通报曝光（人）")],
-        [[_("本月")] + [month[k] for k in ("cases", "people", "sanctioned", "notified_cases", "notified_people")],
-         [_("累计")] + [to_date[k] for k in ("cases", "people", "sanctioned", "notified_cases", "notified_people")]],
+        [
+            [_("本月")] + [month[k] for k in ("cases", "people", "sanctioned", "notified_cases", "notified_people")],
+            [_("累计")] + [to_date[k] for k in ("cases", "people", "sanctioned", "notified_cases", "notified_people")],
+        ],
     )
     issued_on = issued_on or timezone.localdate()
     _paragraph(document, "", indent=False)
-    date_line = _paragraph(document, f"{issued_on.year}年{issued_on.month}月{issued_on.day}日", indent=False,
-                           align=WD_ALIGN_PARAGRAPH.RIGHT)
+    date_line = _paragraph(
+        document,
+        f"{issued_on.year}年{issued_on.month}月{issued_on.day}日",
+        indent=False,
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+    )
     date_line.paragraph_format.right_indent = Pt(64)  # 右空四字
     buffer = io.BytesIO()
     document.save(buffer)
@@ -240,8 +276,15 @@ def _unit_header(first: str) -> list[str]:
 
 def _unit_rows(rows: list[dict]) -> Iterator[list]:
     for row in rows:
-        yield [row["name"], row["handed_off"], row["closed"], row["closed_on_time"], row["open"], row["overdue"],
-               _rate(row["on_time_rate"])]
+        yield [
+            row["name"],
+            row["handed_off"],
+            row["closed"],
+            row["closed_on_time"],
+            row["open"],
+            row["overdue"],
+            _rate(row["on_time_rate"]),
+        ]
 
 
 # --- Excel: summary ------------------------------------------------------------------------
@@ -253,14 +296,23 @@ def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
     sheet = workbook.active
     sheet.title = _("概况")
     core = figures["core"]
-    sheet.append([_("%(scope)s%(month)s督导调度汇总") % {"scope": figures["scope"]["label"],
-                                                     "month": figures["month_label"]}])
+    sheet.append(
+        [_("%(scope)s%(month)s督导调度汇总") % {"scope": figures["scope"]["label"], "month": figures["month_label"]}]
+    )
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("数据状态"), _("实时（截至%(day)s）") % {"day": figures["as_of"]} if figures["live"] else _("已冻结")])
+    sheet.append(
+        [_("数据状态"), _("实时（截至%(day)s）") % {"day": figures["as_of"]} if figures["live"] else _("已冻结")]
+    )
     for label, key in (
-        (_("新交办问题（件）"), "handed_off"), (_("已销号（件）"), "closed"), (_("按期销号（件）"), "closed_on_time"),
-        (_("超期销号（件）"), "closed_late"), (_("撤销（件）"), "withdrawn"), (_("未办结（件）"), "open"),
-        (_("逾期未整改（件）"), "overdue"), (_("返工问题（件）"), "reworked"), (_("累计交办（件）"), "total_handed_off"),
+        (_("新交办问题（件）"), "handed_off"),
+        (_("已销号（件）"), "closed"),
+        (_("按期销号（件）"), "closed_on_time"),
+        (_("超期销号（件）"), "closed_late"),
+        (_("撤销（件）"), "withdrawn"),
+        (_("未办结（件）"), "open"),
+        (_("逾期未整改（件）"), "overdue"),
+        (_("返工问题（件）"), "reworked"),
+        (_("累计交办（件）"), "total_handed_off"),
         (_("累计销号（件）"), "total_closed"),
     ):
         sheet.append([label, core[key]])
@@ -280,24 +332,49 @@ def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
 
     unit_keys = ("handed_off", "closed", "closed_on_time", "open", "overdue", "withdrawn", "on_time_rate")
     unit_header = [_("新交办"), _("已销号"), _("按期销号"), _("未办结"), _("逾期"), _("撤销"), _("按期整改率（%）")]
-    table(_("责任单位"), [_("责任单位"), *unit_header], ([r["name"], *(r[k] for k in unit_keys)] for r in figures["departments"]))
+    table(
+        _("责任单位"),
+        [_("责任单位"), *unit_header],
+        ([r["name"], *(r[k] for k in unit_keys)] for r in figures["departments"]),
+    )
     table(_("项目"), [_("项目"), *unit_header], ([r["name"], *(r[k] for k in unit_keys)] for r in figures["projects"]))
     table(
         _("逾期清单"),
         [_("编号"), _("问题"), _("项目"), _("责任单位"), _("整改时限"), _("逾期天数")],
-        ([r["code"], r["title"], r["project"], r["department"], r["deadline"], r["days_overdue"]]
-         for r in figures["red_list"]),
+        (
+            [r["code"], r["title"], r["project"], r["department"], r["deadline"], r["days_overdue"]]
+            for r in figures["red_list"]
+        ),
     )
     visits = figures["visits"]
-    table(_("督导检查"), [_("检查次数"), _("座谈交流"), _("查阅文件"), _("实地察看"), _("回头看")],
-          [[visits["total"], visits["forum"], visits["documents"], visits["onsite"], visits["recheck"]]])
-    table(_("会议决定"), [_("会议"), _("日期"), _("决定事项"), _("责任单位"), _("完成时限"), _("交办问题"), _("已落实")],
-          ([d["meeting"], d["date"], d["text"], d["department"], d["due_on"], d["issue_code"],
-            _("是") if d["is_done"] else _("否")] for d in figures["decisions"]))
+    table(
+        _("督导检查"),
+        [_("检查次数"), _("座谈交流"), _("查阅文件"), _("实地察看"), _("回头看")],
+        [[visits["total"], visits["forum"], visits["documents"], visits["onsite"], visits["recheck"]]],
+    )
+    table(
+        _("会议决定"),
+        [_("会议"), _("日期"), _("决定事项"), _("责任单位"), _("完成时限"), _("交办问题"), _("已落实")],
+        (
+            [
+                d["meeting"],
+                d["date"],
+                d["text"],
+                d["department"],
+                d["due_on"],
+                d["issue_code"],
+                _("是") if d["is_done"] else _("否"),
+            ]
+            for d in figures["decisions"]
+        ),
+    )
     keys = ("cases", "people", "sanctioned", "notified_cases", "notified_people")
     campaign = figures["campaign"]
-    table(_("查处情况"), ["", _("问题线索（件）"), _("涉及人数"), _("党纪政务处分（人）"), _("通报曝光（件）"), _("通报曝光（人）")],
-          [[_("本月"), *(campaign["month"][k] for k in keys)], [_("累计"), *(campaign["to_date"][k] for k in keys)]])
+    table(
+        _("查处情况"),
+        ["", _("问题线索（件）"), _("涉及人数"), _("党纪政务处分（人）"), _("通报曝光（件）"), _("通报曝光（人）")],
+        [[_("本月"), *(campaign["month"][k] for k in keys)], [_("累计"), *(campaign["to_date"][k] for k in keys)]],
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

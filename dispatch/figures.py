@@ -378,8 +378,14 @@ def _red_list(overdue: QuerySet[Issue], *, as_of: dt.date) -> tuple[list[dict], 
     rows = list(
         overdue.select_related("project", "lead_department")
         .only(
-            "pk", "code", "title", "rectification_deadline", "project__name", "project__short_name",
-            "lead_department__name", "lead_department__short_name",
+            "pk",
+            "code",
+            "title",
+            "rectification_deadline",
+            "project__name",
+            "project__short_name",
+            "lead_department__name",
+            "lead_department__short_name",
         )
         .annotate(total_overdue=Window(Count("pk")))
         .order_by("rectification_deadline", "pk")[:RED_LIST_LIMIT]
@@ -491,7 +497,9 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
         trend[f"h_{month.year}_{month.month}"] = Count(
             "pk", filter=Q(handed_off_at__gte=month.start, handed_off_at__lt=month.end)
         )
-        trend[f"c_{month.year}_{month.month}"] = Count("pk", filter=Q(closed_at__gte=month.start, closed_at__lt=month.end))
+        trend[f"c_{month.year}_{month.month}"] = Count(
+            "pk", filter=Q(closed_at__gte=month.start, closed_at__lt=month.end)
+        )
     # Each light_q reads the holiday overrides once: build them once, reuse them below.
     soon = due_soon_cutoff(today)
     lights = {light: light_q(light, today=today, due_soon=soon) for light in (Light.RED, Light.YELLOW, Light.GREEN)}
@@ -619,13 +627,16 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
         _scoped(ProcedureStage.objects.all(), scope.project_q())
         .filter(project__in=blocked_projects.values("project_id"))
         .order_by("project_id", "position", "pk")
-        .values_list("project_id", "project__name", "project__short_name", "kind", "status", "blocked_since",
-                     "blockage_note")
+        .values_list(
+            "project_id", "project__name", "project__short_name", "kind", "status", "blocked_since", "blockage_note"
+        )
     )
     labels = dict(ProcedureStatus.choices)
     projects: dict[int, dict] = {}
     for project_id, name, short_name, kind, status, blocked_since, note in stages:
-        project = projects.setdefault(project_id, {"id": project_id, "name": short_name or name, "cells": {}, "max_days": 0})
+        project = projects.setdefault(
+            project_id, {"id": project_id, "name": short_name or name, "cells": {}, "max_days": 0}
+        )
         days = max((today - blocked_since).days, 0) if status == ProcedureStatus.BLOCKED and blocked_since else None
         previous = project["cells"].get(kind)
         # Several stages of one kind: the most blocked one speaks for the cell.

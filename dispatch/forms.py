@@ -51,8 +51,14 @@ class MeetingRuleForm(forms.ModelForm):
     class Meta:
         model = MeetingRule
         fields = [
-            "kind", "day_of_month", "weekday", "time", "place",
-            "invite_leaders", "invite_departments_with_open_issues", "is_active",
+            "kind",
+            "day_of_month",
+            "weekday",
+            "time",
+            "place",
+            "invite_leaders",
+            "invite_departments_with_open_issues",
+            "is_active",
         ]
         widgets = {"time": TimeInput(), "kind": forms.RadioSelect}
         help_texts = {
@@ -68,8 +74,14 @@ class MeetingRuleForm(forms.ModelForm):
 
 class RescheduleForm(VersionedForm):
     service_fields = {"starts_at": "date"}
-    date = forms.DateField(label=_("新的日期"), widget=DateInput, error_messages={**REQUIRED, "invalid": _("请输入有效日期，例如 2026-12-31。")})
-    time = forms.TimeField(label=_("开始时间"), widget=TimeInput, error_messages={**REQUIRED, "invalid": _("请输入有效时间，例如 15:00。")})
+    date = forms.DateField(
+        label=_("新的日期"),
+        widget=DateInput,
+        error_messages={**REQUIRED, "invalid": _("请输入有效日期，例如 2026-12-31。")},
+    )
+    time = forms.TimeField(
+        label=_("开始时间"), widget=TimeInput, error_messages={**REQUIRED, "invalid": _("请输入有效时间，例如 15:00。")}
+    )
     place = forms.CharField(label=_("地点"), max_length=200, required=False, help_text=_("不填则保持原地点。"))
 
     def clean(self):
@@ -101,20 +113,23 @@ class HeldForm(VersionedForm):
 
 
 class DecisionForm(ServiceErrorsForm):
-
     text = forms.CharField(label=_("决定事项"), widget=forms.Textarea(attrs={"rows": 3}), error_messages=REQUIRED)
     responsible_department = forms.ModelChoiceField(
         label=_("责任单位"), queryset=Department.objects.none(), required=False
     )
     due_on = forms.DateField(
-        label=_("完成时限"), required=False, widget=DateInput,
+        label=_("完成时限"),
+        required=False,
+        widget=DateInput,
         error_messages={"invalid": _("请输入有效日期，例如 2026-12-31。")},
     )
     hand_off = forms.BooleanField(label=_("同时作为问题交办给责任单位"), required=False)
     project = forms.ModelChoiceField(label=_("所属项目"), queryset=None, required=False)
     issue_title = forms.CharField(label=_("问题标题"), max_length=200, required=False, help_text=_("不填则用决定事项"))
     category = forms.ChoiceField(label=_("问题类别"), choices=[("", "—")] + list(IssueCategory.choices), required=False)
-    severity = forms.ChoiceField(label=_("严重程度"), choices=IssueSeverity.choices, initial=IssueSeverity.GENERAL, required=False)
+    severity = forms.ChoiceField(
+        label=_("严重程度"), choices=IssueSeverity.choices, initial=IssueSeverity.GENERAL, required=False
+    )
 
     def __init__(self, *args, meeting: DispatchMeeting, **kwargs):
         super().__init__(*args, **kwargs)

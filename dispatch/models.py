@@ -120,7 +120,9 @@ class DispatchMeeting(models.Model):
         ordering = ["-starts_at"]
         constraints = [
             models.UniqueConstraint(fields=["group", "month"], name="meeting_one_per_group_month"),
-            models.CheckConstraint(condition=Q(status__in=["planned", "held", "cancelled"]), name="meeting_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "held", "cancelled"]), name="meeting_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,7 +132,9 @@ class DispatchMeeting(models.Model):
 class Decision(models.Model):
     """What a meeting decided. A decision that hands off an issue points to it (dispatch -> issues)."""
 
-    meeting = models.ForeignKey(DispatchMeeting, verbose_name=_("调度会"), on_delete=models.PROTECT, related_name="decisions")
+    meeting = models.ForeignKey(
+        DispatchMeeting, verbose_name=_("调度会"), on_delete=models.PROTECT, related_name="decisions"
+    )
     text = models.TextField(_("决定事项"))
     responsible_department = models.ForeignKey(
         Department, verbose_name=_("责任单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -71,17 +71,32 @@ def summary_narrative(figures: dict) -> str:
     if visits["total"]:
         parts.append(
             _("开展督导检查%(v)s次，其中座谈交流%(f)s次、查阅文件%(d)s次、实地察看%(o)s次、“回头看”%(r)s次。")
-            % {"v": visits["total"], "f": visits["forum"], "d": visits["documents"], "o": visits["onsite"],
-               "r": visits["recheck"]}
+            % {
+                "v": visits["total"],
+                "f": visits["forum"],
+                "d": visits["documents"],
+                "o": visits["onsite"],
+                "r": visits["recheck"],
+            }
         )
     month, to_date = campaign["month"], campaign["to_date"]
     if any(month.values()) or any(to_date.values()):
         parts.append(
-            _("本月受理问题线索%(c)s件%(p)s人，给予党纪政务处分%(s)s人，通报曝光典型问题%(n)s件%(np)s人；"
-              "专项行动以来累计查处问题%(tc)s件%(tp)s人，给予党纪政务处分%(ts)s人，通报曝光典型问题%(tn)s件。")
-            % {"c": month["cases"], "p": month["people"], "s": month["sanctioned"], "n": month["notified_cases"],
-               "np": month["notified_people"], "tc": to_date["cases"], "tp": to_date["people"],
-               "ts": to_date["sanctioned"], "tn": to_date["notified_cases"]}
+            _(
+                "本月受理问题线索%(c)s件%(p)s人，给予党纪政务处分%(s)s人，通报曝光典型问题%(n)s件%(np)s人；"
+                "专项行动以来累计查处问题%(tc)s件%(tp)s人，给予党纪政务处分%(ts)s人，通报曝光典型问题%(tn)s件。"
+            )
+            % {
+                "c": month["cases"],
+                "p": month["people"],
+                "s": month["sanctioned"],
+                "n": month["notified_cases"],
+                "np": month["notified_people"],
+                "tc": to_date["cases"],
+                "tp": to_date["people"],
+                "ts": to_date["sanctioned"],
+                "tn": to_date["notified_cases"],
+            }
         )
     if figures["decisions"]:
         parts.append(_("调度会议定事项%(n)s项。") % {"n": len(figures["decisions"])})

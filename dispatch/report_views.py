@@ -198,6 +198,4 @@ def ledger_xlsx(request):
     today = timezone.localdate()
     title = _("整改台账（导出时间：%(day)s）") % {"day": f"{today:%Y-%m-%d}"}
     output = exports.ledger_xlsx_file(filterset.qs, title=title)
-    return FileResponse(
-        output, as_attachment=True, filename=f"整改台账-{today:%Y%m%d}.xlsx", content_type=XLSX
-    )
+    return FileResponse(output, as_attachment=True, filename=f"整改台账-{today:%Y%m%d}.xlsx", content_type=XLSX)

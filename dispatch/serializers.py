@@ -31,8 +31,20 @@ class MeetingSerializer(serializers.ModelSerializer):
     class Meta:
         model = DispatchMeeting
         fields = [
-            "id", "group", "month", "title", "starts_at", "place", "status", "attendees", "attending_departments",
-            "agenda_snapshot", "focus_next_month", "minutes", "version", "decisions",
+            "id",
+            "group",
+            "month",
+            "title",
+            "starts_at",
+            "place",
+            "status",
+            "attendees",
+            "attending_departments",
+            "agenda_snapshot",
+            "focus_next_month",
+            "minutes",
+            "version",
+            "decisions",
         ]
 
 

@@ -121,12 +121,7 @@ def meeting_invitees(*, group: SupervisionGroup, rule: MeetingRule | None) -> tu
     department_ids = set(group.partners.values_list("department_id", flat=True))
     if rule is None or rule.invite_departments_with_open_issues:
         department_ids |= set(_open_issues_of_group(group).values_list("lead_department_id", flat=True))
-    people = {
-        user.pk: user
-        for user in User.objects.filter(
-            group_memberships__group=group, is_active=True
-        )
-    }
+    people = {user.pk: user for user in User.objects.filter(group_memberships__group=group, is_active=True)}
     for liaison in _liaisons(department_ids):
         people.setdefault(liaison.pk, liaison)
     if rule is None or rule.invite_leaders:
@@ -186,7 +181,9 @@ def agenda_snapshot(*, group: SupervisionGroup, today: dt.date, before_month: dt
         .distinct()
     )
     for stage in stages:
-        entry = blockages.setdefault(stage.project_id, {"project_id": stage.project_id, "project": str(stage.project), "stages": []})
+        entry = blockages.setdefault(
+            stage.project_id, {"project_id": stage.project_id, "project": str(stage.project), "stages": []}
+        )
         entry["stages"].append(
             {
                 "kind": str(stage.get_kind_display()),
@@ -278,7 +275,11 @@ def _decision_description(meeting: DispatchMeeting, text: str) -> str:
 
 def _stored_meeting_title(*, group, month: dt.date) -> str:
     with system_language():  # stored text: read later, by others
-        return _("%(group)s%(year)s年%(month)s月调度会") % {"group": group.name, "year": month.year, "month": month.month}
+        return _("%(group)s%(year)s年%(month)s月调度会") % {
+            "group": group.name,
+            "year": month.year,
+            "month": month.month,
+        }
 
 
 def _notify_scheduled(meeting: DispatchMeeting, attendees: Iterable[User]) -> None:
@@ -333,7 +334,12 @@ def _bump(meeting: DispatchMeeting, expected_version: int | None, **updates) -> 
 
 @transaction.atomic
 def meeting_reschedule(
-    *, meeting: DispatchMeeting, actor: User, starts_at: dt.datetime, place: str = "", expected_version: int | None = None
+    *,
+    meeting: DispatchMeeting,
+    actor: User,
+    starts_at: dt.datetime,
+    place: str = "",
+    expected_version: int | None = None,
 ) -> DispatchMeeting:
     """Move a planned meeting. A time in the past is refused. Reminder periods are keyed by the
     meeting date, so the reminders due before the new date are sent again for it; attendees are
@@ -428,7 +434,12 @@ def decision_create(
             )
         except IssueWorkflowError as error:
             field = getattr(error, "field", None)
-            raise DispatchError(str(error), field={"rectification_deadline": "due_on", "lead_department": "responsible_department"}.get(field, field)) from None
+            raise DispatchError(
+                str(error),
+                field={"rectification_deadline": "due_on", "lead_department": "responsible_department"}.get(
+                    field, field
+                ),
+            ) from None
     return Decision.objects.create(
         meeting=meeting,
         text=text,
@@ -487,7 +498,9 @@ def _remind(meeting: DispatchMeeting, *, local: dt.datetime, code: str, today: d
             when = _("明天（%(date)s）%(time)s") % {"date": f"{local:%m月%d日}", "time": f"{local:%H:%M}"}
         else:
             when = _("%(days)s天后（%(date)s）%(time)s") % {
-                "days": days_left, "date": f"{local:%m月%d日}", "time": f"{local:%H:%M}"
+                "days": days_left,
+                "date": f"{local:%m月%d日}",
+                "time": f"{local:%H:%M}",
             }
         agenda = meeting.agenda_snapshot or {}
         counts = agenda.get("counts", {})
@@ -502,4 +515,3 @@ def _remind(meeting: DispatchMeeting, *, local: dt.datetime, code: str, today: d
             body=_("议程：未办结问题%(open)s件，其中红灯%(red)s件、黄灯%(yellow)s件。")
             % {"open": counts.get("open", 0), "red": counts.get("red", 0), "yellow": counts.get("yellow", 0)},
         )
-

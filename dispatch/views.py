@@ -55,7 +55,9 @@ def _detail_context(request, meeting: DispatchMeeting, **forms) -> dict:
             "attendees",
             "present",
             "attending_departments",
-            Prefetch("decisions", queryset=Decision.objects.select_related("responsible_department", "issue", "created_by")),
+            Prefetch(
+                "decisions", queryset=Decision.objects.select_related("responsible_department", "issue", "created_by")
+            ),
         )
         .get(pk=meeting.pk)
     )
@@ -73,7 +75,9 @@ def _detail_context(request, meeting: DispatchMeeting, **forms) -> dict:
             reschedule_form=forms.get("reschedule_form")
             or RescheduleForm(initial={**version, "date": local.date(), "time": local.time(), "place": meeting.place}),
             minutes_form=forms.get("minutes_form")
-            or MinutesForm(initial={**version, "minutes": meeting.minutes, "focus_next_month": meeting.focus_next_month}),
+            or MinutesForm(
+                initial={**version, "minutes": meeting.minutes, "focus_next_month": meeting.focus_next_month}
+            ),
             held_form=forms.get("held_form")
             or HeldForm(meeting=meeting, initial={**version, "present": list(meeting.attendees.all())}),
             decision_form=forms.get("decision_form") or DecisionForm(meeting=meeting),
@@ -120,9 +124,15 @@ def _act(request, meeting: DispatchMeeting, *, form, form_name: str, perform, su
 def meeting_reschedule(request, pk: int):
     meeting = _editable_meeting(request, pk)
     return _act(
-        request, meeting, form=RescheduleForm(request.POST), form_name="reschedule_form",
+        request,
+        meeting,
+        form=RescheduleForm(request.POST),
+        form_name="reschedule_form",
         perform=lambda data: services.meeting_reschedule(
-            meeting=meeting, actor=request.user, starts_at=data["starts_at"], place=data["place"],
+            meeting=meeting,
+            actor=request.user,
+            starts_at=data["starts_at"],
+            place=data["place"],
             expected_version=data["expected_version"],
         ),
         success=_("调度会已改期，参会人员将收到新的时间通知和提醒。"),
@@ -134,10 +144,16 @@ def meeting_reschedule(request, pk: int):
 def meeting_minutes(request, pk: int):
     meeting = _editable_meeting(request, pk)
     return _act(
-        request, meeting, form=MinutesForm(request.POST), form_name="minutes_form",
+        request,
+        meeting,
+        form=MinutesForm(request.POST),
+        form_name="minutes_form",
         perform=lambda data: services.meeting_record_minutes(
-            meeting=meeting, actor=request.user, minutes=data["minutes"],
-            focus_next_month=data["focus_next_month"], expected_version=data["expected_version"],
+            meeting=meeting,
+            actor=request.user,
+            minutes=data["minutes"],
+            focus_next_month=data["focus_next_month"],
+            expected_version=data["expected_version"],
         ),
         success=_("会议纪要已保存。"),
     )
@@ -148,9 +164,15 @@ def meeting_minutes(request, pk: int):
 def meeting_held(request, pk: int):
     meeting = _editable_meeting(request, pk)
     return _act(
-        request, meeting, form=HeldForm(request.POST, meeting=meeting), form_name="held_form",
+        request,
+        meeting,
+        form=HeldForm(request.POST, meeting=meeting),
+        form_name="held_form",
         perform=lambda data: services.meeting_mark_held(
-            meeting=meeting, actor=request.user, present=data["present"], expected_version=data["expected_version"],
+            meeting=meeting,
+            actor=request.user,
+            present=data["present"],
+            expected_version=data["expected_version"],
         ),
         success=_("已确认召开并记录实到人员。"),
     )
@@ -168,10 +190,16 @@ def decision_add(request, pk: int):
     meeting = _editable_meeting(request, pk)
     form = DecisionForm(request.POST, meeting=meeting)
     return _act(
-        request, meeting, form=form, form_name="decision_form",
+        request,
+        meeting,
+        form=form,
+        form_name="decision_form",
         perform=lambda data: services.decision_create(
-            meeting=meeting, actor=request.user, text=data["text"],
-            responsible_department=data["responsible_department"], due_on=data["due_on"],
+            meeting=meeting,
+            actor=request.user,
+            text=data["text"],
+            responsible_department=data["responsible_department"],
+            due_on=data["due_on"],
             hand_off=form.hand_off_values(),
         ),
         success=_decision_message,
@@ -210,5 +238,3 @@ def rule_edit(request, group_pk: int):
             return redirect("dispatch:meeting_list")
     status = 400 if request.method == "POST" else 200
     return render(request, "dispatch/rule_form.html", {"form": form, "group": group}, status=status)
-
-

@@ -121,7 +121,9 @@ class SiteVisitForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
-        if (latitude is None) != (longitude is None) and not (self.has_error("latitude") or self.has_error("longitude")):
+        if (latitude is None) != (longitude is None) and not (
+            self.has_error("latitude") or self.has_error("longitude")
+        ):
             raise ValidationError(_("经纬度需同时填写，或同时留空。"), code="geo_pair")
         return cleaned
 
@@ -138,9 +140,7 @@ class FindingForm(forms.Form):
     """One finding row. A fully empty row is skipped; a half-filled one is an error."""
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    kind = forms.ChoiceField(
-        label=_("类型"), required=False, choices=[("", _("请选择类型")), *FindingKind.choices]
-    )
+    kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("请选择类型")), *FindingKind.choices])
     text = forms.CharField(
         label=_("内容"),
         required=False,

@@ -107,7 +107,9 @@ class Finding(models.Model):
 class VisitAttachment(StoredFile):
     """A photo or document from a visit. Stored under a server-chosen name, served only via a view."""
 
-    visit = models.ForeignKey(SiteVisit, verbose_name=_("检查记录"), on_delete=models.PROTECT, related_name="attachments")
+    visit = models.ForeignKey(
+        SiteVisit, verbose_name=_("检查记录"), on_delete=models.PROTECT, related_name="attachments"
+    )
 
     class Meta:
         verbose_name = _("检查附件")

@@ -45,8 +45,22 @@ class SiteVisitSerializer(serializers.ModelSerializer):
     class Meta:
         model = SiteVisit
         fields = [
-            "id", "project", "visited_on", "place", "methods", "inspectors", "participants", "summary",
-            "latitude", "longitude", "is_recheck", "created_by", "created_at", "version", "findings", "attachments",
+            "id",
+            "project",
+            "visited_on",
+            "place",
+            "methods",
+            "inspectors",
+            "participants",
+            "summary",
+            "latitude",
+            "longitude",
+            "is_recheck",
+            "created_by",
+            "created_at",
+            "version",
+            "findings",
+            "attachments",
         ]
 
     def get_methods(self, visit) -> list[str]:
@@ -65,7 +79,9 @@ class SiteVisitCreateSerializer(serializers.Serializer):
     visited_on = serializers.DateField()
     place = JsonCharField(max_length=200)
     methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=VisitMethod.choices), min_length=1, max_length=3,
+        child=serializers.ChoiceField(choices=VisitMethod.choices),
+        min_length=1,
+        max_length=3,
         help_text="forum 座谈交流 / documents 查阅文件 / onsite 实地察看",
     )
     summary = JsonCharField()

@@ -201,8 +201,6 @@ def site_visit_archive(*, visit: SiteVisit, actor: User, expected_version: int) 
         is_archived=True, version=F("version") + 1
     )
     if updated != 1:
-        raise StaleEditError(
-            _("这条检查记录已被他人修改或作废。请刷新页面查看最新内容后再操作。"), code="stale"
-        )
+        raise StaleEditError(_("这条检查记录已被他人修改或作废。请刷新页面查看最新内容后再操作。"), code="stale")
     visit.refresh_from_db()
     return visit

@@ -41,8 +41,19 @@ class IssueAdmin(admin.ModelAdmin):
     list_select_related = ["project", "lead_department"]
     date_hierarchy = "handed_off_at"
     readonly_fields = [
-        "code", "status", "version", "signed_at", "submitted_at", "closed_at", "withdrawn_at", "return_count",
-        "handed_off_by", "handed_off_at", "sign_deadline", "rectification_deadline", "progress_percent",
+        "code",
+        "status",
+        "version",
+        "signed_at",
+        "submitted_at",
+        "closed_at",
+        "withdrawn_at",
+        "return_count",
+        "handed_off_by",
+        "handed_off_at",
+        "sign_deadline",
+        "rectification_deadline",
+        "progress_percent",
     ]
     filter_horizontal = ["assisting_departments"]
     inlines = [IssueEventInline, ProgressUpdateInline, CaseRecordInline]

@@ -67,9 +67,22 @@ from projects.selectors import project_list_visible_to
 # The columns of one ledger row, read with values(): no model instances, no per-row Python
 # beyond a dict, which is where most of a straightforward ModelSerializer list's time goes.
 LIST_COLUMNS = (
-    "id", "code", "title", "project_id", "project__name", "category", "severity", "status",
-    "lead_department_id", "lead_department__name", "handed_off_at", "sign_deadline",
-    "rectification_deadline", "progress_percent", "version", "light_code",
+    "id",
+    "code",
+    "title",
+    "project_id",
+    "project__name",
+    "category",
+    "severity",
+    "status",
+    "lead_department_id",
+    "lead_department__name",
+    "handed_off_at",
+    "sign_deadline",
+    "rectification_deadline",
+    "progress_percent",
+    "version",
+    "light_code",
 )
 
 
@@ -146,9 +159,8 @@ class IssueApiFilter(IssueFilter):
         # One comma-separated string (not the ledger's list form) so the schema can state it
         # exactly; the ledger's own OrderingFilter maps the names, so both order alike.
         return IssueFilter.base_filters["ordering"].filter(queryset, value.split(","))
-    lead_department = IdFilter(
-        field_name="lead_department_id", help_text="责任单位 id / lead department id"
-    )
+
+    lead_department = IdFilter(field_name="lead_department_id", help_text="责任单位 id / lead department id")
 
 
 # What only orders or pages the list: the total is the same whatever they say.
@@ -254,11 +266,11 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
             body = cache.get(page_key)
             if body is not None:
                 return _json_page(body, etag, request)
-        count_key = scoped_cache_key("api-issue-count", user=request.user, params=query_pairs(request.query_params, skip=COUNT_IGNORES))
-        issues = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(
-            CountedRows(issues, columns=LIST_COLUMNS, count_key=count_key, version=version)
+        count_key = scoped_cache_key(
+            "api-issue-count", user=request.user, params=query_pairs(request.query_params, skip=COUNT_IGNORES)
         )
+        issues = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(CountedRows(issues, columns=LIST_COLUMNS, count_key=count_key, version=version))
         data = self.get_paginated_response([_row(values) for values in page]).data
         if version is None:
             return Response(data)
@@ -300,21 +312,27 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         responses={201: ProgressUpdateSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(
-        detail=True, methods=["get", "post"], url_path="updates", pagination_class=None, filter_backends=[],
+        detail=True,
+        methods=["get", "post"],
+        url_path="updates",
+        pagination_class=None,
+        filter_backends=[],
         parser_classes=[MultiPartParser, FormParser],
     )
     def updates(self, request, pk=None):
         issue = issue_get_for_user(user=request.user, pk=pk)
         if request.method == "GET":
-            updates = ProgressUpdate.objects.filter(issue=issue).select_related("author", "department").prefetch_related(
-                Prefetch("evidence", queryset=EvidenceFile.objects.order_by("uploaded_at", "id"))
+            updates = (
+                ProgressUpdate.objects.filter(issue=issue)
+                .select_related("author", "department")
+                .prefetch_related(Prefetch("evidence", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
             )
             return Response(ProgressUpdateSerializer(updates, many=True).data)
         serializer = ProgressCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         update = services.issue_progress_add(issue=issue, actor=request.user, **serializer.validated_data)
-        update = ProgressUpdate.objects.select_related("author", "department").prefetch_related("evidence").get(
-            pk=update.pk
+        update = (
+            ProgressUpdate.objects.select_related("author", "department").prefetch_related("evidence").get(pk=update.pk)
         )
         return Response(ProgressUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
@@ -337,7 +355,11 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         responses={200: IssueDetailSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(
-        detail=True, methods=["get", "post"], url_path="transitions", pagination_class=None, filter_backends=[],
+        detail=True,
+        methods=["get", "post"],
+        url_path="transitions",
+        pagination_class=None,
+        filter_backends=[],
         parser_classes=[JSONParser],
     )
     def transitions(self, request, pk=None):
@@ -380,7 +402,6 @@ def _transition(*, issue, actor, data) -> None:
             services.extension_request_decide(
                 issue=issue, actor=actor, approve=data["approve"], note=note, extension_id=data["extension_id"]
             )
-
 
 
 @extend_schema(

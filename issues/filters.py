@@ -91,11 +91,15 @@ def _own_copy(declared: django_filters.Filter) -> django_filters.Filter:
 class IssueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
     project = django_filters.ModelChoiceFilter(
-        queryset=Project.objects.none(), label=_("所属项目"), empty_label=_("全部项目"),
+        queryset=Project.objects.none(),
+        label=_("所属项目"),
+        empty_label=_("全部项目"),
         widget=FastSelect(label_fields=("short_name", "name")),
     )
     lead_department = django_filters.ModelChoiceFilter(
-        queryset=Department.objects.none(), label=_("责任单位"), empty_label=_("全部单位"),
+        queryset=Department.objects.none(),
+        label=_("责任单位"),
+        empty_label=_("全部单位"),
         widget=FastSelect(label_fields=("short_name", "name")),
     )
     status = django_filters.ChoiceFilter(
@@ -115,15 +119,27 @@ class IssueFilter(django_filters.FilterSet):
         widget=FastSelect(label_fields=("name",)),
     )
     returned = django_filters.ChoiceFilter(
-        choices=RETURNED_CHOICES, method="filter_returned", label=_("退回整改"), empty_label=_("全部"), widget=FastSelect
+        choices=RETURNED_CHOICES,
+        method="filter_returned",
+        label=_("退回整改"),
+        empty_label=_("全部"),
+        widget=FastSelect,
     )
     month = MonthFilter(method="filter_month", label=_("交办月份"))
     closed_month = MonthFilter(method="filter_closed_month", label=_("销号月份"))
     on_time = django_filters.ChoiceFilter(
-        choices=ON_TIME_CHOICES, method="filter_on_time", label=_("是否按期销号"), empty_label=_("全部"), widget=FastSelect
+        choices=ON_TIME_CHOICES,
+        method="filter_on_time",
+        label=_("是否按期销号"),
+        empty_label=_("全部"),
+        widget=FastSelect,
     )
     withdrawn = django_filters.ChoiceFilter(
-        choices=WITHDRAWN_CHOICES, method="filter_withdrawn", label=_("撤销问题"), empty_label=_("全部"), widget=FastSelect
+        choices=WITHDRAWN_CHOICES,
+        method="filter_withdrawn",
+        label=_("撤销问题"),
+        empty_label=_("全部"),
+        widget=FastSelect,
     )
     withdrawn_month = MonthFilter(method="filter_withdrawn_month", label=_("撤销月份"))
     ordering = django_filters.OrderingFilter(
@@ -149,8 +165,19 @@ class IssueFilter(django_filters.FilterSet):
     class Meta:
         model = Issue
         fields = [
-            "q", "project", "lead_department", "status", "light", "category", "group", "returned", "month",
-            "closed_month", "on_time", "withdrawn", "withdrawn_month",
+            "q",
+            "project",
+            "lead_department",
+            "status",
+            "light",
+            "category",
+            "group",
+            "returned",
+            "month",
+            "closed_month",
+            "on_time",
+            "withdrawn",
+            "withdrawn_month",
         ]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):

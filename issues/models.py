@@ -60,7 +60,9 @@ class Issue(models.Model):
     title = models.CharField(_("问题标题"), max_length=200)
     description = models.TextField(_("问题描述"))
     category = models.CharField(_("问题类别"), max_length=30, choices=IssueCategory.choices)
-    severity = models.CharField(_("严重程度"), max_length=20, choices=IssueSeverity.choices, default=IssueSeverity.GENERAL)
+    severity = models.CharField(
+        _("严重程度"), max_length=20, choices=IssueSeverity.choices, default=IssueSeverity.GENERAL
+    )
     source_visit = models.ForeignKey(
         SiteVisit, verbose_name=_("来源检查"), on_delete=models.PROTECT, null=True, blank=True, related_name="issues"
     )
@@ -234,7 +236,9 @@ class ProgressUpdate(models.Model):
 
 
 class EvidenceFile(StoredFile):
-    update = models.ForeignKey(ProgressUpdate, verbose_name=_("整改进展"), on_delete=models.PROTECT, related_name="evidence")
+    update = models.ForeignKey(
+        ProgressUpdate, verbose_name=_("整改进展"), on_delete=models.PROTECT, related_name="evidence"
+    )
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -248,7 +252,9 @@ class ExtensionRequest(models.Model):
         APPROVED = "approved", _("已同意")
         DENIED = "denied", _("未同意")
 
-    issue = models.ForeignKey(Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="extension_requests")
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="extension_requests"
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
     )
@@ -257,7 +263,12 @@ class ExtensionRequest(models.Model):
     requested_deadline = models.DateField(_("申请延至"))
     status = models.CharField(_("审批状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.TextField(_("审批意见"), blank=True)

@@ -80,8 +80,16 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExtensionRequest
         fields = [
-            "id", "status", "reason", "current_deadline", "requested_deadline", "requested_by", "created_at",
-            "decided_by", "decided_at", "decision_note",
+            "id",
+            "status",
+            "reason",
+            "current_deadline",
+            "requested_deadline",
+            "requested_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
         ]
 
 
@@ -108,11 +116,36 @@ class IssueDetailSerializer(serializers.ModelSerializer):
     class Meta:
         model = Issue
         fields = [
-            "id", "code", "title", "description", "project", "project_name", "category", "severity", "status",
-            "lead_department", "assisting_departments", "handed_off_by", "handed_off_at", "sign_deadline",
-            "rectification_deadline", "signed_at", "submitted_at", "closed_at", "withdrawn_at", "return_count",
-            "progress_percent", "version", "source_visit", "source_finding", "light", "is_overdue",
-            "allowed_actions", "extension_requests", "instructions", "events",
+            "id",
+            "code",
+            "title",
+            "description",
+            "project",
+            "project_name",
+            "category",
+            "severity",
+            "status",
+            "lead_department",
+            "assisting_departments",
+            "handed_off_by",
+            "handed_off_at",
+            "sign_deadline",
+            "rectification_deadline",
+            "signed_at",
+            "submitted_at",
+            "closed_at",
+            "withdrawn_at",
+            "return_count",
+            "progress_percent",
+            "version",
+            "source_visit",
+            "source_finding",
+            "light",
+            "is_overdue",
+            "allowed_actions",
+            "extension_requests",
+            "instructions",
+            "events",
         ]
 
     def get_light(self, issue) -> str:
@@ -144,7 +177,10 @@ class IssueCreateSerializer(serializers.Serializer):
         queryset=Department.objects.filter(is_active=True), help_text="责任单位 id / lead department id"
     )
     assisting_departments = JsonPrimaryKeyRelatedField(
-        queryset=Department.objects.filter(is_active=True), many=True, required=False, default=list,
+        queryset=Department.objects.filter(is_active=True),
+        many=True,
+        required=False,
+        default=list,
         help_text="协办单位 id 列表 / assisting department ids",
     )
     sign_deadline = serializers.DateField(required=False, allow_null=True, default=None)
@@ -191,11 +227,17 @@ class ProgressCreateSerializer(serializers.Serializer):
 
     text = serializers.CharField(help_text="进展情况 / progress text")
     percent = serializers.IntegerField(
-        min_value=0, max_value=100, required=False, allow_null=True, default=None,
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="完成进度（仅责任单位）/ percent done (lead department only)",
     )
     files = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=False), required=False, default=list,
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        default=list,
         help_text="佐证材料 / evidence files",
     )
 
@@ -207,11 +249,16 @@ class TransitionSerializer(serializers.Serializer):
         "extension_request 申请延期 / extension_decide 审批延期",
     )
     note = JsonCharField(
-        required=False, allow_blank=True, default="",
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="说明；submit、return、withdraw、extension_request 必填（理由）/ note or reason",
     )
     expected_version = JsonIntegerField(
-        required=False, allow_null=True, default=None, min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
         help_text="客户端看到的版本；不一致返回 409 / the version the client saw; stale answers 409",
     )
     requested_deadline = serializers.DateField(
@@ -221,7 +268,10 @@ class TransitionSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="extension_decide：是否同意 / approve or deny"
     )
     extension_id = JsonIntegerField(
-        required=False, allow_null=True, default=None, min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
         help_text="extension_decide：延期申请 id，缺省为待审批的那条 / extension request id",
     )
 

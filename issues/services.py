@@ -133,11 +133,15 @@ def _issue_target(issue: Issue) -> Target:
 
 def department_liaisons(department_ids: Iterable[int]) -> list[User]:
     return list(
-        User.objects.filter(department_id__in=list(department_ids), is_active=True, groups__name=Role.LIAISON).distinct()
+        User.objects.filter(
+            department_id__in=list(department_ids), is_active=True, groups__name=Role.LIAISON
+        ).distinct()
     )
 
 
-def _notify_lead_department(issue: Issue, *, kind: NotificationKind, event: IssueEvent, title: str, body: str = "") -> None:
+def _notify_lead_department(
+    issue: Issue, *, kind: NotificationKind, event: IssueEvent, title: str, body: str = ""
+) -> None:
     notify(
         kind=kind,
         target=_issue_target(issue),
@@ -181,7 +185,9 @@ def validate_uploads(files: Sequence) -> list:
 
 
 def proposed_deadlines(
-    *, start: dt.date, sign_working_days: int = DEFAULT_SIGN_WORKING_DAYS,
+    *,
+    start: dt.date,
+    sign_working_days: int = DEFAULT_SIGN_WORKING_DAYS,
     rectification_working_days: int = DEFAULT_RECTIFICATION_WORKING_DAYS,
 ) -> tuple[dt.date, dt.date]:
     return add_working_days(start, sign_working_days), add_working_days(start, rectification_working_days)
@@ -350,11 +356,19 @@ def issue_sign(*, issue: Issue, actor: User, note: str = "", expected_version: i
     _require(IssueAction.SIGN, issue=issue, actor=actor)
     from_status = issue.status
     _compare_and_set(
-        issue=issue, to_status=IssueStatus.IN_PROGRESS, expected_version=expected_version,
+        issue=issue,
+        to_status=IssueStatus.IN_PROGRESS,
+        expected_version=expected_version,
         updates={"signed_at": timezone.now()},
     )
-    _event(issue=issue, actor=actor, action=IssueEvent.Action.SIGN, from_status=from_status,
-           to_status=issue.status, note=note.strip())
+    _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.SIGN,
+        from_status=from_status,
+        to_status=issue.status,
+        note=note.strip(),
+    )
     return issue
 
 
@@ -399,15 +413,26 @@ def issue_submit(*, issue: Issue, actor: User, note: str, expected_version: int 
     note = _required_text(note, field="note", message=_("请填写整改完成情况说明。"))
     from_status = issue.status
     _compare_and_set(
-        issue=issue, to_status=IssueStatus.SUBMITTED, expected_version=expected_version,
+        issue=issue,
+        to_status=IssueStatus.SUBMITTED,
+        expected_version=expected_version,
         updates={"submitted_at": timezone.now()},
     )
-    event = _event(issue=issue, actor=actor, action=IssueEvent.Action.SUBMIT, from_status=from_status,
-                   to_status=issue.status, note=note)
+    event = _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.SUBMIT,
+        from_status=from_status,
+        to_status=issue.status,
+        note=note,
+    )
     with system_language():  # stored text: read later, by others
         _notify_inspector(
-            issue, kind=NotificationKind.ISSUE_SUBMITTED, event=event,
-            title=_("问题 %(code)s 已提交核验：%(title)s") % {"code": issue.code, "title": issue.title}, body=note,
+            issue,
+            kind=NotificationKind.ISSUE_SUBMITTED,
+            event=event,
+            title=_("问题 %(code)s 已提交核验：%(title)s") % {"code": issue.code, "title": issue.title},
+            body=note,
         )
     return issue
 
@@ -437,13 +462,20 @@ def extension_request_create(
     except IntegrityError:
         raise IssueTransitionNotAllowed(_("该问题已有待审批的延期申请。")) from None
     event = _event(
-        issue=issue, actor=actor, action=IssueEvent.Action.EXTENSION_REQUEST, note=reason,
-        extension_id=extension.pk, requested_deadline=requested_deadline.isoformat(),
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.EXTENSION_REQUEST,
+        note=reason,
+        extension_id=extension.pk,
+        requested_deadline=requested_deadline.isoformat(),
     )
     with system_language():  # stored text: read later, by others
         _notify_inspector(
-            issue, kind=NotificationKind.EXTENSION_REQUESTED, event=event,
-            title=_("问题 %(code)s 申请延期至 %(date)s") % {"code": issue.code, "date": f"{requested_deadline:%Y-%m-%d}"},
+            issue,
+            kind=NotificationKind.EXTENSION_REQUESTED,
+            event=event,
+            title=_("问题 %(code)s 申请延期至 %(date)s")
+            % {"code": issue.code, "date": f"{requested_deadline:%Y-%m-%d}"},
             body=reason,
         )
     return extension
@@ -478,7 +510,9 @@ def extension_request_decide(
     extension.refresh_from_db()
     if approve:
         _compare_and_set(
-            issue=issue, to_status=issue.status, expected_version=None,
+            issue=issue,
+            to_status=issue.status,
+            expected_version=None,
             updates={"rectification_deadline": extension.requested_deadline},
         )
     event = _event(
@@ -493,8 +527,11 @@ def extension_request_decide(
     with system_language():  # stored text: read later, by others
         verdict = _("同意") if approve else _("不同意")
         _notify_lead_department(
-            issue, kind=NotificationKind.EXTENSION_DECIDED, event=event,
-            title=_("问题 %(code)s 延期申请：%(verdict)s") % {"code": issue.code, "verdict": verdict}, body=note,
+            issue,
+            kind=NotificationKind.EXTENSION_DECIDED,
+            event=event,
+            title=_("问题 %(code)s 延期申请：%(verdict)s") % {"code": issue.code, "verdict": verdict},
+            body=note,
         )
     return extension
 
@@ -509,15 +546,26 @@ def issue_return(*, issue: Issue, actor: User, reason: str, expected_version: in
     reason = _required_text(reason, field="note", message=_("请填写退回理由。"))
     from_status = issue.status
     _compare_and_set(
-        issue=issue, to_status=IssueStatus.IN_PROGRESS, expected_version=expected_version,
+        issue=issue,
+        to_status=IssueStatus.IN_PROGRESS,
+        expected_version=expected_version,
         updates={"return_count": F("return_count") + 1, "submitted_at": None},
     )
-    event = _event(issue=issue, actor=actor, action=IssueEvent.Action.RETURN, from_status=from_status,
-                   to_status=issue.status, note=reason)
+    event = _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.RETURN,
+        from_status=from_status,
+        to_status=issue.status,
+        note=reason,
+    )
     with system_language():  # stored text: read later, by others
         _notify_lead_department(
-            issue, kind=NotificationKind.ISSUE_RETURNED, event=event,
-            title=_("问题 %(code)s 被退回重办") % {"code": issue.code}, body=reason,
+            issue,
+            kind=NotificationKind.ISSUE_RETURNED,
+            event=event,
+            title=_("问题 %(code)s 被退回重办") % {"code": issue.code},
+            body=reason,
         )
     return issue
 
@@ -528,15 +576,26 @@ def issue_close(*, issue: Issue, actor: User, note: str = "", expected_version: 
     _require(IssueAction.CLOSE, issue=issue, actor=actor)
     from_status = issue.status
     _compare_and_set(
-        issue=issue, to_status=IssueStatus.CLOSED, expected_version=expected_version,
+        issue=issue,
+        to_status=IssueStatus.CLOSED,
+        expected_version=expected_version,
         updates={"closed_at": timezone.now(), "progress_percent": 100},
     )
-    event = _event(issue=issue, actor=actor, action=IssueEvent.Action.CLOSE, from_status=from_status,
-                   to_status=issue.status, note=note.strip())
+    event = _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.CLOSE,
+        from_status=from_status,
+        to_status=issue.status,
+        note=note.strip(),
+    )
     with system_language():  # stored text: read later, by others
         _notify_lead_department(
-            issue, kind=NotificationKind.ISSUE_CLOSED, event=event,
-            title=_("问题 %(code)s 已核验销号") % {"code": issue.code}, body=note,
+            issue,
+            kind=NotificationKind.ISSUE_CLOSED,
+            event=event,
+            title=_("问题 %(code)s 已核验销号") % {"code": issue.code},
+            body=note,
         )
     return issue
 
@@ -548,15 +607,26 @@ def issue_withdraw(*, issue: Issue, actor: User, reason: str, expected_version: 
     reason = _required_text(reason, field="note", message=_("请填写撤销理由。"))
     from_status = issue.status
     _compare_and_set(
-        issue=issue, to_status=IssueStatus.WITHDRAWN, expected_version=expected_version,
+        issue=issue,
+        to_status=IssueStatus.WITHDRAWN,
+        expected_version=expected_version,
         updates={"withdrawn_at": timezone.now()},
     )
-    event = _event(issue=issue, actor=actor, action=IssueEvent.Action.WITHDRAW, from_status=from_status,
-                   to_status=issue.status, note=reason)
+    event = _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.WITHDRAW,
+        from_status=from_status,
+        to_status=issue.status,
+        note=reason,
+    )
     with system_language():  # stored text: read later, by others
         _notify_lead_department(
-            issue, kind=NotificationKind.ISSUE_WITHDRAWN, event=event,
-            title=_("问题 %(code)s 已撤销") % {"code": issue.code}, body=reason,
+            issue,
+            kind=NotificationKind.ISSUE_WITHDRAWN,
+            event=event,
+            title=_("问题 %(code)s 已撤销") % {"code": issue.code},
+            body=reason,
         )
     return issue
 
@@ -571,8 +641,9 @@ def instruction_create(*, issue: Issue, actor: User, text: str) -> Instruction:
         raise IssuePermissionDenied(_("只有领导可以作出批示。"))
     text = _required_text(text, field="text", message=_("请填写批示内容。"))
     instruction = Instruction.objects.create(issue=issue, leader=actor, text=text)
-    event = _event(issue=issue, actor=actor, action=IssueEvent.Action.INSTRUCTION, note=text,
-                   instruction_id=instruction.pk)
+    event = _event(
+        issue=issue, actor=actor, action=IssueEvent.Action.INSTRUCTION, note=text, instruction_id=instruction.pk
+    )
     with system_language():  # stored text: read later, by others
         title = _("领导批示（%(code)s）：%(text)s") % {"code": issue.code, "text": text[:40]}
         _notify_lead_department(issue, kind=NotificationKind.INSTRUCTION, event=event, title=title, body=text)

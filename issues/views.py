@@ -40,8 +40,6 @@ from projects.selectors import project_ids_for_inspector
 LEDGER_PAGE_SIZE = 20
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class LedgerRow:
     """One ledger line with every label and date already worked out: the table and the phone
@@ -66,8 +64,17 @@ class LedgerRow:
 
 # What a ledger line shows, read with values(): no model instances for a page of rows.
 LEDGER_ROW_COLUMNS = (
-    "id", "code", "title", "category", "severity", "status", "project__name", "lead_department__name",
-    "handed_off_at", "rectification_deadline", "light_code",
+    "id",
+    "code",
+    "title",
+    "category",
+    "severity",
+    "status",
+    "project__name",
+    "lead_department__name",
+    "handed_off_at",
+    "rectification_deadline",
+    "light_code",
 )
 
 
@@ -109,7 +116,9 @@ def ledger_rows(rows: Iterable[dict], today: dt.date, *, version: int | None = N
                 light_label=str(lights.get(light, "")),
                 handed_off_on=f"{timezone.localtime(row['handed_off_at']):%Y-%m-%d}",
                 deadline=f"{row['rectification_deadline']:%Y-%m-%d}",
-                overdue=ngettext("逾期 %(days)s 个工作日", "逾期 %(days)s 个工作日", days) % {"days": days} if days else "",
+                overdue=ngettext("逾期 %(days)s 个工作日", "逾期 %(days)s 个工作日", days) % {"days": days}
+                if days
+                else "",
             )
         )
     return lines
@@ -129,8 +138,18 @@ LEDGER_COLUMNS = (
 
 
 LEDGER_FOLDED_FILTERS = (
-    "project", "lead_department", "status", "light", "category", "group", "returned", "month",
-    "closed_month", "on_time", "withdrawn", "withdrawn_month",
+    "project",
+    "lead_department",
+    "status",
+    "light",
+    "category",
+    "group",
+    "returned",
+    "month",
+    "closed_month",
+    "on_time",
+    "withdrawn",
+    "withdrawn_month",
 )
 # Shown behind “更多条件” on every screen: mostly reached through dashboard/summary drill-downs.
 LEDGER_EXTRA_FILTERS = ("closed_month", "on_time", "withdrawn", "withdrawn_month")
@@ -249,7 +268,10 @@ def _run_withdraw(issue, actor, data):
 
 def _run_extension_decide(issue, actor, data):
     services.extension_request_decide(
-        issue=issue, actor=actor, approve=data["decision"] == "approve", note=data["note"],
+        issue=issue,
+        actor=actor,
+        approve=data["decision"] == "approve",
+        note=data["note"],
         extension_id=data["extension"],
     )
 

@@ -23,9 +23,8 @@ class EmailNotClaimed(Exception):
 
 
 def _claimable() -> Q:
-    return (
-        Q(email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED])
-        | Q(email_status=EmailStatus.SENDING, email_claimed_at__lt=timezone.now() - STALE_CLAIM)
+    return Q(email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED]) | Q(
+        email_status=EmailStatus.SENDING, email_claimed_at__lt=timezone.now() - STALE_CLAIM
     )
 
 

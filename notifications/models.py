@@ -43,7 +43,9 @@ class Notification(models.Model):
     kind = models.CharField(_("类型"), max_length=30, choices=NotificationKind.choices)
     target_type = models.CharField(_("对象类型"), max_length=30)
     target_id = models.PositiveBigIntegerField(_("对象编号"))
-    period = models.CharField(_("周期"), max_length=40, help_text=_("同一周期内同一提醒只发一次，如日期、周次或事件编号"))
+    period = models.CharField(
+        _("周期"), max_length=40, help_text=_("同一周期内同一提醒只发一次，如日期、周次或事件编号")
+    )
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)

@@ -143,8 +143,18 @@ def notify_from_select(*, kind: NotificationKind, target_type: str, rows) -> lis
     insert_columns = ", ".join(
         connection.ops.quote_name(name)
         for name in (
-            "recipient_id", "target_id", "period", "title", "body", "url",
-            "kind", "target_type", "created_at", "email_status", "email_attempts", "email_error",
+            "recipient_id",
+            "target_id",
+            "period",
+            "title",
+            "body",
+            "url",
+            "kind",
+            "target_type",
+            "created_at",
+            "email_status",
+            "email_attempts",
+            "email_error",
         )
     )
     # The unique (kind, target, recipient, period) row decides: a concurrent or repeated sweep

@@ -48,9 +48,7 @@ class Project(models.Model):
         ordering = ["-investment", "name"]
         constraints = [
             models.CheckConstraint(condition=Q(investment__gt=0), name="project_investment_positive"),
-            models.CheckConstraint(
-                condition=Q(stage__in=[s.value for s in ProjectStage]), name="project_stage_valid"
-            ),
+            models.CheckConstraint(condition=Q(stage__in=[s.value for s in ProjectStage]), name="project_stage_valid"),
         ]
 
     def __str__(self) -> str:
@@ -97,14 +95,18 @@ class ProcedureStage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "kind", "name"], name="stage_unique_per_project"),
             models.CheckConstraint(
-                condition=Q(finished_on__isnull=True) | Q(started_on__isnull=True) | Q(finished_on__gte=F("started_on")),
+                condition=Q(finished_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(finished_on__gte=F("started_on")),
                 name="stage_finished_after_started",
             ),
             models.CheckConstraint(
                 condition=~Q(status="blocked") | Q(blocked_since__isnull=False),
                 name="stage_blocked_has_since",
             ),
-            models.CheckConstraint(condition=Q(status__in=[s.value for s in ProcedureStatus]), name="stage_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ProcedureStatus]), name="stage_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,7 +183,9 @@ class GroupMembership(models.Model):
         LEAD = "lead", _("组长")
         MEMBER = "member", _("成员")
 
-    group = models.ForeignKey(SupervisionGroup, verbose_name=_("督导组"), on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(
+        SupervisionGroup, verbose_name=_("督导组"), on_delete=models.CASCADE, related_name="memberships"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("成员"), on_delete=models.PROTECT, related_name="group_memberships"
     )
@@ -204,8 +208,12 @@ class GroupMembership(models.Model):
 class GroupPartnerUnit(models.Model):
     """The "2" of "1+2": a dispatched discipline-inspection group and a county commission."""
 
-    group = models.ForeignKey(SupervisionGroup, verbose_name=_("督导组"), on_delete=models.CASCADE, related_name="partners")
-    department = models.ForeignKey(Department, verbose_name=_("协同单位"), on_delete=models.PROTECT, related_name="partner_of")
+    group = models.ForeignKey(
+        SupervisionGroup, verbose_name=_("督导组"), on_delete=models.CASCADE, related_name="partners"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("协同单位"), on_delete=models.PROTECT, related_name="partner_of"
+    )
     note = models.CharField(_("分工"), max_length=200, blank=True)
 
     class Meta:
@@ -229,7 +237,9 @@ class Authorization(models.Model):
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("特派员"), on_delete=models.PROTECT, related_name="authorizations"
     )
-    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="authorizations")
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="authorizations"
+    )
     valid_from = models.DateField(_("有效期起"))
     valid_to = models.DateField(_("有效期止"))
     scope_note = models.TextField(_("授权事项"), blank=True)

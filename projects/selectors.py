@@ -14,9 +14,7 @@ def project_ids_for_inspector(*, user: User) -> QuerySet:
     """Ids of an inspector's projects: those of the active groups they belong to, plus those of
     their authorizations valid today (一项目一授权)."""
     today = timezone.localdate()
-    in_groups = Project.objects.filter(
-        groups__is_active=True, groups__memberships__user=user
-    ).values("pk")
+    in_groups = Project.objects.filter(groups__is_active=True, groups__memberships__user=user).values("pk")
     authorized = Authorization.objects.filter(inspector=user).valid_on(today).values("project_id")
     return Project.objects.filter(Q(pk__in=in_groups) | Q(pk__in=authorized)).values("pk")
 

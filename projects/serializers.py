@@ -40,8 +40,19 @@ class ProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = [
-            "id", "name", "short_name", "county", "enterprise", "investment", "expected_annual_output",
-            "expected_jobs", "land_area_mu", "stage", "description", "is_archived", "created_at",
+            "id",
+            "name",
+            "short_name",
+            "county",
+            "enterprise",
+            "investment",
+            "expected_annual_output",
+            "expected_jobs",
+            "land_area_mu",
+            "stage",
+            "description",
+            "is_archived",
+            "created_at",
         ]
 
 

@@ -62,7 +62,9 @@ def project_detail(request, pk: int):
     factors = sorted(project.factors.all(), key=lambda factor: factor_order.get(factor.factor, len(factor_order)))
     authorizations = [
         (authorization, authorization.is_valid_on(today))
-        for authorization in Authorization.objects.filter(project=project).select_related("inspector").order_by("-valid_to")
+        for authorization in Authorization.objects.filter(project=project)
+        .select_related("inspector")
+        .order_by("-valid_to")
     ]
     groups = project.groups.filter(is_active=True).prefetch_related(
         Prefetch("memberships", queryset=GroupMembership.objects.select_related("user").order_by("-role", "pk")),
@@ -70,8 +72,8 @@ def project_detail(request, pk: int):
     )
 
     # One light expression (its working-day cutoff costs a query to build) serves figures and rows.
-    issues = issue_list_visible_to(user=user).filter(project=project).annotate(
-        light_value=light_annotation(today=today)
+    issues = (
+        issue_list_visible_to(user=user).filter(project=project).annotate(light_value=light_annotation(today=today))
     )
     issue_figures = issues.aggregate(
         total=Count("pk"),

@@ -83,8 +83,10 @@ def test_forged_forwarded_for_header_does_not_dodge_the_lockout(world):
     client = Client()
     for attempt in range(5):
         client.post(
-            LOGIN, {"username": "inspector", "password": f"wrong-{attempt}"},
-            REMOTE_ADDR="10.0.0.66", HTTP_X_FORWARDED_FOR=f"1.2.3.{attempt}",
+            LOGIN,
+            {"username": "inspector", "password": f"wrong-{attempt}"},
+            REMOTE_ADDR="10.0.0.66",
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{attempt}",
         )
     response = client.post(
         LOGIN, {"username": "inspector", "password": PASSWORD}, REMOTE_ADDR="10.0.0.66", HTTP_X_FORWARDED_FOR="9.9.9.9"

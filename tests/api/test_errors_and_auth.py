@@ -78,9 +78,7 @@ def test_unknown_object_is_404_in_the_shape(world, client_as):
 
 
 def test_malformed_json_is_400(world, client_as):
-    response = client_as("inspector").post(
-        "/api/v1/issues/", data="{not json", content_type="application/json"
-    )
+    response = client_as("inspector").post("/api/v1/issues/", data="{not json", content_type="application/json")
     assert_error(response, 400, "parse_error")
 
 
@@ -139,6 +137,11 @@ def test_json_values_of_the_wrong_type_are_400_not_coerced(world, client_as, iss
         assert field in error["fields"], error
     issue.refresh_from_db()
     assert issue.status == "handed_off"
-    body = {"project": str(world.project.pk), "title": "t", "description": "d", "category": "other",
-            "lead_department": world.lead_department.pk}
+    body = {
+        "project": str(world.project.pk),
+        "title": "t",
+        "description": "d",
+        "category": "other",
+        "lead_department": world.lead_department.pk,
+    }
     assert "project" in assert_error(client.post("/api/v1/issues/", body, format="json"), 400)["fields"]

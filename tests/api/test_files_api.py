@@ -23,7 +23,10 @@ def evidence(world):
     issue = world.hand_off()
     services.issue_sign(issue=issue, actor=world.lead_liaison)
     update = services.issue_progress_add(
-        issue=issue, actor=world.lead_liaison, text="已完成整改。", percent=100,
+        issue=issue,
+        actor=world.lead_liaison,
+        text="已完成整改。",
+        percent=100,
         files=[SimpleUploadedFile("现场照片.png", PNG, content_type="image/png")],
     )
     return update.evidence.get()
@@ -34,8 +37,9 @@ def attachment(world):
     from django.core.files.base import ContentFile
 
     visit = SiteVisitFactory(project=world.project, created_by=world.inspector)
-    attachment = VisitAttachment(visit=visit, original_name="现场.png", content_type="image/png", size=len(PNG),
-                                 uploaded_by=world.inspector)
+    attachment = VisitAttachment(
+        visit=visit, original_name="现场.png", content_type="image/png", size=len(PNG), uploaded_by=world.inspector
+    )
     attachment.file.save("visits/api.png", ContentFile(PNG), save=False)
     attachment.save()
     return attachment
@@ -43,8 +47,14 @@ def attachment(world):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("lead_liaison", 200), ("inspector", 200), ("leader", 200), ("other_liaison", 404), ("other_inspector", 404),
-     ("anonymous", 401)],
+    [
+        ("lead_liaison", 200),
+        ("inspector", 200),
+        ("leader", 200),
+        ("other_liaison", 404),
+        ("other_inspector", 404),
+        ("anonymous", 401),
+    ],
 )
 def test_evidence_download_per_role(world, client_as, evidence, role, status):
     response = client_as(role).get(f"/api/v1/evidence/{evidence.pk}/")

@@ -53,8 +53,12 @@ def test_if_none_match_gets_304_until_something_changes(world, client_as):
 
 def test_callers_never_share_a_cached_page(world, client_as):
     mine = world.hand_off()
-    theirs = world.hand_off(project=world.other_project, actor=world.other_inspector,
-                            lead_department=world.other_department, assisting_departments=[])
+    theirs = world.hand_off(
+        project=world.other_project,
+        actor=world.other_inspector,
+        lead_department=world.other_department,
+        assisting_departments=[],
+    )
     assert ids(client_as("lead_liaison").get(URL)) == {mine.pk}
     assert ids(client_as("other_liaison").get(URL)) == {theirs.pk}
     assert ids(client_as("leader").get(URL)) == {mine.pk, theirs.pk}
@@ -106,8 +110,12 @@ def test_the_light_turns_at_midnight_without_any_commit(world, client_as):
 
 def test_a_liaison_moved_to_another_department_sees_its_issues_at_once(world, client_as):
     mine = world.hand_off()
-    theirs = world.hand_off(project=world.other_project, actor=world.other_inspector,
-                            lead_department=world.other_department, assisting_departments=[])
+    theirs = world.hand_off(
+        project=world.other_project,
+        actor=world.other_inspector,
+        lead_department=world.other_department,
+        assisting_departments=[],
+    )
     client = client_as("lead_liaison")  # the token's user is cached for 30 s: forget it, as a save does
     assert ids(client.get(URL)) == {mine.pk}
     world.lead_liaison.department = world.other_department
@@ -129,8 +137,13 @@ def test_if_none_match_forms(world, client_as, header):
 # Read by these pages and not cached under the data version: who asks (session, user, roles,
 # token: checked before any cache), the unread badge, and the version itself.
 UNCACHED_TABLES = {
-    "django_session", "accounts_user", "auth_group", "accounts_user_groups", "authtoken_token",
-    "notifications_notification", "core_data_version",
+    "django_session",
+    "accounts_user",
+    "auth_group",
+    "accounts_user_groups",
+    "authtoken_token",
+    "notifications_notification",
+    "core_data_version",
 }
 
 

@@ -33,7 +33,9 @@ def issues(world):
     """A: project A, lead = lead dept, assisted by the assisting dept. B: project B, other dept."""
     a = world.hand_off()
     b = world.hand_off(
-        actor=world.other_inspector, project=world.other_project, lead_department=world.other_department,
+        actor=world.other_inspector,
+        project=world.other_project,
+        lead_department=world.other_department,
         assisting_departments=[],
     )
     return a, b
@@ -105,11 +107,17 @@ def test_list_row_shape_matches_documented_serializer(client_as, issues):
 def test_list_light_and_overdue_follow_the_rule(world, client_as):
     today = timezone.localdate()
     late = IssueFactory(
-        project=world.project, lead_department=world.lead_department, status=IssueStatus.IN_PROGRESS,
-        sign_deadline=today - dt.timedelta(days=40), rectification_deadline=today - dt.timedelta(days=5),
+        project=world.project,
+        lead_department=world.lead_department,
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=today - dt.timedelta(days=40),
+        rectification_deadline=today - dt.timedelta(days=5),
     )
-    fine = IssueFactory(project=world.project, lead_department=world.lead_department,
-                        rectification_deadline=today + dt.timedelta(days=60))
+    fine = IssueFactory(
+        project=world.project,
+        lead_department=world.lead_department,
+        rectification_deadline=today + dt.timedelta(days=60),
+    )
     rows = {row["id"]: row for row in client_as("leader").get("/api/v1/issues/").json()["results"]}
     assert (rows[late.pk]["light"], rows[late.pk]["is_overdue"]) == ("red", True)
     assert (rows[fine.pk]["light"], rows[fine.pk]["is_overdue"]) == ("green", False)
@@ -256,7 +264,9 @@ def test_full_workflow_through_the_api(world, client_as, issue):
     body = _post_transition(liaison, issue, action="sign", expected_version=1).json()
     assert (body["status"], body["version"]) == ("in_progress", 2)
     deadline = (issue.rectification_deadline + dt.timedelta(days=10)).isoformat()
-    body = _post_transition(liaison, issue, action="extension_request", note="需跨部门协调", requested_deadline=deadline).json()
+    body = _post_transition(
+        liaison, issue, action="extension_request", note="需跨部门协调", requested_deadline=deadline
+    ).json()
     assert body["extension_requests"][0]["status"] == "pending"
     body = _post_transition(inspector, issue, action="extension_decide", approve=True, note="同意").json()
     assert body["rectification_deadline"] == deadline
@@ -268,7 +278,14 @@ def test_full_workflow_through_the_api(world, client_as, issue):
     body = _post_transition(inspector, issue, action="close", note="核验属实").json()
     assert body["status"] == "closed"
     assert [event["action"] for event in body["events"]] == [
-        "hand_off", "sign", "extension_request", "extension_approve", "submit", "return", "submit", "close",
+        "hand_off",
+        "sign",
+        "extension_request",
+        "extension_approve",
+        "submit",
+        "return",
+        "submit",
+        "close",
     ]
 
 
@@ -294,9 +311,7 @@ def test_missing_reason_is_a_field_error(client_as, issue):
 
 def test_extension_decision_without_a_pending_request_is_400(world, client_as, issue):
     services.issue_sign(issue=issue, actor=world.lead_liaison)
-    error = assert_error(
-        _post_transition(client_as("inspector"), issue, action="extension_decide", approve=False), 400
-    )
+    error = assert_error(_post_transition(client_as("inspector"), issue, action="extension_decide", approve=False), 400)
     assert "extension_id" in error["fields"]
 
 

@@ -61,7 +61,10 @@ def test_groups_list_per_role(role, world, client_as):
 def test_group_detail_lists_members_and_projects(world, client_as):
     body = client_as("inspector").get(f"/api/v1/groups/{world.group.pk}/").json()
     assert body["projects"] == [world.project.pk]
-    assert {m["user"]["username"]: m["role"] for m in body["memberships"]} == {"inspector": "member", "grouplead": "lead"}
+    assert {m["user"]["username"]: m["role"] for m in body["memberships"]} == {
+        "inspector": "member",
+        "grouplead": "lead",
+    }
     assert_error(client_as("inspector").get(f"/api/v1/groups/{world.other_group.pk}/"), 404)
 
 
@@ -100,14 +103,20 @@ def test_read_only_endpoints_refuse_writes(world, client_as):
 def meetings(world):
     starts = timezone.now() + dt.timedelta(days=3)
     a = DispatchMeeting.objects.create(
-        group=world.group, month=timezone.localdate().replace(day=1), title="水电硅组11月调度会",
-        starts_at=starts, place="市纪委3楼会议室",
+        group=world.group,
+        month=timezone.localdate().replace(day=1),
+        title="水电硅组11月调度会",
+        starts_at=starts,
+        place="市纪委3楼会议室",
     )
     a.attending_departments.add(world.lead_department)  # its liaison reads the meeting
     Decision.objects.create(meeting=a, text="督促办理林地手续", created_by=world.group_lead)
     b = DispatchMeeting.objects.create(
-        group=world.other_group, month=timezone.localdate().replace(day=1), title="光伏组11月调度会",
-        starts_at=starts, place="县纪委会议室",
+        group=world.other_group,
+        month=timezone.localdate().replace(day=1),
+        title="光伏组11月调度会",
+        starts_at=starts,
+        place="县纪委会议室",
     )
     return a, b
 
@@ -257,8 +266,11 @@ def test_record_visit_refuses_a_future_date_like_the_web_form(world, client_as):
 
 def test_record_visit_holds_the_web_forms_limit_of_50_findings(world, client_as):
     body = {
-        "project": world.project.pk, "visited_on": timezone.localdate().isoformat(), "place": "现场",
-        "methods": ["onsite"], "summary": "逐条记录企业诉求。",
+        "project": world.project.pk,
+        "visited_on": timezone.localdate().isoformat(),
+        "place": "现场",
+        "methods": ["onsite"],
+        "summary": "逐条记录企业诉求。",
         "findings": [{"kind": "demand", "text": f"诉求{n}"} for n in range(51)],
     }
     error = assert_error(client_as("inspector").post("/api/v1/visits/", body, format="json"), 400)

@@ -45,7 +45,9 @@ def _config(tmp_path: Path, *, issue_id: int, visit_id: int, meeting_id: int, no
         for prefix, pk in ids.items()
     )
     month = timezone.localdate().strftime("%Y-%m")
-    extra += f'\n[[operations]]\ninclude-path-regex = "^/api/v1/summaries/"\nparameters = {{ "path.yyyy_mm" = "{month}" }}\n'
+    extra += (
+        f'\n[[operations]]\ninclude-path-regex = "^/api/v1/summaries/"\nparameters = {{ "path.yyyy_mm" = "{month}" }}\n'
+    )
     path = tmp_path / "schemathesis.toml"
     path.write_text(BASE_CONFIG.read_text(encoding="utf-8") + extra, encoding="utf-8")
     return path
@@ -63,8 +65,11 @@ def test_schemathesis_all_operations_all_checks(world, live_server, tmp_path):
     visit = SiteVisitFactory(project=world.project, created_by=world.inspector)
     FindingFactory(visit=visit)
     meeting = DispatchMeeting.objects.create(
-        group=world.group, month=timezone.localdate().replace(day=1), title="11月调度会",
-        starts_at=timezone.now(), place="会议室",
+        group=world.group,
+        month=timezone.localdate().replace(day=1),
+        title="11月调度会",
+        starts_at=timezone.now(),
+        place="会议室",
     )
     notification = world.inspector.notifications.first()
     token = Token.objects.create(user=world.inspector)
@@ -80,15 +85,27 @@ def test_schemathesis_all_operations_all_checks(world, live_server, tmp_path):
     schema_file = tmp_path / "openapi.json"
     schema_file.write_bytes(response.content)
     command = [
-        _st_binary(), "--config-file", str(config), "run", str(schema_file), "--url", live_server.url,
-        "--header", f"Authorization: Token {token.key}",
-        "--checks", "all",
-        "--max-examples", str(MAX_EXAMPLES),
-        "--seed", "20261126",
+        _st_binary(),
+        "--config-file",
+        str(config),
+        "run",
+        str(schema_file),
+        "--url",
+        live_server.url,
+        "--header",
+        f"Authorization: Token {token.key}",
+        "--checks",
+        "all",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        "20261126",
         "--no-shrink",
-        "--request-timeout", "20",
+        "--request-timeout",
+        "20",
         # One worker: hypothesis describes lambdas with ast.parse, which races in threads (SystemError).
-        "--workers", "1",
+        "--workers",
+        "1",
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     output = result.stdout + result.stderr

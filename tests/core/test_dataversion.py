@@ -68,13 +68,15 @@ def test_reads_and_untracked_tables_leave_it_alone(world):
         pytest.param(lambda world: world.group.projects.add(world.other_project), id="group-projects"),
         pytest.param(lambda world: MembershipFactory(group=world.other_group, user=world.inspector), id="membership"),
         pytest.param(
-            lambda world: AuthorizationFactory(inspector=world.other_inspector, project=world.project), id="authorization"
+            lambda world: AuthorizationFactory(inspector=world.other_inspector, project=world.project),
+            id="authorization",
         ),
         pytest.param(
             lambda world: WorkdayOverride.objects.create(date=dt.date(2027, 1, 4), is_workday=False), id="holiday"
         ),
-        pytest.param(lambda world: world.group.__class__.objects.filter(pk=world.group.pk).update(is_active=False),
-                     id="group"),
+        pytest.param(
+            lambda world: world.group.__class__.objects.filter(pk=world.group.pk).update(is_active=False), id="group"
+        ),
     ],
 )
 def test_every_table_that_decides_rows_or_scope_moves_it(world, change):

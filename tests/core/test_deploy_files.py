@@ -19,7 +19,11 @@ def test_compose_file_validates_and_has_the_whole_stack():
     env = {**os.environ, "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "dudao.example.gov.cn"}
     result = subprocess.run(
         [COMPOSE, "-f", str(ROOT / "docker-compose.yml"), "config"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
@@ -34,7 +38,11 @@ def test_compose_refuses_to_start_without_a_secret_key():
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SECRET_KEY"}
     result = subprocess.run(
         [COMPOSE, "-f", str(ROOT / "docker-compose.yml"), "config"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr

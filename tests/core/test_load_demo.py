@@ -10,11 +10,7 @@ from projects.models import Project
 
 def _row_counts() -> dict[str, int]:
     ours = ("accounts", "projects", "inspections", "issues", "dispatch", "notifications", "core")
-    return {
-        model._meta.label: model.objects.count()
-        for model in apps.get_models()
-        if model._meta.app_label in ours
-    }
+    return {model._meta.label: model.objects.count() for model in apps.get_models() if model._meta.app_label in ours}
 
 
 @pytest.mark.django_db

@@ -51,8 +51,12 @@ def test_an_impossible_day_is_refused_by_the_form_with_a_clear_message(world, da
 def test_an_impossible_day_is_refused_by_the_service_and_the_database(world):
     with pytest.raises(services.DispatchError) as error:
         services.meeting_rule_save(
-            group=world.group, actor=world.group_lead, kind="day_of_month", day_of_month=31,
-            time=dt.time(15), place="会议室",
+            group=world.group,
+            actor=world.group_lead,
+            kind="day_of_month",
+            day_of_month=31,
+            time=dt.time(15),
+            place="会议室",
         )
     assert error.value.field == "day_of_month"
     assert "每月31日并非每个月都有" in error.value.message
@@ -84,17 +88,49 @@ def test_last_weekday_rule_dates():
 def test_planning_creates_the_meeting_once_with_attendees_and_agenda(world, rule):
     GroupPartnerUnit.objects.create(group=world.group, department=world.assisting_department)
     ProcedureStage.objects.create(
-        project=world.project, kind="forest_land", status="blocked", blocked_since=dt.date(2026, 10, 1),
+        project=world.project,
+        kind="forest_land",
+        status="blocked",
+        blocked_since=dt.date(2026, 10, 1),
         blockage_note="林地指标未落实",
     )
     common = {"project": world.project, "handed_off_by": world.inspector, "lead_department": world.lead_department}
-    red = IssueFactory(code="R1", status=IssueStatus.IN_PROGRESS, sign_deadline=dt.date(2026, 10, 1), rectification_deadline=dt.date(2026, 10, 20), **common)
-    yellow = IssueFactory(code="Y1", status=IssueStatus.IN_PROGRESS, sign_deadline=dt.date(2026, 10, 1), rectification_deadline=dt.date(2026, 11, 3), **common)
-    IssueFactory(code="C1", status=IssueStatus.CLOSED, sign_deadline=dt.date(2026, 10, 1), rectification_deadline=dt.date(2026, 10, 20), **common)
-    IssueFactory(code="X1", project=world.other_project, lead_department=world.other_department, status=IssueStatus.IN_PROGRESS,
-                 sign_deadline=dt.date(2026, 10, 1), rectification_deadline=dt.date(2026, 10, 20))
-    earlier = DispatchMeeting.objects.create(group=world.group, month=dt.date(2026, 10, 1), title="10月调度会",
-                                             starts_at=dt.datetime(2026, 10, 26, 15, tzinfo=SHANGHAI), place="x")
+    red = IssueFactory(
+        code="R1",
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=dt.date(2026, 10, 1),
+        rectification_deadline=dt.date(2026, 10, 20),
+        **common,
+    )
+    yellow = IssueFactory(
+        code="Y1",
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=dt.date(2026, 10, 1),
+        rectification_deadline=dt.date(2026, 11, 3),
+        **common,
+    )
+    IssueFactory(
+        code="C1",
+        status=IssueStatus.CLOSED,
+        sign_deadline=dt.date(2026, 10, 1),
+        rectification_deadline=dt.date(2026, 10, 20),
+        **common,
+    )
+    IssueFactory(
+        code="X1",
+        project=world.other_project,
+        lead_department=world.other_department,
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=dt.date(2026, 10, 1),
+        rectification_deadline=dt.date(2026, 10, 20),
+    )
+    earlier = DispatchMeeting.objects.create(
+        group=world.group,
+        month=dt.date(2026, 10, 1),
+        title="10月调度会",
+        starts_at=dt.datetime(2026, 10, 26, 15, tzinfo=SHANGHAI),
+        place="x",
+    )
     Decision.objects.create(meeting=earlier, text="协调林地指标", created_by=world.group_lead)
     Decision.objects.create(meeting=earlier, text="已办完的", created_by=world.group_lead, is_done=True)
 
@@ -105,7 +141,11 @@ def test_planning_creates_the_meeting_once_with_attendees_and_agenda(world, rule
     assert DispatchMeeting.objects.filter(group=world.group, month=dt.date(2026, 11, 1)).count() == 1
     assert meeting.starts_at.astimezone(SHANGHAI) == dt.datetime(2026, 11, 25, 15, tzinfo=SHANGHAI)
     assert {u.username for u in meeting.attendees.all()} == {
-        "inspector", "grouplead", "assist_liaison", "leader", "lead_liaison"
+        "inspector",
+        "grouplead",
+        "assist_liaison",
+        "leader",
+        "lead_liaison",
     }
     assert set(meeting.attending_departments.all()) == {world.assisting_department, world.lead_department}
     agenda = meeting.agenda_snapshot
@@ -132,8 +172,9 @@ def test_a_meeting_day_on_a_holiday_moves_to_the_next_working_day(world):
 
 @pytest.mark.django_db
 def test_a_weekend_rule_day_moves_to_monday_and_leaders_can_be_left_out(world):
-    MeetingRule.objects.create(group=world.group, kind="day_of_month", day_of_month=28, time=dt.time(9), place="x",
-                               invite_leaders=False)
+    MeetingRule.objects.create(
+        group=world.group, kind="day_of_month", day_of_month=28, time=dt.time(9), place="x", invite_leaders=False
+    )
     with at(2026, 11, 1):
         meeting = services.meeting_plan_for_month(group_id=world.group.pk, month=dt.date(2026, 11, 1))
     assert meeting.starts_at.astimezone(SHANGHAI).date() == dt.date(2026, 11, 30)  # 28th is a Saturday
@@ -181,7 +222,9 @@ def test_reminders_follow_the_new_date_after_a_reschedule(world, meeting):
     }
     with at(2026, 11, 20):
         services.meeting_reschedule(
-            meeting=meeting, actor=world.inspector, starts_at=dt.datetime(2026, 11, 30, 10, tzinfo=SHANGHAI),
+            meeting=meeting,
+            actor=world.inspector,
+            starts_at=dt.datetime(2026, 11, 30, 10, tzinfo=SHANGHAI),
             expected_version=meeting.version,
         )
         # Told at once about the new date…
@@ -199,7 +242,9 @@ def test_a_same_day_time_change_is_announced_and_reminded_again(world, meeting):
     with at(2026, 11, 24):
         assert services.meeting_reminders_send() == 3
         services.meeting_reschedule(
-            meeting=meeting, actor=world.inspector, starts_at=dt.datetime(2026, 11, 25, 9, tzinfo=SHANGHAI),
+            meeting=meeting,
+            actor=world.inspector,
+            starts_at=dt.datetime(2026, 11, 25, 9, tzinfo=SHANGHAI),
             expected_version=meeting.version,
         )
         assert Notification.objects.filter(kind="meeting_scheduled", period="v2").count() == 3
@@ -213,13 +258,22 @@ def test_a_same_day_time_change_is_announced_and_reminded_again(world, meeting):
 def test_a_stale_reschedule_is_refused_and_outsiders_cannot_change_a_meeting(world, meeting):
     with at(2026, 11, 10):
         with pytest.raises(services.DispatchError):
-            services.meeting_reschedule(meeting=meeting, actor=world.other_inspector,
-                                        starts_at=dt.datetime(2026, 11, 26, 15, tzinfo=SHANGHAI))
-        services.meeting_reschedule(meeting=meeting, actor=world.inspector,
-                                    starts_at=dt.datetime(2026, 11, 26, 15, tzinfo=SHANGHAI), expected_version=1)
+            services.meeting_reschedule(
+                meeting=meeting, actor=world.other_inspector, starts_at=dt.datetime(2026, 11, 26, 15, tzinfo=SHANGHAI)
+            )
+        services.meeting_reschedule(
+            meeting=meeting,
+            actor=world.inspector,
+            starts_at=dt.datetime(2026, 11, 26, 15, tzinfo=SHANGHAI),
+            expected_version=1,
+        )
         with pytest.raises(services.DispatchError, match="已被他人修改") as caught:
-            services.meeting_reschedule(meeting=meeting, actor=world.group_lead,
-                                        starts_at=dt.datetime(2026, 11, 27, 15, tzinfo=SHANGHAI), expected_version=1)
+            services.meeting_reschedule(
+                meeting=meeting,
+                actor=world.group_lead,
+                starts_at=dt.datetime(2026, 11, 27, 15, tzinfo=SHANGHAI),
+                expected_version=1,
+            )
         assert "开始时间（现为：2026-11-26 15:00）" in str(caught.value)
 
 
@@ -232,9 +286,12 @@ def test_minutes_attendance_and_held(world, meeting):
         with pytest.raises(services.DispatchError, match="尚未开始"):
             services.meeting_mark_held(meeting=meeting, actor=world.inspector, present=[world.inspector])
     with at(2026, 11, 25, hour=17):
-        services.meeting_record_minutes(meeting=meeting, actor=world.inspector, minutes="通报了逾期问题。",
-                                        focus_next_month="盯紧林地报批")
-        services.meeting_mark_held(meeting=meeting, actor=world.group_lead, present=[world.inspector, world.other_liaison])
+        services.meeting_record_minutes(
+            meeting=meeting, actor=world.inspector, minutes="通报了逾期问题。", focus_next_month="盯紧林地报批"
+        )
+        services.meeting_mark_held(
+            meeting=meeting, actor=world.group_lead, present=[world.inspector, world.other_liaison]
+        )
     meeting.refresh_from_db()
     assert meeting.status == DispatchMeeting.Status.HELD
     assert meeting.minutes == "通报了逾期问题。"
@@ -244,22 +301,30 @@ def test_minutes_attendance_and_held(world, meeting):
 @pytest.mark.django_db
 def test_a_decision_hands_off_an_issue_linked_to_it(world, meeting):
     decision = services.decision_create(
-        meeting=meeting, actor=world.inspector, text="督促市自然资源局一周内完成用地预审",
-        responsible_department=world.lead_department, due_on=None,
+        meeting=meeting,
+        actor=world.inspector,
+        text="督促市自然资源局一周内完成用地预审",
+        responsible_department=world.lead_department,
+        due_on=None,
         hand_off={"project": world.project, "title": "用地预审滞后", "category": IssueCategory.APPROVAL},
     )
     assert decision.issue is not None
     assert decision.issue.title == "用地预审滞后"
     assert decision.issue.lead_department == world.lead_department
     assert decision.issue.decision == decision
-    assert Notification.objects.filter(kind="issue_handed_off", target_id=decision.issue.pk, recipient=world.lead_liaison).exists()
+    assert Notification.objects.filter(
+        kind="issue_handed_off", target_id=decision.issue.pk, recipient=world.lead_liaison
+    ).exists()
 
 
 @pytest.mark.django_db
 def test_a_refused_hand_off_leaves_no_decision(world, meeting):
     with pytest.raises(services.DispatchError) as error:
         services.decision_create(
-            meeting=meeting, actor=world.inspector, text="交办", responsible_department=world.lead_department,
+            meeting=meeting,
+            actor=world.inspector,
+            text="交办",
+            responsible_department=world.lead_department,
             hand_off={"project": world.other_project, "category": IssueCategory.APPROVAL},
         )
     assert error.value.field == "project"

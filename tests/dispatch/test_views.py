@@ -20,9 +20,17 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def meeting(world):
-    MeetingRule.objects.create(group=world.group, kind="day_of_month", day_of_month=25, time=dt.time(15), place="三楼会议室")
-    IssueFactory(project=world.project, lead_department=world.lead_department, handed_off_by=world.inspector,
-                 status=IssueStatus.IN_PROGRESS, sign_deadline=dt.date(2026, 10, 1), rectification_deadline=dt.date(2026, 10, 20))
+    MeetingRule.objects.create(
+        group=world.group, kind="day_of_month", day_of_month=25, time=dt.time(15), place="三楼会议室"
+    )
+    IssueFactory(
+        project=world.project,
+        lead_department=world.lead_department,
+        handed_off_by=world.inspector,
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=dt.date(2026, 10, 1),
+        rectification_deadline=dt.date(2026, 10, 20),
+    )
     with time_machine.travel(dt.datetime(2026, 11, 1, 9, tzinfo=SHANGHAI), tick=False):
         return services.meeting_plan_for_month(group_id=world.group.pk, month=dt.date(2026, 11, 1))
 
@@ -35,8 +43,16 @@ def login(client, user):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "who,status",
-    [("inspector", 200), ("group_lead", 200), ("leader", 200), ("admin", 200), ("lead_liaison", 200),
-     ("other_inspector", 404), ("other_liaison", 404), ("assisting_liaison", 404)],
+    [
+        ("inspector", 200),
+        ("group_lead", 200),
+        ("leader", 200),
+        ("admin", 200),
+        ("lead_liaison", 200),
+        ("other_inspector", 404),
+        ("other_liaison", 404),
+        ("assisting_liaison", 404),
+    ],
 )
 def test_meeting_detail_scope(client, world, meeting, who, status):
     response = login(client, getattr(world, who)).get(reverse("dispatch:meeting_detail", args=[meeting.pk]))
@@ -56,7 +72,9 @@ def test_the_detail_shows_the_agenda_and_read_only_viewers_get_no_forms(client, 
     for reader in (world.lead_liaison, world.leader):
         response = login(client, reader).post(reverse("dispatch:decision_add", args=[meeting.pk]), {"text": "x"})
         assert response.status_code == 403
-    response = login(client, world.other_inspector).post(reverse("dispatch:decision_add", args=[meeting.pk]), {"text": "x"})
+    response = login(client, world.other_inspector).post(
+        reverse("dispatch:decision_add", args=[meeting.pk]), {"text": "x"}
+    )
     assert response.status_code == 404
     assert not Decision.objects.exists()
 
@@ -100,8 +118,15 @@ def test_reschedule_minutes_and_decision_with_hand_off_through_the_page(client, 
         assert "交办问题须指定责任单位" in missing.content.decode()
         response = client.post(
             reverse("dispatch:decision_add", args=[meeting.pk]),
-            {"text": "限期完成用地预审", "responsible_department": world.lead_department.pk, "due_on": "2026-12-31",
-             "hand_off": "on", "project": world.project.pk, "category": "approval", "severity": "general"},
+            {
+                "text": "限期完成用地预审",
+                "responsible_department": world.lead_department.pk,
+                "due_on": "2026-12-31",
+                "hand_off": "on",
+                "project": world.project.pk,
+                "category": "approval",
+                "severity": "general",
+            },
         )
         assert response.status_code == 302
         decision = Decision.objects.get()
@@ -126,8 +151,17 @@ def test_rule_page_refuses_an_impossible_day_and_is_for_leads_only(client, world
     assert response.status_code == 400
     assert "每月31日并非每个月都有" in response.content.decode()
     assert not MeetingRule.objects.exists()
-    response = client.post(url, {"kind": "last_weekday", "weekday": "4", "time": "15:00", "place": "会议室",
-                                 "invite_leaders": "on", "is_active": "on"})
+    response = client.post(
+        url,
+        {
+            "kind": "last_weekday",
+            "weekday": "4",
+            "time": "15:00",
+            "place": "会议室",
+            "invite_leaders": "on",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302
     assert MeetingRule.objects.get().weekday == 4
 
@@ -138,8 +172,13 @@ def test_meeting_list_runs_a_constant_number_of_queries(client, world, meeting, 
     client.get(reverse("dispatch:meeting_list"))  # warm up session/user caches
     with django_assert_num_queries(_count_queries(client)):
         for month in (12,):
-            DispatchMeeting.objects.create(group=world.other_group, month=dt.date(2026, month, 1), title=f"{month}月",
-                                           starts_at=dt.datetime(2026, month, 20, 15, tzinfo=SHANGHAI), place="x")
+            DispatchMeeting.objects.create(
+                group=world.other_group,
+                month=dt.date(2026, month, 1),
+                title=f"{month}月",
+                starts_at=dt.datetime(2026, month, 20, 15, tzinfo=SHANGHAI),
+                place="x",
+            )
         client.get(reverse("dispatch:meeting_list"))
 
 

@@ -25,23 +25,56 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _scenario(world) -> dict:
     today, now = timezone.localdate(), timezone.now()
     red = [
-        IssueFactory(code=f"E2E-R{i}", project=world.project, lead_department=world.lead_department,
-                     title=f"逾期问题{i}", status=IssueStatus.IN_PROGRESS, handed_off_at=now - dt.timedelta(days=40),
-                     sign_deadline=today - dt.timedelta(days=38), rectification_deadline=today - dt.timedelta(days=i + 2))
+        IssueFactory(
+            code=f"E2E-R{i}",
+            project=world.project,
+            lead_department=world.lead_department,
+            title=f"逾期问题{i}",
+            status=IssueStatus.IN_PROGRESS,
+            handed_off_at=now - dt.timedelta(days=40),
+            sign_deadline=today - dt.timedelta(days=38),
+            rectification_deadline=today - dt.timedelta(days=i + 2),
+        )
         for i in range(3)
     ]
-    IssueFactory(code="E2E-Y", project=world.other_project, lead_department=world.other_department, title="临期问题",
-                 category=IssueCategory.BUSINESS_ENVIRONMENT, status=IssueStatus.IN_PROGRESS,
-                 sign_deadline=today, rectification_deadline=today + dt.timedelta(days=1))
+    IssueFactory(
+        code="E2E-Y",
+        project=world.other_project,
+        lead_department=world.other_department,
+        title="临期问题",
+        category=IssueCategory.BUSINESS_ENVIRONMENT,
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=today,
+        rectification_deadline=today + dt.timedelta(days=1),
+    )
     for i in range(4):
-        IssueFactory(code=f"E2E-C{i}", project=world.project, lead_department=world.other_department,
-                     title=f"已销号问题{i}", status=IssueStatus.CLOSED, handed_off_at=now - dt.timedelta(days=20),
-                     sign_deadline=today - dt.timedelta(days=18), rectification_deadline=today + dt.timedelta(days=i - 1),
-                     submitted_at=now - dt.timedelta(hours=2), closed_at=now - dt.timedelta(hours=1))
-    IssueFactory(code="E2E-G", project=world.project, lead_department=world.lead_department, title="正常推进问题",
-                 status=IssueStatus.HANDED_OFF)
-    ProcedureStage.objects.create(project=world.project, kind="forest_land", status="blocked", position=1,
-                                  blocked_since=today - dt.timedelta(days=21), blockage_note="林地审核待批复")
+        IssueFactory(
+            code=f"E2E-C{i}",
+            project=world.project,
+            lead_department=world.other_department,
+            title=f"已销号问题{i}",
+            status=IssueStatus.CLOSED,
+            handed_off_at=now - dt.timedelta(days=20),
+            sign_deadline=today - dt.timedelta(days=18),
+            rectification_deadline=today + dt.timedelta(days=i - 1),
+            submitted_at=now - dt.timedelta(hours=2),
+            closed_at=now - dt.timedelta(hours=1),
+        )
+    IssueFactory(
+        code="E2E-G",
+        project=world.project,
+        lead_department=world.lead_department,
+        title="正常推进问题",
+        status=IssueStatus.HANDED_OFF,
+    )
+    ProcedureStage.objects.create(
+        project=world.project,
+        kind="forest_land",
+        status="blocked",
+        position=1,
+        blocked_since=today - dt.timedelta(days=21),
+        blockage_note="林地审核待批复",
+    )
     ProcedureStage.objects.create(project=world.project, kind="land_approval", status="done", position=0)
     return {"red": sorted(issue.code for issue in red)}
 

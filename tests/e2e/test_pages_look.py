@@ -27,26 +27,53 @@ def _scenario(world):
     project.land_area_mu = 3200
     project.description = "总投资205.4亿元，建设水电硅材加工一体化基地。"
     project.save()
-    ProcedureStage.objects.create(project=project, kind="land_approval", status="done", position=1,
-                                  started_on=today - dt.timedelta(days=200), finished_on=today - dt.timedelta(days=90))
-    ProcedureStage.objects.create(project=project, kind="forest_land", status="blocked", position=2,
-                                  started_on=today - dt.timedelta(days=60), blocked_since=today - dt.timedelta(days=21),
-                                  blockage_note="使用林地审核同意书待省林草局批复，材料往返三次。")
+    ProcedureStage.objects.create(
+        project=project,
+        kind="land_approval",
+        status="done",
+        position=1,
+        started_on=today - dt.timedelta(days=200),
+        finished_on=today - dt.timedelta(days=90),
+    )
+    ProcedureStage.objects.create(
+        project=project,
+        kind="forest_land",
+        status="blocked",
+        position=2,
+        started_on=today - dt.timedelta(days=60),
+        blocked_since=today - dt.timedelta(days=21),
+        blockage_note="使用林地审核同意书待省林草局批复，材料往返三次。",
+    )
     ProcedureStage.objects.create(project=project, kind="construction_start", status="not_started", position=3)
-    for factor, status, note in (("water", "guaranteed", "取水许可已批复"), ("electricity", "at_risk", "220千伏送出线路未开工"),
-                                 ("road", "in_progress", "进场道路硬化施工中"), ("gas", "not_started", "")):
+    for factor, status, note in (
+        ("water", "guaranteed", "取水许可已批复"),
+        ("electricity", "at_risk", "220千伏送出线路未开工"),
+        ("road", "in_progress", "进场道路硬化施工中"),
+        ("gas", "not_started", ""),
+    ):
         FactorGuarantee.objects.create(project=project, factor=factor, status=status, note=note)
-    visit = SiteVisitFactory(project=project, created_by=world.inspector, place="水电硅项目矿区及企业会议室",
-                             method_forum=True, method_onsite=True, participants="企业总经理\n县自然资源局副局长",
-                             summary="实地察看矿区，召开座谈会听取企业诉求。")
+    visit = SiteVisitFactory(
+        project=project,
+        created_by=world.inspector,
+        place="水电硅项目矿区及企业会议室",
+        method_forum=True,
+        method_onsite=True,
+        participants="企业总经理\n县自然资源局副局长",
+        summary="实地察看矿区，召开座谈会听取企业诉求。",
+    )
     visit.inspectors.add(world.inspector)
     FindingFactory(visit=visit, kind="blockage", text="林地审核材料多次退回，未一次性告知。")
     finding = FindingFactory(visit=visit, kind="demand", text="希望协调220千伏线路尽快开工。", position=1)
     _attach(visit, "矿区现场.png", png_bytes(64, 48), "image/png")
     world.hand_off(title="林地审核材料反复退回", source_visit=visit, source_finding=finding)
-    IssueFactory(project=project, lead_department=world.lead_department, title="进场道路建设滞后，影响设备进场",
-                 status="in_progress", sign_deadline=today - dt.timedelta(days=30),
-                 rectification_deadline=today - dt.timedelta(days=3))
+    IssueFactory(
+        project=project,
+        lead_department=world.lead_department,
+        title="进场道路建设滞后，影响设备进场",
+        status="in_progress",
+        sign_deadline=today - dt.timedelta(days=30),
+        rectification_deadline=today - dt.timedelta(days=3),
+    )
     return visit
 
 
@@ -70,7 +97,9 @@ def test_pages_look_right_on_desktop_and_phone(browser, world):
         for label, viewport in (("desktop", None), ("phone", PHONE)):
             page = browser.open_as(user.username, **({"viewport": viewport} if viewport else {}))
             problems = []
-            page.on("console", lambda message, problems=problems: message.type == "error" and problems.append(message.text))
+            page.on(
+                "console", lambda message, problems=problems: message.type == "error" and problems.append(message.text)
+            )
             page.on("pageerror", lambda error, problems=problems: problems.append(str(error)))
             response = page.goto(url)
             assert response.status == 200, (who, name, url)

@@ -150,8 +150,14 @@ def test_future_date_and_half_location_are_refused(client, world):
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (lambda: SimpleUploadedFile("照片.png", b"<html><script>alert(1)</script></html>", "image/png"), "内容与扩展名不符"),
-        (lambda: SimpleUploadedFile("setup.exe", b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream"), "不支持的文件类型"),
+        (
+            lambda: SimpleUploadedFile("照片.png", b"<html><script>alert(1)</script></html>", "image/png"),
+            "内容与扩展名不符",
+        ),
+        (
+            lambda: SimpleUploadedFile("setup.exe", b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream"),
+            "不支持的文件类型",
+        ),
         (lambda: SimpleUploadedFile("大照片.png", png_bytes() + b"\x00" * 4096, "image/png"), "过大"),
     ],
     ids=["html-renamed-png", "exe", "oversize"],
@@ -174,7 +180,9 @@ def test_bad_uploads_are_refused_and_nothing_is_saved(client, world, settings, u
 
 @pytest.fixture
 def visit(world):
-    visit = SiteVisitFactory(project=world.project, created_by=world.inspector, place="矿区现场", summary="察看进场道路")
+    visit = SiteVisitFactory(
+        project=world.project, created_by=world.inspector, place="矿区现场", summary="察看进场道路"
+    )
     visit.inspectors.add(world.inspector)
     FindingFactory(visit=visit, text="进场道路未硬化")
     return visit

@@ -94,17 +94,36 @@ def worker(tmp_path):
     }
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=solo",
-         "--loglevel=INFO", "--purge", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "--hostname", f"dudao-test-{os.getpid()}@%h"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--purge",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"dudao-test-{os.getpid()}@%h",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         # Wait until the worker consumes (it purges stale messages first, which would eat ours).
         started = time.monotonic()
         while "ready." not in (tmp_path / "worker.log").read_text(errors="replace"):
             if process.poll() is not None or time.monotonic() - started > TIMEOUT:
-                pytest.fail("the Celery worker did not start:\n" + (tmp_path / "worker.log").read_text(errors="replace"))
+                pytest.fail(
+                    "the Celery worker did not start:\n" + (tmp_path / "worker.log").read_text(errors="replace")
+                )
             time.sleep(0.2)
         yield {"redis_url": redis_url, "outbox": outbox, "log": tmp_path / "worker.log", "process": process}
     finally:
@@ -124,8 +143,11 @@ def test_the_deadline_alert_beat_task_delivers_an_email_through_a_real_worker(wo
 
     today = timezone.localdate()
     issue = IssueFactory(
-        project=world.project, lead_department=world.lead_department, handed_off_by=world.inspector,
-        status=IssueStatus.IN_PROGRESS, sign_deadline=today - dt.timedelta(days=20),
+        project=world.project,
+        lead_department=world.lead_department,
+        handed_off_by=world.inspector,
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=today - dt.timedelta(days=20),
         rectification_deadline=today - dt.timedelta(days=2),
     )
     task_name = settings.CELERY_BEAT_SCHEDULE["issues-deadline-alerts"]["task"]
@@ -153,6 +175,8 @@ def test_the_deadline_alert_beat_task_delivers_an_email_through_a_real_worker(wo
     assert row.email_status == EmailStatus.SENT, f"email not sent ({row.email_status}); worker log:\n{log[-4000:]}"
     assert row.email_attempts == 1 and row.email_sent_at is not None
     # The inspector who handed it off was alerted too (same scan, his own row).
-    assert Notification.objects.filter(kind=NotificationKind.OVERDUE, target_id=issue.pk, recipient=world.inspector).exists()
+    assert Notification.objects.filter(
+        kind=NotificationKind.OVERDUE, target_id=issue.pk, recipient=world.inspector
+    ).exists()
     mails = "".join(path.read_text(errors="replace") for path in worker["outbox"].iterdir())
     assert issue.code in mails and "lead_liaison@example.gov.cn" in mails

@@ -52,9 +52,22 @@ class TemporaryRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         import redis
 
@@ -95,7 +108,9 @@ def broker(temp_redis, settings):
     settings.REDIS_URL = temp_redis.url
     # broker_write_url is what the publisher reads (it was resolved from the settings already).
     app.conf.update(
-        broker_url=temp_redis.url, broker_read_url=temp_redis.url, broker_write_url=temp_redis.url,
+        broker_url=temp_redis.url,
+        broker_read_url=temp_redis.url,
+        broker_write_url=temp_redis.url,
         broker_transport_options={"visibility_timeout": 3600},
     )
     app._pool = None  # drop connections made to the previous broker
@@ -130,9 +145,26 @@ def _start_worker(tmp_path: Path, redis_url: str) -> tuple[subprocess.Popen, Pat
     }
     log_path = tmp_path / "worker.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--hostname", f"outage-{os.getpid()}@%h"],
-        cwd=REPO, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"outage-{os.getpid()}@%h",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     return process, outbox, log_path
 

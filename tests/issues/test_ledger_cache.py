@@ -16,8 +16,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 LEDGER = reverse("issues:ledger")
 
 
-
-
 def _project_options(response) -> set[str]:
     select = re.search(r'<select[^>]*name="project"[^>]*>(.*?)</select>', response.content.decode(), re.S)
     return set(re.findall(r">([^<]+)</option>", select.group(1)))

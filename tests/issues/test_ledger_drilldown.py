@@ -75,9 +75,16 @@ def test_month_bounds_are_local_shanghai_time(as_leader, september):  # noqa: F8
     just_after = timezone.make_aware(dt.datetime(2026, 10, 1, 0, 30))
     just_before = timezone.make_aware(dt.datetime(2026, 9, 30, 23, 30))
     for code, moment in (("EDGE-OCT", just_after), ("EDGE-SEP", just_before)):
-        IssueFactory(project=w.project, code=code, handed_off_at=moment - dt.timedelta(days=5),
-                     status=IssueStatus.CLOSED, submitted_at=moment, closed_at=moment,
-                     sign_deadline=dt.date(2026, 9, 20), rectification_deadline=dt.date(2026, 9, 30))
+        IssueFactory(
+            project=w.project,
+            code=code,
+            handed_off_at=moment - dt.timedelta(days=5),
+            status=IssueStatus.CLOSED,
+            submitted_at=moment,
+            closed_at=moment,
+            sign_deadline=dt.date(2026, 9, 20),
+            rectification_deadline=dt.date(2026, 9, 30),
+        )
     assert "EDGE-OCT" in listed(as_leader, {"closed_month": "2026-10"})
     assert "EDGE-SEP" in listed(as_leader, {"closed_month": "2026-09"})
     # Submitted at 00:30 the day after the deadline (local): late, though the UTC date is the deadline.
@@ -97,9 +104,16 @@ def test_on_time_uses_the_close_when_no_submission_is_recorded(as_leader, septem
     w = september.world
     close = timezone.make_aware(dt.datetime(2026, 9, 18, 10))
     for code, deadline in (("NOSUB-OK", dt.date(2026, 9, 18)), ("NOSUB-LATE", dt.date(2026, 9, 17))):
-        IssueFactory(project=w.project, code=code, handed_off_at=close - dt.timedelta(days=20),
-                     status=IssueStatus.CLOSED, submitted_at=None, closed_at=close,
-                     sign_deadline=dt.date(2026, 9, 1), rectification_deadline=deadline)
+        IssueFactory(
+            project=w.project,
+            code=code,
+            handed_off_at=close - dt.timedelta(days=20),
+            status=IssueStatus.CLOSED,
+            submitted_at=None,
+            closed_at=close,
+            sign_deadline=dt.date(2026, 9, 1),
+            rectification_deadline=deadline,
+        )
     assert {"NOSUB-OK"} == listed(as_leader, {"on_time": "1"}) & {"NOSUB-OK", "NOSUB-LATE"}
     assert {"NOSUB-LATE"} == listed(as_leader, {"on_time": "0"}) & {"NOSUB-OK", "NOSUB-LATE"}
 
@@ -202,8 +216,13 @@ def _expect(expected: dict[str, int], url: str, count: int) -> None:
 def _dashboard_expected(figures: dict) -> dict[str, int]:
     expected: dict[str, int] = {}
     cards = figures["cards"]
-    for key, figure in (("open", "open"), ("red", "red"), ("yellow", "yellow"), ("closed", "closed"),
-                        ("on_time", "closed_on_time")):
+    for key, figure in (
+        ("open", "open"),
+        ("red", "red"),
+        ("yellow", "yellow"),
+        ("closed", "closed"),
+        ("on_time", "closed_on_time"),
+    ):
         _expect(expected, cards["links"][key], cards[figure])
     for point in figures["trend"]:
         _expect(expected, point["handed_off_url"], point["handed_off"])
@@ -258,18 +277,48 @@ def _follow(client, body: str, expected: dict[str, int], urls: list[str]) -> int
 def this_month(september):  # noqa: F811
     """A few issues of the current month so the live summary has figures (and overdue links)."""
     w, now, today = september.world, timezone.now(), timezone.localdate()
-    common = dict(project=w.project, lead_department=w.lead_department, handed_off_at=now,
-                  sign_deadline=today - dt.timedelta(days=12))
-    IssueFactory(code="NOW-1", status=IssueStatus.CLOSED, submitted_at=now, closed_at=now,
-                 rectification_deadline=today - dt.timedelta(days=1), **common)
-    IssueFactory(code="NOW-2", status=IssueStatus.CLOSED, submitted_at=now, closed_at=now,
-                 rectification_deadline=today + dt.timedelta(days=10), **common)
-    IssueFactory(code="NOW-3", status=IssueStatus.WITHDRAWN, withdrawn_at=now,
-                 rectification_deadline=today + dt.timedelta(days=10), **common)
-    IssueFactory(code="NOW-4", status=IssueStatus.IN_PROGRESS, return_count=1,
-                 rectification_deadline=today - dt.timedelta(days=3), **common)
-    IssueFactory(code="NOW-5", status=IssueStatus.HANDED_OFF, rectification_deadline=today + dt.timedelta(days=1),
-                 **{**common, "project": w.other_project, "lead_department": w.other_department})
+    common = dict(
+        project=w.project,
+        lead_department=w.lead_department,
+        handed_off_at=now,
+        sign_deadline=today - dt.timedelta(days=12),
+    )
+    IssueFactory(
+        code="NOW-1",
+        status=IssueStatus.CLOSED,
+        submitted_at=now,
+        closed_at=now,
+        rectification_deadline=today - dt.timedelta(days=1),
+        **common,
+    )
+    IssueFactory(
+        code="NOW-2",
+        status=IssueStatus.CLOSED,
+        submitted_at=now,
+        closed_at=now,
+        rectification_deadline=today + dt.timedelta(days=10),
+        **common,
+    )
+    IssueFactory(
+        code="NOW-3",
+        status=IssueStatus.WITHDRAWN,
+        withdrawn_at=now,
+        rectification_deadline=today + dt.timedelta(days=10),
+        **common,
+    )
+    IssueFactory(
+        code="NOW-4",
+        status=IssueStatus.IN_PROGRESS,
+        return_count=1,
+        rectification_deadline=today - dt.timedelta(days=3),
+        **common,
+    )
+    IssueFactory(
+        code="NOW-5",
+        status=IssueStatus.HANDED_OFF,
+        rectification_deadline=today + dt.timedelta(days=1),
+        **{**common, "project": w.other_project, "lead_department": w.other_department},
+    )
     return september
 
 

@@ -40,9 +40,10 @@ def test_smtp_failing_twice_then_succeeding_delivers_exactly_one_email(row, sett
             raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
         return real_send(self, messages)
 
-    with mock.patch.object(EmailBackend, "send_messages", flaky), mock.patch.object(
-        deliver_email, "retry", wraps=deliver_email.retry
-    ) as retry:
+    with (
+        mock.patch.object(EmailBackend, "send_messages", flaky),
+        mock.patch.object(deliver_email, "retry", wraps=deliver_email.retry) as retry,
+    ):
         result = deliver_email.apply(args=[row.pk])
     assert result.get() == "sent"
     assert calls["n"] == 3
@@ -98,14 +99,20 @@ def test_opted_out_or_no_address_is_skipped_but_the_inbox_row_exists(world):
     world.leader.email = ""
     world.leader.save()
     rows = notify(
-        kind=NotificationKind.OVERDUE, target=Target(type="issue", id=1, url="/issues/1/"),
-        recipients=[world.inspector, world.leader, world.lead_liaison], period="p", title="t",
+        kind=NotificationKind.OVERDUE,
+        target=Target(type="issue", id=1, url="/issues/1/"),
+        recipients=[world.inspector, world.leader, world.lead_liaison],
+        period="p",
+        title="t",
     )
     status = {row.recipient.username: row.email_status for row in rows}
     assert status == {"inspector": "skipped", "leader": "skipped", "lead_liaison": "pending"}
     again = notify(
-        kind=NotificationKind.OVERDUE, target=Target(type="issue", id=1, url="/issues/1/"),
-        recipients=[world.inspector, world.leader, world.lead_liaison], period="p", title="t",
+        kind=NotificationKind.OVERDUE,
+        target=Target(type="issue", id=1, url="/issues/1/"),
+        recipients=[world.inspector, world.leader, world.lead_liaison],
+        period="p",
+        title="t",
     )
     assert again == []
 
@@ -117,8 +124,11 @@ def test_emails_are_queued_only_after_commit(world):
     with mock.patch("notifications.tasks.deliver_email.delay") as delay:
         with transaction.atomic():
             [row] = notify(
-                kind=NotificationKind.OVERDUE, target=Target(type="issue", id=1, url="/issues/1/"),
-                recipients=[world.lead_liaison], period="p", title="t",
+                kind=NotificationKind.OVERDUE,
+                target=Target(type="issue", id=1, url="/issues/1/"),
+                recipients=[world.lead_liaison],
+                period="p",
+                title="t",
             )
             assert not delay.called
         delay.assert_called_once_with(row.pk)
@@ -134,8 +144,13 @@ def test_the_safety_net_requeues_only_lost_emails(world):
     from notifications.tasks import requeue_stale_emails
 
     def make(period: str) -> Notification:
-        [row] = notify(kind=NotificationKind.OVERDUE, target=Target(type="issue", id=1, url="/issues/1/"),
-                       recipients=[world.lead_liaison], period=period, title="t")
+        [row] = notify(
+            kind=NotificationKind.OVERDUE,
+            target=Target(type="issue", id=1, url="/issues/1/"),
+            recipients=[world.lead_liaison],
+            period=period,
+            title="t",
+        )
         return row
 
     old_pending, sent, failed_out = make("a"), make("b"), make("c")

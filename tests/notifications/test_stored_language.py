@@ -23,8 +23,10 @@ def test_an_english_session_writes_inbox_messages_in_chinese(world):
         issue = world.hand_off()
         services.issue_sign(issue=issue, actor=world.lead_liaison)
         services.extension_request_create(
-            issue=issue, actor=world.lead_liaison,
-            requested_deadline=issue.rectification_deadline + dt.timedelta(days=10), reason="等待省级批复",
+            issue=issue,
+            actor=world.lead_liaison,
+            requested_deadline=issue.rectification_deadline + dt.timedelta(days=10),
+            reason="等待省级批复",
         )
         services.extension_request_decide(issue=issue, actor=world.inspector, approve=True)
         services.instruction_create(issue=issue, actor=world.leader, text="抓紧办理")
@@ -58,7 +60,10 @@ def test_an_english_session_stores_agenda_labels_and_decision_hand_offs_in_chine
     with translation.override("en"):
         meeting = meeting_plan_for_month(group_id=world.group.pk, month=month)
         decision = decision_create(
-            meeting=meeting, actor=world.inspector, text="督促用地预审", responsible_department=world.lead_department,
+            meeting=meeting,
+            actor=world.inspector,
+            text="督促用地预审",
+            responsible_department=world.lead_department,
             hand_off={"project": world.project, "category": "approval"},
         )
     labels = [row["status_label"] for row in meeting.agenda_snapshot["issues"]]

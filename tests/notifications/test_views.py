@@ -12,8 +12,13 @@ from notifications.services import Target, notify
 
 def _notify(user, n: int, kind=NotificationKind.OVERDUE):
     for i in range(n):
-        notify(kind=kind, target=Target(type="issue", id=i + 1, url=f"/issues/{i + 1}/"), recipients=[user],
-               period="p", title=f"消息{i}")
+        notify(
+            kind=kind,
+            target=Target(type="issue", id=i + 1, url=f"/issues/{i + 1}/"),
+            recipients=[user],
+            period="p",
+            title=f"消息{i}",
+        )
 
 
 @pytest.mark.django_db
@@ -79,7 +84,9 @@ def test_email_preferences_turn_email_off_per_kind(client, world):
     wanted = [k for k in NotificationKind.values if k != NotificationKind.DUE_SOON]
     response = client.post(reverse("notifications:preferences"), {"email_kinds": wanted})
     assert response.status_code == 302
-    assert list(EmailPreference.objects.filter(user=world.lead_liaison, email_enabled=False).values_list("kind", flat=True)) == ["due_soon"]
+    assert list(
+        EmailPreference.objects.filter(user=world.lead_liaison, email_enabled=False).values_list("kind", flat=True)
+    ) == ["due_soon"]
     _notify(world.lead_liaison, 1, kind=NotificationKind.DUE_SOON)
     row = Notification.objects.get(recipient=world.lead_liaison)
     assert row.email_status == "skipped"  # no email, but the in-app row is there

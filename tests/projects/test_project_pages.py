@@ -100,7 +100,9 @@ def test_detail_shows_figures_stages_factors_authorizations_groups_and_timeline(
         blocked_since=today - dt.timedelta(days=12),
         blockage_note="林地占用指标未落实",
     )
-    FactorGuarantee.objects.create(project=project, factor=FactorGuarantee.Factor.ELECTRICITY, status="at_risk", note="220千伏线路未开工")
+    FactorGuarantee.objects.create(
+        project=project, factor=FactorGuarantee.Factor.ELECTRICITY, status="at_risk", note="220千伏线路未开工"
+    )
     visit = SiteVisitFactory(project=project, place="水电硅项目矿区", created_by=world.inspector)
     FindingFactory(visit=visit)
     world.hand_off(title="林地审批久拖不决")
@@ -108,9 +110,23 @@ def test_detail_shows_figures_stages_factors_authorizations_groups_and_timeline(
     response = client.get(reverse("projects:detail", args=[project.pk]))
     html = response.content.decode()
     for text in (
-        "120", "3000", "1500", "林地", "受阻", "已受阻 12 天", "林地占用指标未落实", "电", "存在困难",
-        "220千伏线路未开工", world.authorized_inspector.authorizations.get().number, "赵特派员",
-        world.group.name, "李组长", "水电硅项目矿区", "林地审批久拖不决", "记录督导检查",
+        "120",
+        "3000",
+        "1500",
+        "林地",
+        "受阻",
+        "已受阻 12 天",
+        "林地占用指标未落实",
+        "电",
+        "存在困难",
+        "220千伏线路未开工",
+        world.authorized_inspector.authorizations.get().number,
+        "赵特派员",
+        world.group.name,
+        "李组长",
+        "水电硅项目矿区",
+        "林地审批久拖不决",
+        "记录督导检查",
     ):
         assert text in html, text
     assert response.context["issue_figures"]["open"] == 1
@@ -135,8 +151,6 @@ def _make_rows(world, count: int, today):
         )
         visit = SiteVisitFactory(project=world.project, created_by=world.inspector)
         FindingFactory(visit=visit)
-
-
 
 
 @pytest.mark.parametrize("name", ["projects:list", "projects:detail"])

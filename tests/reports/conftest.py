@@ -48,8 +48,20 @@ class September:
     issues: dict[str, Issue]
 
 
-def _issue(world, name, *, project=None, department=None, handed, deadline, status, submitted=None, closed=None,
-           withdrawn=None, returns=0) -> Issue:
+def _issue(
+    world,
+    name,
+    *,
+    project=None,
+    department=None,
+    handed,
+    deadline,
+    status,
+    submitted=None,
+    closed=None,
+    withdrawn=None,
+    returns=0,
+) -> Issue:
     return IssueFactory(
         code=f"SEP-{name}",
         title=f"九月问题{name}",
@@ -72,42 +84,89 @@ def _issue(world, name, *, project=None, department=None, handed, deadline, stat
 def september(world) -> September:
     w, S = world, IssueStatus
     issues = {
-        "A1": _issue(w, "A1", handed=at(9, 2), deadline=d(9, 20), status=S.CLOSED, submitted=at(9, 18), closed=at(9, 22)),
-        "A2": _issue(w, "A2", handed=at(9, 3), deadline=d(9, 10), status=S.CLOSED, submitted=at(9, 15), closed=at(9, 16)),
-        "A3": _issue(w, "A3", handed=at(9, 4), deadline=d(9, 25), status=S.CLOSED, submitted=at(9, 24),
-                     closed=at(9, 28), returns=2),
+        "A1": _issue(
+            w, "A1", handed=at(9, 2), deadline=d(9, 20), status=S.CLOSED, submitted=at(9, 18), closed=at(9, 22)
+        ),
+        "A2": _issue(
+            w, "A2", handed=at(9, 3), deadline=d(9, 10), status=S.CLOSED, submitted=at(9, 15), closed=at(9, 16)
+        ),
+        "A3": _issue(
+            w,
+            "A3",
+            handed=at(9, 4),
+            deadline=d(9, 25),
+            status=S.CLOSED,
+            submitted=at(9, 24),
+            closed=at(9, 28),
+            returns=2,
+        ),
         "A4": _issue(w, "A4", handed=at(9, 5), deadline=d(9, 20), status=S.WITHDRAWN, withdrawn=at(9, 8)),
-        "A5": _issue(w, "A5", handed=at(9, 6), deadline=d(10, 20), status=S.CLOSED, submitted=at(10, 9),
-                     closed=at(10, 10)),
-        "A5b": _issue(w, "A5b", handed=at(9, 7), deadline=d(9, 26), status=S.CLOSED, submitted=at(9, 25),
-                      closed=at(9, 27)),
+        "A5": _issue(
+            w, "A5", handed=at(9, 6), deadline=d(10, 20), status=S.CLOSED, submitted=at(10, 9), closed=at(10, 10)
+        ),
+        "A5b": _issue(
+            w, "A5b", handed=at(9, 7), deadline=d(9, 26), status=S.CLOSED, submitted=at(9, 25), closed=at(9, 27)
+        ),
         "A6": _issue(w, "A6", department=w.other_department, handed=at(8, 20), deadline=d(9, 10), status=S.IN_PROGRESS),
         "A7": _issue(w, "A7", handed=at(9, 10), deadline=d(9, 30), status=S.IN_PROGRESS),
-        "A8": _issue(w, "A8", handed=at(8, 1), deadline=d(8, 25), status=S.CLOSED, submitted=at(8, 19), closed=at(8, 20)),
+        "A8": _issue(
+            w, "A8", handed=at(8, 1), deadline=d(8, 25), status=S.CLOSED, submitted=at(8, 19), closed=at(8, 20)
+        ),
         "A9": _issue(w, "A9", handed=at(10, 5), deadline=d(10, 30), status=S.HANDED_OFF),
         "A10": _issue(w, "A10", handed=at(9, 12), deadline=d(9, 20), status=S.SUBMITTED, submitted=at(9, 28)),
-        "B1": _issue(w, "B1", project=w.other_project, department=w.other_department, handed=at(9, 5),
-                     deadline=d(9, 15), status=S.IN_PROGRESS),
+        "B1": _issue(
+            w,
+            "B1",
+            project=w.other_project,
+            department=w.other_department,
+            handed=at(9, 5),
+            deadline=d(9, 15),
+            status=S.IN_PROGRESS,
+        ),
     }
     # The extensions granted (the deadlines above are already the extended ones, as the service leaves them).
     for name, previous in (("A5", d(9, 15)), ("A5b", d(9, 12))):
         issue = issues[name]
         ExtensionRequest.objects.create(
-            issue=issue, requested_by=w.lead_liaison, reason="征地补偿尚未完成", current_deadline=previous,
-            requested_deadline=issue.rectification_deadline, status=ExtensionRequest.Status.APPROVED,
-            decided_by=w.inspector, decided_at=at(9, 9),
+            issue=issue,
+            requested_by=w.lead_liaison,
+            reason="征地补偿尚未完成",
+            current_deadline=previous,
+            requested_deadline=issue.rectification_deadline,
+            status=ExtensionRequest.Status.APPROVED,
+            decided_by=w.inspector,
+            decided_at=at(9, 9),
         )
     CaseRecord.objects.create(
-        issue=issues["A1"], title="某局干部推诿扯皮问题线索", opened_on=d(9, 10), stage=CaseRecord.Stage.CONCLUDED,
-        people_involved=3, people_sanctioned=2, concluded_on=d(9, 25), publicly_notified=True, notified_on=d(9, 26),
-        notified_cases=1, notified_people=2, recorded_by=w.inspector,
+        issue=issues["A1"],
+        title="某局干部推诿扯皮问题线索",
+        opened_on=d(9, 10),
+        stage=CaseRecord.Stage.CONCLUDED,
+        people_involved=3,
+        people_sanctioned=2,
+        concluded_on=d(9, 25),
+        publicly_notified=True,
+        notified_on=d(9, 26),
+        notified_cases=1,
+        notified_people=2,
+        recorded_by=w.inspector,
     )
     CaseRecord.objects.create(
-        issue=issues["B1"], title="某县审批拖延问题线索", opened_on=d(8, 15), stage=CaseRecord.Stage.CONCLUDED,
-        people_involved=1, people_sanctioned=1, concluded_on=d(8, 30), recorded_by=w.inspector,
+        issue=issues["B1"],
+        title="某县审批拖延问题线索",
+        opened_on=d(8, 15),
+        stage=CaseRecord.Stage.CONCLUDED,
+        people_involved=1,
+        people_sanctioned=1,
+        concluded_on=d(8, 30),
+        recorded_by=w.inspector,
     )
     CaseRecord.objects.create(
-        issue=issues["A9"], title="十月线索", opened_on=d(10, 6), people_involved=5, recorded_by=w.inspector,
+        issue=issues["A9"],
+        title="十月线索",
+        opened_on=d(10, 6),
+        people_involved=5,
+        recorded_by=w.inspector,
     )
     visit = dict(summary="检查情况。", created_by=w.inspector, place="项目现场")
     SiteVisit.objects.create(project=w.project, visited_on=d(9, 3), method_forum=True, method_onsite=True, **visit)
@@ -118,8 +177,13 @@ def september(world) -> September:
     meeting = DispatchMeeting.objects.create(
         group=w.group, month=d(9, 1), title="水电硅项目9月调度会", starts_at=at(9, 25, 15), place="市纪委会议室"
     )
-    Decision.objects.create(meeting=meeting, text="督促市自然资源局9月底前完成用地报批", created_by=w.inspector,
-                            responsible_department=w.lead_department, due_on=d(9, 30))
+    Decision.objects.create(
+        meeting=meeting,
+        text="督促市自然资源局9月底前完成用地报批",
+        created_by=w.inspector,
+        responsible_department=w.lead_department,
+        due_on=d(9, 30),
+    )
     Decision.objects.create(meeting=meeting, text="下月重点督导林地手续", created_by=w.inspector, issue=issues["A7"])
     other = DispatchMeeting.objects.create(
         group=w.other_group, month=d(10, 1), title="光伏玻璃项目10月调度会", starts_at=at(10, 25, 15), place="会议室"

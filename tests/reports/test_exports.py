@@ -31,8 +31,17 @@ def test_summary_docx_follows_gbt_9704_and_has_the_figures(client, september):
     document = Document(io.BytesIO(_get(client, "reports:summary_docx")))
     section = document.sections[0]
     # Word stores twentieths of a point: compare in whole millimetres.
-    sizes = [round(length.mm) for length in (section.page_width, section.page_height, section.top_margin,
-                                             section.bottom_margin, section.left_margin, section.right_margin)]
+    sizes = [
+        round(length.mm)
+        for length in (
+            section.page_width,
+            section.page_height,
+            section.top_margin,
+            section.bottom_margin,
+            section.left_margin,
+            section.right_margin,
+        )
+    ]
     assert sizes == [210, 297, 37, 35, 28, 26]  # A4, text block 156 x 225 mm
     title = document.paragraphs[0]
     assert title.text == "全市2026年9月重大项目专项督导调度情况汇总"
@@ -91,8 +100,13 @@ def _ledger(client, **filters):
 
 def test_ledger_xlsx_columns_filters_and_scope(client, september):
     w = september.world
-    ProgressUpdate.objects.create(issue=september.issues["A6"], author=w.lead_liaison, department=w.other_department,
-                                  text="已完成方案编制", percent=40)
+    ProgressUpdate.objects.create(
+        issue=september.issues["A6"],
+        author=w.lead_liaison,
+        department=w.other_department,
+        text="已完成方案编制",
+        percent=40,
+    )
     september.issues["A6"].assisting_departments.add(w.lead_department, w.assisting_department)
     client.force_login(w.leader)
     rows = _ledger(client)
@@ -122,9 +136,18 @@ def test_ledger_export_of_10000_rows_stays_far_under_200_mb(client, world):
 
     today = timezone.localdate()
     Issue.objects.bulk_create(
-        Issue(code=f"BIG{i:05d}", project=world.project, title=f"批量问题{i}", description="问题描述" * 40,
-              category="work_style", lead_department=world.lead_department, handed_off_by=world.inspector,
-              handed_off_at=timezone.now(), sign_deadline=today, rectification_deadline=today + dt.timedelta(days=i % 40))
+        Issue(
+            code=f"BIG{i:05d}",
+            project=world.project,
+            title=f"批量问题{i}",
+            description="问题描述" * 40,
+            category="work_style",
+            lead_department=world.lead_department,
+            handed_off_by=world.inspector,
+            handed_off_at=timezone.now(),
+            sign_deadline=today,
+            rectification_deadline=today + dt.timedelta(days=i % 40),
+        )
         for i in range(10_000)
     )
     client.force_login(world.leader)

@@ -76,7 +76,10 @@ def test_red_list_is_overdue_at_month_end(september):
 def test_visits_decisions_and_campaign(september):
     figures = figures_for()
     assert figures["visits"] == {"total": 3, "forum": 1, "documents": 1, "onsite": 2, "recheck": 1}
-    assert [row["text"] for row in figures["decisions"]] == ["督促市自然资源局9月底前完成用地报批", "下月重点督导林地手续"]
+    assert [row["text"] for row in figures["decisions"]] == [
+        "督促市自然资源局9月底前完成用地报批",
+        "下月重点督导林地手续",
+    ]
     assert figures["decisions"][1]["issue_code"] == "SEP-A7"
     assert figures["campaign"] == {
         "month": {"cases": 1, "people": 3, "sanctioned": 2, "notified_cases": 1, "notified_people": 2},

@@ -37,8 +37,12 @@ def test_frozen_summary_does_not_change_after_data_changes(september):
     assert before.frozen is not None and not before.live
     # Afterwards: an overdue issue is closed, a new one is back-dated into September, one withdrawn.
     Issue.objects.filter(code="SEP-A6").update(status=IssueStatus.CLOSED, closed_at=at(9, 29), submitted_at=at(9, 29))
-    IssueFactory(project=september.world.project, handed_off_at=at(9, 15), sign_deadline=dt.date(2026, 9, 17),
-                 rectification_deadline=dt.date(2026, 9, 18))
+    IssueFactory(
+        project=september.world.project,
+        handed_off_at=at(9, 15),
+        sign_deadline=dt.date(2026, 9, 17),
+        rectification_deadline=dt.date(2026, 9, 18),
+    )
     Issue.objects.filter(code="SEP-A7").update(status=IssueStatus.WITHDRAWN, withdrawn_at=at(9, 20))
     after = summary_for(month=SEPTEMBER, scope=CITY)
     assert after.figures == before.figures
@@ -62,9 +66,12 @@ def test_current_month_is_live_and_not_frozen(world):
 
 def test_beat_task_freezes_last_month(world):
     last = current_month().previous()
-    IssueFactory(project=world.project, handed_off_at=last.start + dt.timedelta(days=2, hours=3),
-                 sign_deadline=last.first_day + dt.timedelta(days=4),
-                 rectification_deadline=last.first_day + dt.timedelta(days=20))
+    IssueFactory(
+        project=world.project,
+        handed_off_at=last.start + dt.timedelta(days=2, hours=3),
+        sign_deadline=last.first_day + dt.timedelta(days=4),
+        rectification_deadline=last.first_day + dt.timedelta(days=20),
+    )
     assert freeze_last_month() == 3  # city + two groups
     summary = MonthlySummary.objects.get(month=last.first_day, scope_key="all")
     assert summary.figures["core"]["handed_off"] == 1

@@ -21,8 +21,13 @@ pytestmark = pytest.mark.django_db
 def _populate(world, n: int) -> None:
     """n issues in varied states across both projects and departments, this month and earlier."""
     today = timezone.localdate()
-    statuses = [IssueStatus.HANDED_OFF, IssueStatus.IN_PROGRESS, IssueStatus.SUBMITTED, IssueStatus.CLOSED,
-                IssueStatus.WITHDRAWN]
+    statuses = [
+        IssueStatus.HANDED_OFF,
+        IssueStatus.IN_PROGRESS,
+        IssueStatus.SUBMITTED,
+        IssueStatus.CLOSED,
+        IssueStatus.WITHDRAWN,
+    ]
     for i in range(n):
         handed = timezone.now() - dt.timedelta(days=(i * 7) % 300)
         deadline = today + dt.timedelta(days=(i % 9) - 4)
@@ -35,8 +40,11 @@ def _populate(world, n: int) -> None:
             status=statuses[i % len(statuses)],
             return_count=i % 3,
         )
-    ProcedureStage.objects.get_or_create(project=world.project, kind="land_approval", defaults={
-        "status": "blocked", "blocked_since": today - dt.timedelta(days=30), "blockage_note": "征地未完成"})
+    ProcedureStage.objects.get_or_create(
+        project=world.project,
+        kind="land_approval",
+        defaults={"status": "blocked", "blocked_since": today - dt.timedelta(days=30), "blockage_note": "征地未完成"},
+    )
 
 
 def _count(client, url: str) -> int:
@@ -112,7 +120,7 @@ def test_dashboard_links_drill_down_to_the_ledger(client, world):
     response = client.get(reverse("reports:dashboard"))
     body = response.content.decode()
     assert 'href="/issues/?light=red"' in body
-    assert 'id="dashboard-data"' in body and "<script>" not in body.replace('<script src=', "")
+    assert 'id="dashboard-data"' in body and "<script>" not in body.replace("<script src=", "")
     charts = response.context["charts"]
     assert charts["lights"][0]["url"] == "/issues/?light=red"
     assert charts["trend"][-1]["handed_off_url"] == f"/issues/?month={current_month()}"

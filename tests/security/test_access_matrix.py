@@ -30,7 +30,16 @@ from notifications.models import Notification
 from tests.factories import SiteVisitFactory
 
 OK, LOGIN = "ok", "login"
-ROLES = ("anon", "inspector", "other_inspector", "lead_liaison", "assisting_liaison", "other_liaison", "leader", "admin")
+ROLES = (
+    "anon",
+    "inspector",
+    "other_inspector",
+    "lead_liaison",
+    "assisting_liaison",
+    "other_liaison",
+    "leader",
+    "admin",
+)
 SIGNED_IN = ROLES[1:]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -122,72 +131,115 @@ RULES: dict[str, Rule] = {
     # (lists answer everyone with what their scope holds — possibly nothing; objects answer 404)
     "projects:list": one({"GET": EVERYONE}),
     "projects:detail": per_object(
-        pk("project_a"), pk("project_b"),
-        {"GET": expect(("inspector", *TOP))}, {"GET": expect(("other_inspector", *TOP))},
+        pk("project_a"),
+        pk("project_b"),
+        {"GET": expect(("inspector", *TOP))},
+        {"GET": expect(("other_inspector", *TOP))},
     ),
     # visits are logged and changed by the project's inspectors only (leaders and admins read)
-    "inspections:create": Rule([
-        Case("project A", lambda o: {}, {"GET": expect(("inspector",)), "POST": expect(("inspector",))},
-             query="project={project_a}"),
-    ]),
+    "inspections:create": Rule(
+        [
+            Case(
+                "project A",
+                lambda o: {},
+                {"GET": expect(("inspector",)), "POST": expect(("inspector",))},
+                query="project={project_a}",
+            ),
+        ]
+    ),
     "inspections:detail": per_object(
-        pk("visit_a"), pk("visit_b"),
-        {"GET": expect(("inspector", *TOP))}, {"GET": expect(("other_inspector", *TOP))},
+        pk("visit_a"),
+        pk("visit_b"),
+        {"GET": expect(("inspector", *TOP))},
+        {"GET": expect(("other_inspector", *TOP))},
     ),
     "inspections:edit": per_object(
-        pk("visit_a"), pk("visit_b"),
+        pk("visit_a"),
+        pk("visit_b"),
         {"GET": expect(("inspector",)), "POST": expect(("inspector",))},
         {"GET": expect(("other_inspector",)), "POST": expect(("other_inspector",))},
     ),
     "inspections:archive": per_object(
-        pk("visit_a"), pk("visit_b"), {"POST": expect(("inspector",))}, {"POST": expect(("other_inspector",))},
+        pk("visit_a"),
+        pk("visit_b"),
+        {"POST": expect(("inspector",))},
+        {"POST": expect(("other_inspector",))},
     ),
     "inspections:attachment": per_object(
-        pk("attachment_a"), pk("attachment_b"),
-        {"GET": expect(("inspector", *TOP))}, {"GET": expect(("other_inspector", *TOP))},
+        pk("attachment_a"),
+        pk("attachment_b"),
+        {"GET": expect(("inspector", *TOP))},
+        {"GET": expect(("other_inspector", *TOP))},
     ),
     # issues
     "issues:ledger": one({"GET": EVERYONE}),
     "issues:create": one({"GET": expect(INSPECTORS, otherwise=403), "POST": expect(INSPECTORS, otherwise=403)}),
     "issues:handoff_deadlines": one({"GET": expect(INSPECTORS, otherwise=403)}),
     "issues:detail": per_object(
-        pk("issue_a"), pk("issue_b"),
-        {"GET": expect(ISSUE_A_READERS)}, {"GET": expect(ISSUE_B_READERS)},
+        pk("issue_a"),
+        pk("issue_b"),
+        {"GET": expect(ISSUE_A_READERS)},
+        {"GET": expect(ISSUE_B_READERS)},
     ),
-    "issues:act": Rule([
-        # in scope but not theirs to do: 403; out of scope: 404
-        Case("sign issue A", lambda o: {"pk": o.issue_a.pk, "action": "sign"},
-             {"POST": expect(("lead_liaison",), inspector=403, assisting_liaison=403, leader=403, admin=403)}),
-        Case("sign issue B", lambda o: {"pk": o.issue_b.pk, "action": "sign"},
-             {"POST": expect(("other_liaison",), other_inspector=403, leader=403, admin=403)}),
-        Case("edit issue A", lambda o: {"pk": o.issue_a.pk, "action": "edit"},
-             {"POST": expect(("inspector",), lead_liaison=403, assisting_liaison=403, leader=403, admin=403)}),
-        Case("instruct issue A", lambda o: {"pk": o.issue_a.pk, "action": "instruct"},
-             {"POST": expect(("leader",), inspector=403, lead_liaison=403, assisting_liaison=403, admin=403)}),
-        Case("progress issue A", lambda o: {"pk": o.issue_a.pk, "action": "progress"},
-             {"POST": expect(("lead_liaison", "assisting_liaison"), inspector=403, leader=403, admin=403)}),
-        Case("unknown action", lambda o: {"pk": o.issue_a.pk, "action": "delete"},
-             {"POST": expect(())}),
-    ]),
+    "issues:act": Rule(
+        [
+            # in scope but not theirs to do: 403; out of scope: 404
+            Case(
+                "sign issue A",
+                lambda o: {"pk": o.issue_a.pk, "action": "sign"},
+                {"POST": expect(("lead_liaison",), inspector=403, assisting_liaison=403, leader=403, admin=403)},
+            ),
+            Case(
+                "sign issue B",
+                lambda o: {"pk": o.issue_b.pk, "action": "sign"},
+                {"POST": expect(("other_liaison",), other_inspector=403, leader=403, admin=403)},
+            ),
+            Case(
+                "edit issue A",
+                lambda o: {"pk": o.issue_a.pk, "action": "edit"},
+                {"POST": expect(("inspector",), lead_liaison=403, assisting_liaison=403, leader=403, admin=403)},
+            ),
+            Case(
+                "instruct issue A",
+                lambda o: {"pk": o.issue_a.pk, "action": "instruct"},
+                {"POST": expect(("leader",), inspector=403, lead_liaison=403, assisting_liaison=403, admin=403)},
+            ),
+            Case(
+                "progress issue A",
+                lambda o: {"pk": o.issue_a.pk, "action": "progress"},
+                {"POST": expect(("lead_liaison", "assisting_liaison"), inspector=403, leader=403, admin=403)},
+            ),
+            Case("unknown action", lambda o: {"pk": o.issue_a.pk, "action": "delete"}, {"POST": expect(())}),
+        ]
+    ),
     "issues:evidence": per_object(
-        pk("evidence_a"), pk("evidence_b"),
-        {"GET": expect(ISSUE_A_READERS)}, {"GET": expect(ISSUE_B_READERS)},
+        pk("evidence_a"),
+        pk("evidence_b"),
+        {"GET": expect(ISSUE_A_READERS)},
+        {"GET": expect(ISSUE_B_READERS)},
     ),
     # dispatch meetings: the group's members change them; leaders and invited departments read
     "dispatch:meeting_list": one({"GET": EVERYONE}),
     "dispatch:meeting_detail": per_object(
-        pk("meeting_a"), pk("meeting_b"),
-        {"GET": expect(("inspector", "lead_liaison", *TOP))}, {"GET": expect(("other_inspector", *TOP))},
+        pk("meeting_a"),
+        pk("meeting_b"),
+        {"GET": expect(("inspector", "lead_liaison", *TOP))},
+        {"GET": expect(("other_inspector", *TOP))},
     ),
     # who may see the meeting but not change it gets 403; who may not see it, 404
     **{
         name: per_object(
-            pk("meeting_a"), pk("meeting_b"),
+            pk("meeting_a"),
+            pk("meeting_b"),
             {"POST": expect(("inspector", "admin"), leader=403, lead_liaison=403)},
             {"POST": expect(("other_inspector", "admin"), leader=403)},
         )
-        for name in ("dispatch:meeting_reschedule", "dispatch:meeting_minutes", "dispatch:meeting_held",
-                     "dispatch:decision_add")
+        for name in (
+            "dispatch:meeting_reschedule",
+            "dispatch:meeting_minutes",
+            "dispatch:meeting_held",
+            "dispatch:decision_add",
+        )
     },
     "dispatch:decision_done": per_object(
         lambda o: {"pk": o.meeting_a.pk, "decision_pk": o.decision_a.pk},
@@ -196,7 +248,8 @@ RULES: dict[str, Rule] = {
         {"POST": expect(("other_inspector", "admin"), leader=403)},
     ),
     "dispatch:rule_edit": per_object(
-        lambda o: {"group_pk": o.group_a.pk}, lambda o: {"group_pk": o.group_b.pk},
+        lambda o: {"group_pk": o.group_a.pk},
+        lambda o: {"group_pk": o.group_b.pk},
         # the rule belongs to the group's lead: group A's plain member gets 403
         {"GET": expect(("admin",), inspector=403), "POST": expect(("admin",), inspector=403)},
         {"GET": expect(("other_inspector", "admin")), "POST": expect(("other_inspector", "admin"))},
@@ -223,53 +276,81 @@ RULES: dict[str, Rule] = {
     "summary": one({"GET": expect((*INSPECTORS, *TOP), anon=401)}, lambda o: {"yyyy_mm": o.month}),
     "project-list": one({"GET": API_EVERYONE}),
     "project-detail": per_object(
-        api_pk("project_a"), api_pk("project_b"),
-        {"GET": expect(("inspector", *TOP), anon=401)}, {"GET": expect(("other_inspector", *TOP), anon=401)},
+        api_pk("project_a"),
+        api_pk("project_b"),
+        {"GET": expect(("inspector", *TOP), anon=401)},
+        {"GET": expect(("other_inspector", *TOP), anon=401)},
     ),
     "group-list": one({"GET": API_EVERYONE}),
     "group-detail": per_object(
-        api_pk("group_a"), api_pk("group_b"),
-        {"GET": expect(("inspector", *TOP), anon=401)}, {"GET": expect(("other_inspector", *TOP), anon=401)},
+        api_pk("group_a"),
+        api_pk("group_b"),
+        {"GET": expect(("inspector", *TOP), anon=401)},
+        {"GET": expect(("other_inspector", *TOP), anon=401)},
     ),
     # POST = logging a visit through the API: inspectors only
     "visit-list": one({"GET": API_EVERYONE, "POST": expect(INSPECTORS, anon=401, otherwise=403)}),
     "visit-detail": per_object(
-        api_pk("visit_a"), api_pk("visit_b"),
-        {"GET": expect(("inspector", *TOP), anon=401)}, {"GET": expect(("other_inspector", *TOP), anon=401)},
+        api_pk("visit_a"),
+        api_pk("visit_b"),
+        {"GET": expect(("inspector", *TOP), anon=401)},
+        {"GET": expect(("other_inspector", *TOP), anon=401)},
     ),
     # POST = hand-off through the API: inspectors only
     "issue-list": one({"GET": API_EVERYONE, "POST": expect(INSPECTORS, anon=401, otherwise=403)}),
     "issue-detail": per_object(
-        api_pk("issue_a"), api_pk("issue_b"),
-        {"GET": expect(ISSUE_A_READERS, anon=401)}, {"GET": expect(ISSUE_B_READERS, anon=401)},
+        api_pk("issue_a"),
+        api_pk("issue_b"),
+        {"GET": expect(ISSUE_A_READERS, anon=401)},
+        {"GET": expect(ISSUE_B_READERS, anon=401)},
     ),
     "issue-transitions": per_object(
-        api_pk("issue_a"), api_pk("issue_b"),
+        api_pk("issue_a"),
+        api_pk("issue_b"),
         {"GET": expect(ISSUE_A_READERS, anon=401), "POST": expect(ISSUE_A_READERS, anon=401)},
         {"GET": expect(ISSUE_B_READERS, anon=401), "POST": expect(ISSUE_B_READERS, anon=401)},
     ),
-    "issue-updates": Rule([
-        Case("side A", api_pk("issue_a"), {
-            "GET": expect(ISSUE_A_READERS, anon=401),
-            "POST": expect(("lead_liaison", "assisting_liaison"), anon=401, inspector=403, leader=403, admin=403),
-        }, data={"text": "已完成现场整改。"}),
-        Case("side B", api_pk("issue_b"), {
-            "GET": expect(ISSUE_B_READERS, anon=401),
-            "POST": expect(("other_liaison",), anon=401, other_inspector=403, leader=403, admin=403),
-        }, data={"text": "已完成现场整改。"}),
-    ]),
+    "issue-updates": Rule(
+        [
+            Case(
+                "side A",
+                api_pk("issue_a"),
+                {
+                    "GET": expect(ISSUE_A_READERS, anon=401),
+                    "POST": expect(
+                        ("lead_liaison", "assisting_liaison"), anon=401, inspector=403, leader=403, admin=403
+                    ),
+                },
+                data={"text": "已完成现场整改。"},
+            ),
+            Case(
+                "side B",
+                api_pk("issue_b"),
+                {
+                    "GET": expect(ISSUE_B_READERS, anon=401),
+                    "POST": expect(("other_liaison",), anon=401, other_inspector=403, leader=403, admin=403),
+                },
+                data={"text": "已完成现场整改。"},
+            ),
+        ]
+    ),
     # the files behind a progress update's and a visit's download_url, for token clients
     "evidence-file": per_object(
-        api_pk("evidence_a"), api_pk("evidence_b"),
-        {"GET": expect(ISSUE_A_READERS, anon=401)}, {"GET": expect(ISSUE_B_READERS, anon=401)},
+        api_pk("evidence_a"),
+        api_pk("evidence_b"),
+        {"GET": expect(ISSUE_A_READERS, anon=401)},
+        {"GET": expect(ISSUE_B_READERS, anon=401)},
     ),
     "attachment-file": per_object(
-        api_pk("attachment_a"), api_pk("attachment_b"),
-        {"GET": expect(("inspector", *TOP), anon=401)}, {"GET": expect(("other_inspector", *TOP), anon=401)},
+        api_pk("attachment_a"),
+        api_pk("attachment_b"),
+        {"GET": expect(("inspector", *TOP), anon=401)},
+        {"GET": expect(("other_inspector", *TOP), anon=401)},
     ),
     "meeting-list": one({"GET": API_EVERYONE}),
     "meeting-detail": per_object(
-        api_pk("meeting_a"), api_pk("meeting_b"),
+        api_pk("meeting_a"),
+        api_pk("meeting_b"),
         {"GET": expect(("inspector", "lead_liaison", *TOP), anon=401)},
         {"GET": expect(("other_inspector", *TOP), anon=401)},
     ),
@@ -346,14 +427,21 @@ class Objects:
     def __getattr__(self, name):
         # project_a, group_b … straight from the world fixture
         world = self.__dict__["world"]
-        return {"project_a": world.project, "project_b": world.other_project,
-                "group_a": world.group, "group_b": world.other_group}[name]
+        return {
+            "project_a": world.project,
+            "project_b": world.other_project,
+            "group_a": world.group,
+            "group_b": world.other_group,
+        }[name]
 
 
 def _evidence(issue, author, department):
-    update = ProgressUpdate.objects.create(issue=issue, author=author, department=department, text="已整改。", percent=50)
-    evidence = EvidenceFile(update=update, original_name="现场照片.png", content_type="image/png", size=len(PNG),
-                            uploaded_by=author)
+    update = ProgressUpdate.objects.create(
+        issue=issue, author=author, department=department, text="已整改。", percent=50
+    )
+    evidence = EvidenceFile(
+        update=update, original_name="现场照片.png", content_type="image/png", size=len(PNG), uploaded_by=author
+    )
     evidence.file.save("evidence/matrix.png", ContentFile(PNG), save=False)
     evidence.save()
     return evidence
@@ -361,8 +449,9 @@ def _evidence(issue, author, department):
 
 def _visit(project, inspector):
     visit = SiteVisitFactory(project=project, created_by=inspector)
-    attachment = VisitAttachment(visit=visit, original_name="现场.png", content_type="image/png", size=len(PNG),
-                                 uploaded_by=inspector)
+    attachment = VisitAttachment(
+        visit=visit, original_name="现场.png", content_type="image/png", size=len(PNG), uploaded_by=inspector
+    )
     attachment.file.save("visits/matrix.png", ContentFile(PNG), save=False)
     attachment.save()
     return visit, attachment
@@ -371,8 +460,11 @@ def _visit(project, inspector):
 def _meeting(group, inspector, departments=()):
     today = timezone.localdate()
     meeting = DispatchMeeting.objects.create(
-        group=group, month=today.replace(day=1), title=f"{group.name}{today:%Y年%m月}调度会",
-        starts_at=timezone.now() + dt.timedelta(days=3), place="市纪委监委三楼会议室",
+        group=group,
+        month=today.replace(day=1),
+        title=f"{group.name}{today:%Y年%m月}调度会",
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        place="市纪委监委三楼会议室",
     )
     meeting.attending_departments.set(departments)
     decision = Decision.objects.create(meeting=meeting, text="加快用地报批。", created_by=inspector)
@@ -383,8 +475,12 @@ def _meeting(group, inspector, departments=()):
 def objects(world) -> Objects:
     o = Objects(world=world)
     o.issue_a = world.hand_off()
-    o.issue_b = world.hand_off(actor=world.other_inspector, project=world.other_project,
-                               lead_department=world.other_department, assisting_departments=[])
+    o.issue_b = world.hand_off(
+        actor=world.other_inspector,
+        project=world.other_project,
+        lead_department=world.other_department,
+        assisting_departments=[],
+    )
     o.evidence_a = _evidence(o.issue_a, world.lead_liaison, world.lead_department)
     o.evidence_b = _evidence(o.issue_b, world.other_liaison, world.other_department)
     o.visit_a, o.attachment_a = _visit(world.project, world.inspector)
@@ -454,9 +550,11 @@ def test_every_route_has_an_expectation(capsys):
     stale = sorted(set(RULES) - {r.name for r in routes})
     covered = [r for r in routes if rule_for(r) is not None]
     with capsys.disabled():
-        print(f"\naccess matrix: {len(covered)} of {len(routes)} URL patterns covered "
-              f"({len({r.name for r in covered if not r.is_admin})} named routes + "
-              f"{sum(r.is_admin for r in covered)} admin patterns under one staff-only rule)")
+        print(
+            f"\naccess matrix: {len(covered)} of {len(routes)} URL patterns covered "
+            f"({len({r.name for r in covered if not r.is_admin})} named routes + "
+            f"{sum(r.is_admin for r in covered)} admin patterns under one staff-only rule)"
+        )
     assert not missing, f"routes without an access expectation in RULES: {missing}"
     assert not stale, f"RULES for routes that no longer exist: {stale}"
 
@@ -490,7 +588,9 @@ def test_route_access(name, objects):
                 for role in roles:
                     got = _outcome(_request(_client(role, objects.world), method, url, case.data))
                     if got != expected[role]:
-                        problems.append(f"{method} {url} [{case.label}] as {role}: got {got}, expected {expected[role]}")
+                        problems.append(
+                            f"{method} {url} [{case.label}] as {role}: got {got}, expected {expected[role]}"
+                        )
     if OBSERVE and problems:
         print("\n".join(problems))
     assert not problems, "\n".join(problems)

@@ -10,13 +10,22 @@ from django.db import connection
 from issues import services
 
 URL = "/audit/"
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="audit rows are written on PostgreSQL only")
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="audit rows are written on PostgreSQL only"
+)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("leader", 200), ("admin", 200), ("inspector", 404), ("group_lead", 404), ("lead_liaison", 404), ("other_liaison", 404)],
+    [
+        ("leader", 200),
+        ("admin", 200),
+        ("inspector", 404),
+        ("group_lead", 404),
+        ("lead_liaison", 404),
+        ("other_liaison", 404),
+    ],
 )
 def test_only_leaders_and_admins_see_the_audit_trail(client, world, who, status):
     client.force_login(getattr(world, who))
@@ -46,15 +55,27 @@ def test_leader_sees_who_changed_an_issue_with_old_and_new_values(client, world)
     # A web write, so the actor and the path are in the context.
     client.force_login(world.inspector)
     services.issue_edit(
-        issue=issue, actor=world.inspector, expected_version=issue.version, title="新标题",
-        description=issue.description, category=issue.category, severity=issue.severity,
-        sign_deadline=issue.sign_deadline, rectification_deadline=issue.rectification_deadline,
+        issue=issue,
+        actor=world.inspector,
+        expected_version=issue.version,
+        title="新标题",
+        description=issue.description,
+        category=issue.category,
+        severity=issue.severity,
+        sign_deadline=issue.sign_deadline,
+        rectification_deadline=issue.rectification_deadline,
     )
     client.force_login(world.admin)
     department = world.other_department
     client.post(
         f"/admin/accounts/department/{department.pk}/change/",
-        {"name": department.name, "short_name": "生态局", "kind": department.kind, "contact_phone": "", "is_active": "on"},
+        {
+            "name": department.name,
+            "short_name": "生态局",
+            "kind": department.kind,
+            "contact_phone": "",
+            "is_active": "on",
+        },
     )
 
     client.force_login(world.leader)

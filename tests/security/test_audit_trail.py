@@ -67,7 +67,13 @@ def test_a_web_write_records_actor_path_and_request_id(client, world):
     department = world.other_department
     response = client.post(
         f"/admin/accounts/department/{department.pk}/change/",
-        {"name": department.name, "short_name": "生态局", "kind": department.kind, "contact_phone": "", "is_active": "on"},
+        {
+            "name": department.name,
+            "short_name": "生态局",
+            "kind": department.kind,
+            "contact_phone": "",
+            "is_active": "on",
+        },
         HTTP_X_REQUEST_ID="req-audit-0001",
     )
     assert response.status_code == 302, response.content[:500]

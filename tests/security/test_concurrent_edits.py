@@ -15,9 +15,15 @@ from issues.models import Issue
 
 def _edit(issue, actor, *, expected_version, title):
     return services.issue_edit(
-        issue=issue, actor=actor, expected_version=expected_version, title=title,
-        description=issue.description, category=issue.category, severity=issue.severity,
-        sign_deadline=issue.sign_deadline, rectification_deadline=issue.rectification_deadline,
+        issue=issue,
+        actor=actor,
+        expected_version=expected_version,
+        title=title,
+        description=issue.description,
+        category=issue.category,
+        severity=issue.severity,
+        sign_deadline=issue.sign_deadline,
+        rectification_deadline=issue.rectification_deadline,
     )
 
 

@@ -30,7 +30,11 @@ def _database_url(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'deploy.sqlite3'}"
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0", "--settings=config.settings.local"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True, timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     return url
 
@@ -44,18 +48,29 @@ def _run(args, *, secret, tmp_path, db_url):
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args, "--settings=config.settings.production"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 @pytest.mark.django_db
 def test_check_deploy_passes_with_production_settings_and_a_real_secret(tmp_path):
     db_url = _database_url(tmp_path)
-    good = _run(["check", "--deploy", "--fail-level", "WARNING"], secret=secrets.token_urlsafe(64), tmp_path=tmp_path, db_url=db_url)
+    good = _run(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        secret=secrets.token_urlsafe(64),
+        tmp_path=tmp_path,
+        db_url=db_url,
+    )
     assert good.returncode == 0, good.stdout + good.stderr
 
     # The same check refuses a weak secret, so the pass above is not vacuous.
-    weak = _run(["check", "--deploy", "--fail-level", "WARNING"], secret="short-secret", tmp_path=tmp_path, db_url=db_url)
+    weak = _run(
+        ["check", "--deploy", "--fail-level", "WARNING"], secret="short-secret", tmp_path=tmp_path, db_url=db_url
+    )
     assert weak.returncode != 0 and "security.W009" in weak.stderr
 
 
@@ -64,7 +79,11 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
     env["DJANGO_ALLOWED_HOSTS"] = "dudao.example.gov.cn"
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--settings=config.settings.production"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
 
@@ -78,16 +97,34 @@ def test_production_values(tmp_path):
         "'script_src': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src']}))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(DJANGO_SECRET_KEY=secrets.token_urlsafe(64), DJANGO_ALLOWED_HOSTS="dudao.example.gov.cn",
-               DJANGO_SETTINGS_MODULE="config.settings.production")
-    out = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {probe}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
-    ).stdout.strip().splitlines()[-1]
+    env.update(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="dudao.example.gov.cn",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+    )
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {probe}"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     values = json.loads(out)
     assert values == {
-        "debug": False, "hsts": 31536000, "ssl": True, "session_secure": True, "csrf_secure": True,
-        "referrer": "same-origin", "log": "json", "script_src": ["'self'"],
+        "debug": False,
+        "hsts": 31536000,
+        "ssl": True,
+        "session_secure": True,
+        "csrf_secure": True,
+        "referrer": "same-origin",
+        "log": "json",
+        "script_src": ["'self'"],
     }
 
 

@@ -92,7 +92,9 @@ class Command(BaseCommand):
             self.users[username] = self._user(username, full_name, title, roles, self.departments[dept_short])
         admin = User.objects.filter(username="admin").first()
         if admin is None:
-            admin = User.objects.create_superuser("admin", "admin@zt.example.gov.cn", DEMO_PASSWORD, full_name="系统管理员")
+            admin = User.objects.create_superuser(
+                "admin", "admin@zt.example.gov.cn", DEMO_PASSWORD, full_name="系统管理员"
+            )
         self.users["admin"] = admin
 
         silicon, glass = self._projects()
@@ -107,8 +109,13 @@ class Command(BaseCommand):
     def _user(self, username, full_name, title, roles, department) -> User:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, full_name=full_name, title=title, department=department,
-                        email=f"{username}@zt.example.gov.cn")
+            user = User(
+                username=username,
+                full_name=full_name,
+                title=title,
+                department=department,
+                email=f"{username}@zt.example.gov.cn",
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
             for role in roles:
@@ -120,9 +127,14 @@ class Command(BaseCommand):
         silicon, _ = Project.objects.get_or_create(
             name="水电硅循环经济一体化项目",
             defaults=dict(
-                short_name="水电硅项目", county="昭阳区、彝良县", enterprise=d["水电硅项目公司"],
-                investment=Decimal("205.40"), expected_annual_output=Decimal("300.00"), expected_jobs=12000,
-                land_area_mu=Decimal("1918.00"), stage=Project.Stage.CONSTRUCTION,
+                short_name="水电硅项目",
+                county="昭阳区、彝良县",
+                enterprise=d["水电硅项目公司"],
+                investment=Decimal("205.40"),
+                expected_annual_output=Decimal("300.00"),
+                expected_jobs=12000,
+                land_area_mu=Decimal("1918.00"),
+                stage=Project.Stage.CONSTRUCTION,
                 description="昭通市引进的重点工业项目，建成后每年工业总产值可达300亿元，可为1.2万人带去就业岗位，"
                 "对昭通经济发展起到“造血”“生肌”“壮骨”作用。剩余的1918亩土地已通过审查，彝良县矿权转让取得实质性进展。",
             ),
@@ -130,25 +142,74 @@ class Command(BaseCommand):
         glass, _ = Project.objects.get_or_create(
             name="旗滨光伏玻璃项目",
             defaults=dict(
-                short_name="旗滨光伏玻璃", county="昭阳区", enterprise=d["旗滨光伏玻璃公司"],
-                investment=Decimal("110.00"), stage=Project.Stage.PREPARATION,
+                short_name="旗滨光伏玻璃",
+                county="昭阳区",
+                enterprise=d["旗滨光伏玻璃公司"],
+                investment=Decimal("110.00"),
+                stage=Project.Stage.PREPARATION,
                 description="投资110亿元的光伏玻璃项目，手续办理基本完成，已准备进场动工。",
             ),
         )
         t = self.today
         stages = {
             silicon: [
-                ("land_approval", "剩余1918亩土地用地报批", "done", t - dt.timedelta(days=170), t - dt.timedelta(days=20), None, ""),
-                ("environmental", "项目环境影响评价", "done", t - dt.timedelta(days=160), t - dt.timedelta(days=60), None, ""),
-                ("forest_land", "使用林地审核", "blocked", t - dt.timedelta(days=120), None, t - dt.timedelta(days=38),
-                 "林地审核需省级批复，补充材料往返多次，未一次性告知。"),
-                ("mining_right", "彝良县矿权转让", "in_progress", t - dt.timedelta(days=150), None, None,
-                 "矿权转让取得实质性进展，正在办理出让合同。"),
+                (
+                    "land_approval",
+                    "剩余1918亩土地用地报批",
+                    "done",
+                    t - dt.timedelta(days=170),
+                    t - dt.timedelta(days=20),
+                    None,
+                    "",
+                ),
+                (
+                    "environmental",
+                    "项目环境影响评价",
+                    "done",
+                    t - dt.timedelta(days=160),
+                    t - dt.timedelta(days=60),
+                    None,
+                    "",
+                ),
+                (
+                    "forest_land",
+                    "使用林地审核",
+                    "blocked",
+                    t - dt.timedelta(days=120),
+                    None,
+                    t - dt.timedelta(days=38),
+                    "林地审核需省级批复，补充材料往返多次，未一次性告知。",
+                ),
+                (
+                    "mining_right",
+                    "彝良县矿权转让",
+                    "in_progress",
+                    t - dt.timedelta(days=150),
+                    None,
+                    None,
+                    "矿权转让取得实质性进展，正在办理出让合同。",
+                ),
                 ("construction_start", "二期进场动工", "not_started", None, None, None, ""),
             ],
             glass: [
-                ("land_approval", "项目用地报批", "done", t - dt.timedelta(days=140), t - dt.timedelta(days=70), None, ""),
-                ("environmental", "项目环境影响评价", "done", t - dt.timedelta(days=130), t - dt.timedelta(days=45), None, ""),
+                (
+                    "land_approval",
+                    "项目用地报批",
+                    "done",
+                    t - dt.timedelta(days=140),
+                    t - dt.timedelta(days=70),
+                    None,
+                    "",
+                ),
+                (
+                    "environmental",
+                    "项目环境影响评价",
+                    "done",
+                    t - dt.timedelta(days=130),
+                    t - dt.timedelta(days=45),
+                    None,
+                    "",
+                ),
                 ("energy_review", "节能审查", "done", t - dt.timedelta(days=120), t - dt.timedelta(days=30), None, ""),
                 ("construction_permit", "施工许可", "in_progress", t - dt.timedelta(days=25), None, None, ""),
                 ("construction_start", "进场动工", "not_started", None, None, None, "已准备进场动工。"),
@@ -157,20 +218,37 @@ class Command(BaseCommand):
         for project, rows in stages.items():
             for position, (kind, name, status, started, finished, blocked, note) in enumerate(rows):
                 ProcedureStage.objects.get_or_create(
-                    project=project, kind=kind, name=name,
-                    defaults=dict(status=status, started_on=started, finished_on=finished, blocked_since=blocked,
-                                  blockage_note=note, position=position),
+                    project=project,
+                    kind=kind,
+                    name=name,
+                    defaults=dict(
+                        status=status,
+                        started_on=started,
+                        finished_on=finished,
+                        blocked_since=blocked,
+                        blockage_note=note,
+                        position=position,
+                    ),
                 )
         factors = {
-            silicon: [("water", "guaranteed", "取水工程已通水"), ("electricity", "at_risk", "220千伏专线接入方案待电网公司批复"),
-                      ("road", "in_progress", "进场道路改扩建推进中"), ("gas", "in_progress", "天然气支线管网已立项")],
-            glass: [("water", "guaranteed", ""), ("electricity", "in_progress", "施工用电已接入"),
-                    ("road", "guaranteed", ""), ("gas", "at_risk", "天然气用气指标待落实")],
+            silicon: [
+                ("water", "guaranteed", "取水工程已通水"),
+                ("electricity", "at_risk", "220千伏专线接入方案待电网公司批复"),
+                ("road", "in_progress", "进场道路改扩建推进中"),
+                ("gas", "in_progress", "天然气支线管网已立项"),
+            ],
+            glass: [
+                ("water", "guaranteed", ""),
+                ("electricity", "in_progress", "施工用电已接入"),
+                ("road", "guaranteed", ""),
+                ("gas", "at_risk", "天然气用气指标待落实"),
+            ],
         }
         for project, rows in factors.items():
             for factor, status, note in rows:
-                FactorGuarantee.objects.get_or_create(project=project, factor=factor,
-                                                      defaults=dict(status=status, note=note))
+                FactorGuarantee.objects.get_or_create(
+                    project=project, factor=factor, defaults=dict(status=status, note=note)
+                )
         return silicon, glass
 
     def _group(self, silicon, glass) -> SupervisionGroup:
@@ -179,63 +257,114 @@ class Command(BaseCommand):
             defaults=dict(
                 description="市纪委监委抽调3名干部组成专项督导专班，与相关派驻纪检监察组和县级纪委监委实行“1+2”捆绑式监督，"
                 "运用“一线工作法”和“项目工作法”开展“面对面”“保姆式”贴身监督服务。",
-                formed_on=dt.date(self.today.year, 7, 1) if self.today.month >= 7 else dt.date(self.today.year - 1, 7, 1),
+                formed_on=dt.date(self.today.year, 7, 1)
+                if self.today.month >= 7
+                else dt.date(self.today.year - 1, 7, 1),
             ),
         )
         group.projects.add(silicon, glass)
         for username, role in (("lead_li", "lead"), ("inspector_zhang", "member"), ("inspector_wang", "member")):
             GroupMembership.objects.get_or_create(group=group, user=self.users[username], defaults={"role": role})
-        for short, note in (("驻市自然资源局纪检监察组", "派驻监督：用地、林地、矿权审批"),
-                            ("昭阳区纪委监委", "属地监督：昭阳区要素保障"),
-                            ("彝良县纪委监委", "属地监督：彝良县矿权转让")):
-            GroupPartnerUnit.objects.get_or_create(group=group, department=self.departments[short], defaults={"note": note})
+        for short, note in (
+            ("驻市自然资源局纪检监察组", "派驻监督：用地、林地、矿权审批"),
+            ("昭阳区纪委监委", "属地监督：昭阳区要素保障"),
+            ("彝良县纪委监委", "属地监督：彝良县矿权转让"),
+        ):
+            GroupPartnerUnit.objects.get_or_create(
+                group=group, department=self.departments[short], defaults={"note": note}
+            )
         MeetingRule.objects.get_or_create(
             group=group,
-            defaults=dict(kind=MeetingRule.Kind.DAY_OF_MONTH, day_of_month=25, time=dt.time(15, 0),
-                          place="市纪委监委三楼会议室"),
+            defaults=dict(
+                kind=MeetingRule.Kind.DAY_OF_MONTH, day_of_month=25, time=dt.time(15, 0), place="市纪委监委三楼会议室"
+            ),
         )
         return group
 
     def _authorization(self, silicon) -> None:
         Authorization.objects.get_or_create(
             number="昭纪特授〔2026〕1号",
-            defaults=dict(inspector=self.users["special_zhao"], project=silicon,
-                          valid_from=self.today - dt.timedelta(days=200), valid_to=self.today + dt.timedelta(days=165),
-                          scope_note="依据《昭通市特派纪检监察员管理办法》，对水电硅项目实行“一项目一授权”监督。"),
+            defaults=dict(
+                inspector=self.users["special_zhao"],
+                project=silicon,
+                valid_from=self.today - dt.timedelta(days=200),
+                valid_to=self.today + dt.timedelta(days=165),
+                scope_note="依据《昭通市特派纪检监察员管理办法》，对水电硅项目实行“一项目一授权”监督。",
+            ),
         )
 
     def _visits(self, silicon, glass) -> dict[str, SiteVisit]:
         t = self.today
         rows = [
-            ("forum", silicon, t - dt.timedelta(days=62), "昭阳区人民政府会议室", (True, False, False),
-             "区发改、自然资源、供电、水务等部门",
-             "今天的专题会，主要听一下昭阳区对水、电、路、气等要素保障的推进情况。",
-             [("demand", "企业诉求：220千伏专线尽快接入，保障二期试生产用电。"),
-              ("blockage", "堵点：林地审核补充材料往返多次，未一次性告知。"),
-              ("expectation", "期盼点：希望各部门“一站式”联合审查，缩短办理时限。")]),
-            ("documents", silicon, t - dt.timedelta(days=48), "市自然资源和规划局", (False, True, False),
-             "市自然资源局分管负责人、用地科",
-             "用地报批手续推进到什么环节了，目前的堵点在哪里，你们是如何破解的？查阅用地报批台账及往来文件。",
-             [("difficulty", "难点：剩余1918亩土地报批涉及基本农田调整，需省级审查。"),
-              ("blockage", "堵点：报批材料在科室间流转无时限要求。")]),
-            ("onsite", silicon, t - dt.timedelta(days=30), "彝良县矿区", (False, False, True),
-             "彝良县政府、县自然资源局、企业负责人",
-             "实地察看矿区及矿权转让推进情况，矿权转让取得实质性进展。",
-             [("difficulty", "难点：矿权转让出让收益评估结果尚未公示。"),
-              ("demand", "企业诉求：矿区进场道路需要县里协调施工。")]),
-            ("glass", glass, t - dt.timedelta(days=20), "旗滨光伏玻璃项目现场", (True, True, True),
-             "企业负责人、昭阳区政府、市生态环境局",
-             "座谈交流、查阅文件并实地察看，项目手续办理基本完成，已准备进场动工。",
-             [("expectation", "期盼点：希望尽快落实天然气用气指标。"),
-              ("demand", "企业诉求：施工许可办理希望容缺受理。")]),
+            (
+                "forum",
+                silicon,
+                t - dt.timedelta(days=62),
+                "昭阳区人民政府会议室",
+                (True, False, False),
+                "区发改、自然资源、供电、水务等部门",
+                "今天的专题会，主要听一下昭阳区对水、电、路、气等要素保障的推进情况。",
+                [
+                    ("demand", "企业诉求：220千伏专线尽快接入，保障二期试生产用电。"),
+                    ("blockage", "堵点：林地审核补充材料往返多次，未一次性告知。"),
+                    ("expectation", "期盼点：希望各部门“一站式”联合审查，缩短办理时限。"),
+                ],
+            ),
+            (
+                "documents",
+                silicon,
+                t - dt.timedelta(days=48),
+                "市自然资源和规划局",
+                (False, True, False),
+                "市自然资源局分管负责人、用地科",
+                "用地报批手续推进到什么环节了，目前的堵点在哪里，你们是如何破解的？查阅用地报批台账及往来文件。",
+                [
+                    ("difficulty", "难点：剩余1918亩土地报批涉及基本农田调整，需省级审查。"),
+                    ("blockage", "堵点：报批材料在科室间流转无时限要求。"),
+                ],
+            ),
+            (
+                "onsite",
+                silicon,
+                t - dt.timedelta(days=30),
+                "彝良县矿区",
+                (False, False, True),
+                "彝良县政府、县自然资源局、企业负责人",
+                "实地察看矿区及矿权转让推进情况，矿权转让取得实质性进展。",
+                [
+                    ("difficulty", "难点：矿权转让出让收益评估结果尚未公示。"),
+                    ("demand", "企业诉求：矿区进场道路需要县里协调施工。"),
+                ],
+            ),
+            (
+                "glass",
+                glass,
+                t - dt.timedelta(days=20),
+                "旗滨光伏玻璃项目现场",
+                (True, True, True),
+                "企业负责人、昭阳区政府、市生态环境局",
+                "座谈交流、查阅文件并实地察看，项目手续办理基本完成，已准备进场动工。",
+                [
+                    ("expectation", "期盼点：希望尽快落实天然气用气指标。"),
+                    ("demand", "企业诉求：施工许可办理希望容缺受理。"),
+                ],
+            ),
         ]
         inspectors = [self.users["lead_li"], self.users["inspector_zhang"], self.users["inspector_wang"]]
         visits = {}
         for key, project, day, place, (forum, documents, onsite), participants, summary, findings in rows:
             visit, created = SiteVisit.objects.get_or_create(
-                project=project, visited_on=day, place=place,
-                defaults=dict(method_forum=forum, method_documents=documents, method_onsite=onsite,
-                              participants=participants, summary=summary, created_by=self.users["inspector_zhang"]),
+                project=project,
+                visited_on=day,
+                place=place,
+                defaults=dict(
+                    method_forum=forum,
+                    method_documents=documents,
+                    method_onsite=onsite,
+                    participants=participants,
+                    summary=summary,
+                    created_by=self.users["inspector_zhang"],
+                ),
             )
             if created:
                 visit.inspectors.set(inspectors)
@@ -249,42 +378,189 @@ class Command(BaseCommand):
         specs = [
             # key, project, visit, finding kind, title, category, severity, lead, assisting, handed days ago,
             # sign working days, rectification working days, path to walk
-            ("forest", silicon, "forum", "blockage", "林地审核补充材料未一次性告知", IssueCategory.WORK_STYLE,
-             IssueSeverity.SERIOUS, "市林草局", ["市自然资源局"], 45, 2, 20, ["sign", "progress"]),
-            ("power", silicon, "forum", "demand", "220千伏专线接入推进缓慢", IssueCategory.FACTOR_GUARANTEE,
-             IssueSeverity.SERIOUS, "市能源局", ["昭阳区政府"], 40, 2, 15, ["sign"]),
-            ("land", silicon, "documents", "blockage", "用地报批材料科室流转无时限", IssueCategory.BUSINESS_ENVIRONMENT,
-             IssueSeverity.GENERAL, "市自然资源局", [], 44, 2, 20,
-             ["sign", "progress", "submit", "return", "progress", "submit", "close"]),
-            ("mining", silicon, "onsite", "difficulty", "矿权出让收益评估结果未及时公示", IssueCategory.APPROVAL,
-             IssueSeverity.GENERAL, "彝良县政府", ["市自然资源局"], 25, 2, 20, ["sign", "progress", "submit"]),
-            ("road", silicon, "onsite", "demand", "矿区进场道路施工协调不力", IssueCategory.FACTOR_GUARANTEE,
-             IssueSeverity.GENERAL, "彝良县政府", [], 22, 2, 25, ["sign", "progress", "extension"]),
-            ("gas", glass, "glass", "expectation", "天然气用气指标未落实", IssueCategory.FACTOR_GUARANTEE,
-             IssueSeverity.GENERAL, "市发展改革委", [], 12, 2, 10, ["sign", "progress", "submit", "return"]),
-            ("permit", glass, "glass", "demand", "施工许可容缺受理未落实", IssueCategory.BUSINESS_ENVIRONMENT,
-             IssueSeverity.GENERAL, "昭阳区政府", ["市生态环境局"], 6, 2, 20, []),
-            ("window", glass, None, None, "环评窗口服务态度生硬", IssueCategory.WORK_STYLE,
-             IssueSeverity.GENERAL, "市生态环境局", [], 3, 2, 15, []),
-            ("dup", silicon, None, None, "重复交办：用地报批进度滞后", IssueCategory.APPROVAL,
-             IssueSeverity.GENERAL, "市自然资源局", [], 40, 2, 20, ["withdraw"]),
-            ("water", silicon, None, None, "取水工程验收资料整理滞后", IssueCategory.FACTOR_GUARANTEE,
-             IssueSeverity.GENERAL, "市水务局", [], 15, 2, 12, ["sign", "progress"]),
+            (
+                "forest",
+                silicon,
+                "forum",
+                "blockage",
+                "林地审核补充材料未一次性告知",
+                IssueCategory.WORK_STYLE,
+                IssueSeverity.SERIOUS,
+                "市林草局",
+                ["市自然资源局"],
+                45,
+                2,
+                20,
+                ["sign", "progress"],
+            ),
+            (
+                "power",
+                silicon,
+                "forum",
+                "demand",
+                "220千伏专线接入推进缓慢",
+                IssueCategory.FACTOR_GUARANTEE,
+                IssueSeverity.SERIOUS,
+                "市能源局",
+                ["昭阳区政府"],
+                40,
+                2,
+                15,
+                ["sign"],
+            ),
+            (
+                "land",
+                silicon,
+                "documents",
+                "blockage",
+                "用地报批材料科室流转无时限",
+                IssueCategory.BUSINESS_ENVIRONMENT,
+                IssueSeverity.GENERAL,
+                "市自然资源局",
+                [],
+                44,
+                2,
+                20,
+                ["sign", "progress", "submit", "return", "progress", "submit", "close"],
+            ),
+            (
+                "mining",
+                silicon,
+                "onsite",
+                "difficulty",
+                "矿权出让收益评估结果未及时公示",
+                IssueCategory.APPROVAL,
+                IssueSeverity.GENERAL,
+                "彝良县政府",
+                ["市自然资源局"],
+                25,
+                2,
+                20,
+                ["sign", "progress", "submit"],
+            ),
+            (
+                "road",
+                silicon,
+                "onsite",
+                "demand",
+                "矿区进场道路施工协调不力",
+                IssueCategory.FACTOR_GUARANTEE,
+                IssueSeverity.GENERAL,
+                "彝良县政府",
+                [],
+                22,
+                2,
+                25,
+                ["sign", "progress", "extension"],
+            ),
+            (
+                "gas",
+                glass,
+                "glass",
+                "expectation",
+                "天然气用气指标未落实",
+                IssueCategory.FACTOR_GUARANTEE,
+                IssueSeverity.GENERAL,
+                "市发展改革委",
+                [],
+                12,
+                2,
+                10,
+                ["sign", "progress", "submit", "return"],
+            ),
+            (
+                "permit",
+                glass,
+                "glass",
+                "demand",
+                "施工许可容缺受理未落实",
+                IssueCategory.BUSINESS_ENVIRONMENT,
+                IssueSeverity.GENERAL,
+                "昭阳区政府",
+                ["市生态环境局"],
+                6,
+                2,
+                20,
+                [],
+            ),
+            (
+                "window",
+                glass,
+                None,
+                None,
+                "环评窗口服务态度生硬",
+                IssueCategory.WORK_STYLE,
+                IssueSeverity.GENERAL,
+                "市生态环境局",
+                [],
+                3,
+                2,
+                15,
+                [],
+            ),
+            (
+                "dup",
+                silicon,
+                None,
+                None,
+                "重复交办：用地报批进度滞后",
+                IssueCategory.APPROVAL,
+                IssueSeverity.GENERAL,
+                "市自然资源局",
+                [],
+                40,
+                2,
+                20,
+                ["withdraw"],
+            ),
+            (
+                "water",
+                silicon,
+                None,
+                None,
+                "取水工程验收资料整理滞后",
+                IssueCategory.FACTOR_GUARANTEE,
+                IssueSeverity.GENERAL,
+                "市水务局",
+                [],
+                15,
+                2,
+                12,
+                ["sign", "progress"],
+            ),
         ]
         created = 0
-        for (key, project, visit_key, finding_kind, title, category, severity, lead, assisting, days_ago,
-             sign_days, rect_days, path) in specs:
+        for (
+            key,
+            project,
+            visit_key,
+            finding_kind,
+            title,
+            category,
+            severity,
+            lead,
+            assisting,
+            days_ago,
+            sign_days,
+            rect_days,
+            path,
+        ) in specs:
             if Issue.objects.filter(project=project, title=title).exists():
                 continue
             visit = visits.get(visit_key) if visit_key else None
             finding = visit.findings.filter(kind=finding_kind, issue__isnull=True).first() if visit else None
             inspector = u["inspector_zhang"] if key not in ("gas", "permit", "window") else u["inspector_wang"]
             issue = services.issue_hand_off(
-                actor=inspector, project=project, title=title,
+                actor=inspector,
+                project=project,
+                title=title,
                 description=(finding.text if finding else title) + "请责任单位限期整改，并报送整改佐证材料。",
-                category=category, severity=severity, lead_department=d[lead],
+                category=category,
+                severity=severity,
+                lead_department=d[lead],
                 assisting_departments=[d[name] for name in assisting],
-                source_visit=visit, source_finding=finding,
+                source_visit=visit,
+                source_finding=finding,
             )
             self._walk(issue, path)
             self._backdate(issue, days_ago=days_ago, sign_days=sign_days, rect_days=rect_days)
@@ -297,8 +573,13 @@ class Command(BaseCommand):
     def _walk(self, issue: Issue, path: list[str]) -> None:
         liaison = self._liaison_of(issue)
         if liaison is None and any(step in ("sign", "progress", "submit", "extension") for step in path):
-            liaison = self._user(f"liaison_{issue.lead_department_id}", f"{issue.lead_department}联络员",
-                                 "联络员", [Role.LIAISON], issue.lead_department)
+            liaison = self._user(
+                f"liaison_{issue.lead_department_id}",
+                f"{issue.lead_department}联络员",
+                "联络员",
+                [Role.LIAISON],
+                issue.lead_department,
+            )
         inspector = issue.handed_off_by
         percent = 30
         for step in path:
@@ -307,21 +588,27 @@ class Command(BaseCommand):
                 case "sign":
                     services.issue_sign(issue=issue, actor=liaison, note="已签收，明确专人负责。")
                 case "progress":
-                    services.issue_progress_add(issue=issue, actor=liaison, percent=percent,
-                                                text=f"已制定整改方案，完成进度约{percent}%。")
+                    services.issue_progress_add(
+                        issue=issue, actor=liaison, percent=percent, text=f"已制定整改方案，完成进度约{percent}%。"
+                    )
                     percent += 40
                 case "submit":
                     services.issue_submit(issue=issue, actor=liaison, note="整改已完成，佐证材料已上传。")
                 case "return":
-                    services.issue_return(issue=issue, actor=inspector, reason="回头看发现整改不到位，佐证材料不充分，退回重办。")
+                    services.issue_return(
+                        issue=issue, actor=inspector, reason="回头看发现整改不到位，佐证材料不充分，退回重办。"
+                    )
                 case "close":
                     services.issue_close(issue=issue, actor=inspector, note="经回头看核验，整改到位，予以销号。")
                 case "withdraw":
                     services.issue_withdraw(issue=issue, actor=inspector, reason="与已交办问题重复，予以撤销。")
                 case "extension":
                     services.extension_request_create(
-                        issue=issue, actor=liaison, requested_deadline=issue.rectification_deadline + dt.timedelta(days=14),
-                        reason="道路施工需等待雨季结束，申请延期两周。")
+                        issue=issue,
+                        actor=liaison,
+                        requested_deadline=issue.rectification_deadline + dt.timedelta(days=14),
+                        reason="道路施工需等待雨季结束，申请延期两周。",
+                    )
 
     def _backdate(self, issue: Issue, *, days_ago: int, sign_days: int, rect_days: int) -> None:
         """Move the issue's life into the past so the demo shows real deadlines and lights."""
@@ -337,51 +624,90 @@ class Command(BaseCommand):
         when = {event.action: start + step * index for index, event in enumerate(events)}
         issue.refresh_from_db()
         Issue.objects.filter(pk=issue.pk).update(
-            handed_off_at=start, sign_deadline=sign_deadline, rectification_deadline=rect_deadline,
+            handed_off_at=start,
+            sign_deadline=sign_deadline,
+            rectification_deadline=rect_deadline,
             signed_at=when.get("sign") if issue.signed_at else None,
             submitted_at=when.get("submit") if issue.submitted_at else None,
             closed_at=when.get("close") if issue.closed_at else None,
             withdrawn_at=when.get("withdraw") if issue.withdrawn_at else None,
         )
-        for update, event in zip(issue.updates.order_by("id"), [e for e in events if e.action == "progress"], strict=False):
+        for update, event in zip(
+            issue.updates.order_by("id"), [e for e in events if e.action == "progress"], strict=False
+        ):
             type(update).objects.filter(pk=update.pk).update(created_at=start + step * events.index(event))
-        ExtensionRequest.objects.filter(issue=issue).update(current_deadline=rect_deadline,
-                                                            requested_deadline=rect_deadline + dt.timedelta(days=14))
+        ExtensionRequest.objects.filter(issue=issue).update(
+            current_deadline=rect_deadline, requested_deadline=rect_deadline + dt.timedelta(days=14)
+        )
 
     def _meeting(self, group: SupervisionGroup) -> None:
         first_of_month = self.today.replace(day=1)
         last_month = (first_of_month - dt.timedelta(days=1)).replace(day=1)
         meeting, created = DispatchMeeting.objects.get_or_create(
-            group=group, month=last_month,
+            group=group,
+            month=last_month,
             defaults=dict(
                 title=f"{last_month:%Y年%m月}重大项目专项督导调度会".replace("年0", "年"),
                 starts_at=timezone.make_aware(dt.datetime.combine(last_month.replace(day=25), dt.time(15, 0))),
                 place="市纪委监委三楼会议室",
                 status=DispatchMeeting.Status.HELD,
-                agenda_snapshot={"open_issues": [], "blockages": [], "carried_over": [],
-                                 "note": "演示数据：历史调度会"},
+                agenda_snapshot={
+                    "open_issues": [],
+                    "blockages": [],
+                    "carried_over": [],
+                    "note": "演示数据：历史调度会",
+                },
                 focus_next_month="紧盯林地审核、220千伏专线接入和矿权转让三个堵点，采取“回头看”与专题会相结合的方式督导。",
                 minutes="会议听取了各责任单位整改进展汇报，分析了项目建设存在的困难，明确了下步监督方式和重点。",
             ),
         )
         if created:
-            meeting.attendees.set([self.users[name] for name in ("leader", "lead_li", "inspector_zhang", "inspector_wang",
-                                                                  "special_zhao", "liaison_zrzy", "liaison_lc")])
-            meeting.attending_departments.set([self.departments[name] for name in ("市自然资源局", "市林草局", "市能源局")])
+            meeting.attendees.set(
+                [
+                    self.users[name]
+                    for name in (
+                        "leader",
+                        "lead_li",
+                        "inspector_zhang",
+                        "inspector_wang",
+                        "special_zhao",
+                        "liaison_zrzy",
+                        "liaison_lc",
+                    )
+                ]
+            )
+            meeting.attending_departments.set(
+                [self.departments[name] for name in ("市自然资源局", "市林草局", "市能源局")]
+            )
             forest = Issue.objects.filter(title="林地审核补充材料未一次性告知").first()
-            Decision.objects.create(meeting=meeting, text="市林草局一次性告知林地审核所需全部材料，10个工作日内报送省级审查。",
-                                    responsible_department=self.departments["市林草局"], created_by=self.users["lead_li"],
-                                    due_on=add_working_days(last_month.replace(day=25), 10))
-            Decision.objects.create(meeting=meeting, text="将林地审核问题列为红灯事项，由督导组每周跟踪。",
-                                    issue=forest, created_by=self.users["lead_li"])
+            Decision.objects.create(
+                meeting=meeting,
+                text="市林草局一次性告知林地审核所需全部材料，10个工作日内报送省级审查。",
+                responsible_department=self.departments["市林草局"],
+                created_by=self.users["lead_li"],
+                due_on=add_working_days(last_month.replace(day=25), 10),
+            )
+            Decision.objects.create(
+                meeting=meeting,
+                text="将林地审核问题列为红灯事项，由督导组每周跟踪。",
+                issue=forest,
+                created_by=self.users["lead_li"],
+            )
 
     def _cases(self) -> None:
         window = Issue.objects.filter(title="用地报批材料科室流转无时限").first()
         if window and not CaseRecord.objects.filter(issue=window).exists():
             CaseRecord.objects.create(
-                issue=window, title="市自然资源局用地科工作人员推诿拖延问题", opened_on=self.today - dt.timedelta(days=20),
-                stage=CaseRecord.Stage.CONCLUDED, people_involved=2, people_sanctioned=1,
-                concluded_on=self.today - dt.timedelta(days=5), publicly_notified=True,
-                notified_on=self.today - dt.timedelta(days=3), notified_cases=1, notified_people=2,
+                issue=window,
+                title="市自然资源局用地科工作人员推诿拖延问题",
+                opened_on=self.today - dt.timedelta(days=20),
+                stage=CaseRecord.Stage.CONCLUDED,
+                people_involved=2,
+                people_sanctioned=1,
+                concluded_on=self.today - dt.timedelta(days=5),
+                publicly_notified=True,
+                notified_on=self.today - dt.timedelta(days=3),
+                notified_cases=1,
+                notified_people=2,
                 recorded_by=self.users["lead_li"],
             )

@@ -35,7 +35,13 @@ PREFIX = "S"  # codes S0000001…, names 规模测试…
 BATCH = 5000
 CATEGORIES = [c.value for c in IssueCategory]
 CATEGORY_WEIGHTS = [40, 30, 12, 13, 5]
-PROGRESS_TEXTS = ["已召开专题会研究整改措施", "已完成现场核查", "已形成整改方案并报送", "正在协调相关部门推进", "已完成整改并归档佐证材料"]
+PROGRESS_TEXTS = [
+    "已召开专题会研究整改措施",
+    "已完成现场核查",
+    "已形成整改方案并报送",
+    "正在协调相关部门推进",
+    "已完成整改并归档佐证材料",
+]
 
 
 class Command(BaseCommand):
@@ -84,10 +90,12 @@ class Command(BaseCommand):
         if self.pg:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        self.stdout.write(self.style.SUCCESS(
-            f"data set built in {time.monotonic() - started:.0f} s: "
-            + ", ".join(f"{name} {number:,}" for name, number in counts.items())
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"data set built in {time.monotonic() - started:.0f} s: "
+                + ", ".join(f"{name} {number:,}" for name, number in counts.items())
+            )
+        )
 
     def _step(self, label: str, work) -> None:
         started = time.monotonic()
@@ -98,7 +106,9 @@ class Command(BaseCommand):
 
     def _people_and_units(self, counts) -> None:
         self.departments = Department.objects.bulk_create(
-            Department(name=f"规模测试市直部门{i:02d}", short_name=f"测试局{i:02d}", kind=Department.Kind.CITY_DEPARTMENT)
+            Department(
+                name=f"规模测试市直部门{i:02d}", short_name=f"测试局{i:02d}", kind=Department.Kind.CITY_DEPARTMENT
+            )
             for i in range(1, counts["departments"] + 1)
         )
         self.enterprises = Department.objects.bulk_create(
@@ -114,16 +124,20 @@ class Command(BaseCommand):
             user = User.objects.create(username=f"scale_inspector{i:03d}", full_name=f"测试督导{i}")
             user.groups.add(inspector_role)
             self.inspectors.append(user)
-        self.liaison = User.objects.create(username="scale_liaison", full_name="测试联络员",
-                                           department=self.departments[0])
+        self.liaison = User.objects.create(
+            username="scale_liaison", full_name="测试联络员", department=self.departments[0]
+        )
         self.liaison.groups.add(liaison_role)
 
     def _projects(self, counts) -> None:
         rng = self.rng
         self.projects = Project.objects.bulk_create(
             Project(
-                name=f"规模测试项目{i:04d}", short_name=f"测试项目{i:04d}", county="昭阳区",
-                enterprise=rng.choice(self.enterprises), investment=Decimal(rng.randint(1, 2000)) / 10,
+                name=f"规模测试项目{i:04d}",
+                short_name=f"测试项目{i:04d}",
+                county="昭阳区",
+                enterprise=rng.choice(self.enterprises),
+                investment=Decimal(rng.randint(1, 2000)) / 10,
             )
             for i in range(1, counts["projects"] + 1)
         )
@@ -136,23 +150,44 @@ class Command(BaseCommand):
             for i, project in enumerate(self.projects)
         )
         GroupMembership.objects.bulk_create(
-            GroupMembership(group=self.groups[i // 2], user=user,
-                            role=GroupMembership.Role.LEAD if i % 2 == 0 else GroupMembership.Role.MEMBER)
+            GroupMembership(
+                group=self.groups[i // 2],
+                user=user,
+                role=GroupMembership.Role.LEAD if i % 2 == 0 else GroupMembership.Role.MEMBER,
+            )
             for i, user in enumerate(self.inspectors)
         )
-        kinds = [ProcedureKind.LAND_APPROVAL, ProcedureKind.ENVIRONMENTAL, ProcedureKind.FOREST_LAND,
-                 ProcedureKind.ENERGY_REVIEW, ProcedureKind.CONSTRUCTION_START]
+        kinds = [
+            ProcedureKind.LAND_APPROVAL,
+            ProcedureKind.ENVIRONMENTAL,
+            ProcedureKind.FOREST_LAND,
+            ProcedureKind.ENERGY_REVIEW,
+            ProcedureKind.CONSTRUCTION_START,
+        ]
         stages = []
         for project in self.projects:
             for position, kind in enumerate(kinds):
                 roll = rng.random()
-                status = (ProcedureStatus.DONE if roll < 0.5 else ProcedureStatus.IN_PROGRESS if roll < 0.8
-                          else ProcedureStatus.BLOCKED if roll < 0.88 else ProcedureStatus.NOT_STARTED)
+                status = (
+                    ProcedureStatus.DONE
+                    if roll < 0.5
+                    else ProcedureStatus.IN_PROGRESS
+                    if roll < 0.8
+                    else ProcedureStatus.BLOCKED
+                    if roll < 0.88
+                    else ProcedureStatus.NOT_STARTED
+                )
                 blocked_since = self.today - dt.timedelta(days=rng.randint(1, 240)) if status == "blocked" else None
-                stages.append(ProcedureStage(
-                    project=project, kind=kind, status=status, position=position, blocked_since=blocked_since,
-                    blockage_note="手续办理卡在审批环节" if blocked_since else "",
-                ))
+                stages.append(
+                    ProcedureStage(
+                        project=project,
+                        kind=kind,
+                        status=status,
+                        position=position,
+                        blocked_since=blocked_since,
+                        blockage_note="手续办理卡在审批环节" if blocked_since else "",
+                    )
+                )
         ProcedureStage.objects.bulk_create(stages, batch_size=BATCH)
 
     # --- issues ------------------------------------------------------------------------
@@ -166,14 +201,29 @@ class Command(BaseCommand):
         sign_deadline = handed_day + dt.timedelta(days=rng.randint(2, 4))
         deadline = handed_day + dt.timedelta(days=rng.randint(20, 45))
         row = {
-            "code": f"{PREFIX}{number:07d}", "title": f"规模测试问题{number}", "description": "企业反映审批环节推进缓慢。",
-            "category": rng.choices(CATEGORIES, CATEGORY_WEIGHTS)[0], "severity": IssueSeverity.GENERAL.value,
-            "project_id": rng.choice(self.projects).pk, "lead_department_id": rng.choice(self.departments).pk,
-            "handed_off_by_id": rng.choice(self.inspectors).pk, "handed_off_at": handed,
-            "sign_deadline": sign_deadline, "rectification_deadline": deadline, "status": IssueStatus.HANDED_OFF.value,
-            "signed_at": None, "submitted_at": None, "closed_at": None, "withdrawn_at": None, "return_count": 0,
-            "progress_percent": 0, "version": 1, "created_at": handed, "updated_at": handed,
-            "source_visit_id": None, "source_finding_id": None,
+            "code": f"{PREFIX}{number:07d}",
+            "title": f"规模测试问题{number}",
+            "description": "企业反映审批环节推进缓慢。",
+            "category": rng.choices(CATEGORIES, CATEGORY_WEIGHTS)[0],
+            "severity": IssueSeverity.GENERAL.value,
+            "project_id": rng.choice(self.projects).pk,
+            "lead_department_id": rng.choice(self.departments).pk,
+            "handed_off_by_id": rng.choice(self.inspectors).pk,
+            "handed_off_at": handed,
+            "sign_deadline": sign_deadline,
+            "rectification_deadline": deadline,
+            "status": IssueStatus.HANDED_OFF.value,
+            "signed_at": None,
+            "submitted_at": None,
+            "closed_at": None,
+            "withdrawn_at": None,
+            "return_count": 0,
+            "progress_percent": 0,
+            "version": 1,
+            "created_at": handed,
+            "updated_at": handed,
+            "source_visit_id": None,
+            "source_finding_id": None,
         }
 
         def later(start: dt.datetime, low: float, high: float) -> dt.datetime | None:
@@ -200,15 +250,21 @@ class Command(BaseCommand):
         if closed is None:
             row.update(status=IssueStatus.SUBMITTED.value, submitted_at=submitted)
         else:
-            row.update(status=IssueStatus.CLOSED.value, submitted_at=submitted, closed_at=closed, progress_percent=100,
-                       updated_at=closed)
+            row.update(
+                status=IssueStatus.CLOSED.value,
+                submitted_at=submitted,
+                closed_at=closed,
+                progress_percent=100,
+                updated_at=closed,
+            )
         return row
 
     def _issues(self, total: int) -> None:
         rows = (self._issue_row(number) for number in range(1, total + 1))
         self._load(Issue, rows)
         self.issues = list(
-            Issue.objects.filter(code__startswith=PREFIX).order_by("pk")
+            Issue.objects.filter(code__startswith=PREFIX)
+            .order_by("pk")
             .values_list("pk", "handed_off_at", "closed_at", "lead_department_id")
         )
         links = Issue.assisting_departments.through
@@ -237,7 +293,9 @@ class Command(BaseCommand):
                 for step in range(due):
                     made += 1
                     yield {
-                        "issue_id": pk, "author_id": author, "department_id": lead,
+                        "issue_id": pk,
+                        "author_id": author,
+                        "department_id": lead,
                         "text": PROGRESS_TEXTS[step % len(PROGRESS_TEXTS)],
                         "percent": min(100, 20 * (step + 1)),
                         "created_at": handed + dt.timedelta(seconds=span * (step + 1) / (due + 1)),
@@ -251,12 +309,19 @@ class Command(BaseCommand):
         visits = []
         for _ in range(counts["visits"]):
             forum, documents = rng.random() < 0.5, rng.random() < 0.4
-            visits.append(SiteVisit(
-                project=rng.choice(self.projects), visited_on=self.today - dt.timedelta(days=rng.randint(0, self.span_days)),
-                place="项目现场", method_forum=forum, method_documents=documents,
-                method_onsite=rng.random() < 0.6 or not (forum or documents), is_recheck=rng.random() < 0.15,
-                summary="督导检查。", created_by=inspector,
-            ))
+            visits.append(
+                SiteVisit(
+                    project=rng.choice(self.projects),
+                    visited_on=self.today - dt.timedelta(days=rng.randint(0, self.span_days)),
+                    place="项目现场",
+                    method_forum=forum,
+                    method_documents=documents,
+                    method_onsite=rng.random() < 0.6 or not (forum or documents),
+                    is_recheck=rng.random() < 0.15,
+                    summary="督导检查。",
+                    created_by=inspector,
+                )
+            )
         SiteVisit.objects.bulk_create(visits, batch_size=BATCH)
         cases = []
         for pk, handed, _closed, _lead in rng.sample(self.issues, min(counts["cases"], len(self.issues))):
@@ -265,29 +330,50 @@ class Command(BaseCommand):
             concluded = opened + dt.timedelta(days=rng.randint(20, 120))
             concluded = concluded if concluded <= self.today else None
             notified = concluded is not None and rng.random() < 0.25
-            cases.append(CaseRecord(
-                issue_id=pk, title="问题线索", opened_on=opened, people_involved=involved,
-                stage=CaseRecord.Stage.CONCLUDED if concluded else CaseRecord.Stage.INVESTIGATING,
-                people_sanctioned=rng.randint(0, involved) if concluded else 0, concluded_on=concluded,
-                publicly_notified=notified, notified_on=concluded if notified else None,
-                notified_cases=1 if notified else 0, notified_people=involved if notified else 0, recorded_by=inspector,
-            ))
+            cases.append(
+                CaseRecord(
+                    issue_id=pk,
+                    title="问题线索",
+                    opened_on=opened,
+                    people_involved=involved,
+                    stage=CaseRecord.Stage.CONCLUDED if concluded else CaseRecord.Stage.INVESTIGATING,
+                    people_sanctioned=rng.randint(0, involved) if concluded else 0,
+                    concluded_on=concluded,
+                    publicly_notified=notified,
+                    notified_on=concluded if notified else None,
+                    notified_cases=1 if notified else 0,
+                    notified_people=involved if notified else 0,
+                    recorded_by=inspector,
+                )
+            )
         CaseRecord.objects.bulk_create(cases, batch_size=BATCH)
         meetings = []
         month = self.today.replace(day=1)
         for _ in range(self.months):
             for group in self.groups:
-                meetings.append(DispatchMeeting(
-                    group=group, month=month, title=f"{group.name}{month:%Y年%m月}调度会",
-                    starts_at=timezone.make_aware(dt.datetime.combine(month + dt.timedelta(days=24), dt.time(15))),
-                    place="市纪委监委会议室", status=DispatchMeeting.Status.HELD,
-                ))
+                meetings.append(
+                    DispatchMeeting(
+                        group=group,
+                        month=month,
+                        title=f"{group.name}{month:%Y年%m月}调度会",
+                        starts_at=timezone.make_aware(dt.datetime.combine(month + dt.timedelta(days=24), dt.time(15))),
+                        place="市纪委监委会议室",
+                        status=DispatchMeeting.Status.HELD,
+                    )
+                )
             month = (month - dt.timedelta(days=1)).replace(day=1)
         meetings = DispatchMeeting.objects.bulk_create(meetings, batch_size=BATCH)
         Decision.objects.bulk_create(
-            (Decision(meeting=meeting, text=f"议定事项{n}", created_by=inspector,
-                      responsible_department=rng.choice(self.departments))
-             for meeting in meetings for n in range(1, 4)),
+            (
+                Decision(
+                    meeting=meeting,
+                    text=f"议定事项{n}",
+                    created_by=inspector,
+                    responsible_department=rng.choice(self.departments),
+                )
+                for meeting in meetings
+                for n in range(1, 4)
+            ),
             batch_size=BATCH,
         )
 
@@ -300,7 +386,7 @@ class Command(BaseCommand):
             f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key and f.has_default()
         }
         if self.pg:
-            sql = f'COPY {model._meta.db_table} ({", ".join(columns)}) FROM STDIN'
+            sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
             with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row([row[name] if name in row else defaults.get(name) for name in attnames])
