@@ -38,6 +38,7 @@ from core.api import (
 )
 from core.api_files import FileDownloadView, file_responses
 from core.dataversion import CACHE_SECONDS, CountedRows, data_version, query_pairs, scoped_cache_key
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.errors import (
@@ -225,7 +226,8 @@ def _detail(request, issue_pk: int) -> dict:
         description="督导人员把问题点对点交办给一个责任单位（可有协办单位）；时限缺省按工作日计算。"
         "/ An inspector of the project hands the issue off to one lead department.",
         request=IssueCreateSerializer,
-        responses={201: IssueDetailSerializer, **error_responses(400, 403)},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: IssueDetailSerializer, **error_responses(400, 403, 409)},
     ),
 )
 class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -283,6 +285,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         context = {"request": request, "allowed_actions": allowed_actions(request.user, issue)}
         return Response(IssueDetailSerializer(issue, context=context).data)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         user = request.user
         if not user.is_inspector:
@@ -309,6 +312,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         "责任单位报送进展，协办单位添加说明。/ The lead department reports progress with evidence; an assisting "
         "department adds a note. Files are checked by content; one bad file saves nothing.",
         request={"multipart/form-data": ProgressCreateSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={201: ProgressUpdateSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(
@@ -319,6 +323,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         filter_backends=[],
         parser_classes=[MultiPartParser, FormParser],
     )
+    @idempotent
     def updates(self, request, pk=None):
         issue = issue_get_for_user(user=request.user, pk=pk)
         if request.method == "GET":
@@ -352,6 +357,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         "/ Takes one transition through the workflow service; forbidden answers 403, a wrong state or a "
         "stale expected_version 409.",
         request=TransitionSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={200: IssueDetailSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(
@@ -362,6 +368,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         filter_backends=[],
         parser_classes=[JSONParser],
     )
+    @idempotent
     def transitions(self, request, pk=None):
         issue = issue_get_for_user(user=request.user, pk=pk)
         if request.method == "GET":
