@@ -18,6 +18,7 @@ answers 503 — core.api — which the client may retry).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -25,6 +26,7 @@ import re
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -36,6 +38,9 @@ from core.api import ApiConflict, ApiInvalid
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+# A retry comes within minutes; a week covers a client that was offline over a weekend. Older keys
+# are purged daily (core.tasks.purge_idempotency_keys) and may then be used again.
+KEEP_DAYS = 7
 KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,255}$"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -46,10 +51,10 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     required=False,
     pattern=KEY_PATTERN,
     description="幂等键（建议用 UUID）。同一用户以同一键重发相同请求，返回首次的应答（状态和内容相同，应答头 "
-    "Idempotent-Replayed: true），不会重复创建；同一键配不同的请求内容返回 409。出错的请求不占用该键。"
+    "Idempotent-Replayed: true），不会重复创建；同一键配不同的请求内容返回 409。出错的请求不占用该键。键保留 7 天。"
     "/ Send a fresh key (a UUID) with each new write; a retry with the same key and body answers the first "
     "result without running the write again, the same key with another body answers 409. An error answer "
-    "does not use up the key.",
+    "does not use up the key. Keys are kept for 7 days.",
 )
 
 
@@ -129,3 +134,11 @@ def idempotent(view_method):
         return response
 
     return wrapper
+
+
+def idempotency_keys_purge(*, keep_days: int = KEEP_DAYS) -> int:
+    """Delete the keys older than `keep_days` (stored answers a retry can no longer need)."""
+    deleted, _counts = IdempotencyKey.objects.filter(
+        created_at__lt=timezone.now() - dt.timedelta(days=keep_days)
+    ).delete()
+    return deleted

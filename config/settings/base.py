@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "issues.tasks.deadline_alerts",
         "schedule": crontab(minute=30, hour=8),
     },
+    # Stored answers of the API's idempotent writes are kept a week (core.idempotency).
+    "core-purge-idempotency-keys": {
+        "task": "core.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=20, hour=3),
+    },
     # Safety net for emails whose delivery task was lost (broker down at commit, dead worker).
     "notifications-requeue-stale-emails": {
         "task": "notifications.tasks.requeue_stale_emails",

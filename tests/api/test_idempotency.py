@@ -224,3 +224,16 @@ def signed_issue(world):
     issue = world.hand_off()
     services.issue_sign(issue=issue, actor=world.lead_liaison)
     return issue
+
+
+def test_keys_older_than_a_week_are_purged_and_may_be_used_again(world, client_as):
+    from core.tasks import purge_idempotency_keys
+
+    client = client_as("inspector")
+    assert _hand_off(client, _handoff_body(world), key="weekly").status_code == 201
+    assert _hand_off(client, _handoff_body(world), key="fresh").status_code == 201
+    IdempotencyKey.objects.filter(key="weekly").update(created_at=timezone.now() - dt.timedelta(days=8))
+    assert purge_idempotency_keys.apply().get() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
+    response = _hand_off(client, _handoff_body(world), key="weekly")
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
