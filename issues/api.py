@@ -3,6 +3,7 @@
 Reads come from issues.selectors (out of scope = 404), filters from the ledger's IssueFilter, and
 each write is one call to issues.services. Workflow errors become the API's status codes here:
 permission -> 403, invalid input -> 400 under the field, a lost race or a stale version -> 409.
+Writes take an Idempotency-Key (core.idempotency): a retry answers the first result.
 """
 
 from __future__ import annotations
@@ -241,8 +242,9 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
-        # No transaction around the whole request (ATOMIC_REQUESTS): every write here is one call
-        # to an atomic service, and a read needs none; it saves a polling client two round trips.
+        # No transaction around the whole request (ATOMIC_REQUESTS): a read needs none, which saves a
+        # polling client two round trips; each write opens its own (core.idempotency.idempotent),
+        # holding the service call and the answer read back, so a committed write never answers 500.
         return transaction.non_atomic_requests(super().as_view(actions, **initkwargs))
 
     def get_queryset(self):
