@@ -44,7 +44,10 @@ INSTALLED_APPS = [
     "inspections",
     "issues",
     "dispatch",
-    "audit",  # on top: tracks the models of every app below it
+    # the top floor: composed pages, reports, the audit trail (reads every app below it)
+    "desk",
+    "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "notifications.context_processors.navigation",
                 "accounts.api_tokens.api_tokens",
             ],
         },
@@ -186,8 +189,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Entries arrive with the features that own them; each says why it runs when it does.
-# Task modules autodiscovery (tasks.py only) would not find.
-CELERY_IMPORTS = ["dispatch.summary_tasks"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Liveness of the worker: cheap, lets an operator see beat -> broker -> worker working.
     "core-heartbeat": {
@@ -219,8 +220,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Freezes last month's dispatch summary just after midnight on the 1st, before anyone reads it
     # at a meeting; re-running on the 2nd-5th catches a missed run and leaves frozen months alone.
-    "dispatch-freeze-monthly-summary": {
-        "task": "dispatch.summary_tasks.freeze_last_month",
+    "reports-freeze-monthly-summary": {
+        "task": "reports.tasks.freeze_last_month",
         "schedule": crontab(minute=10, hour=0, day_of_month="1-5"),
     },
 }

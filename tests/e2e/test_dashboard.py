@@ -13,9 +13,9 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from dispatch.figures import current_month
 from issues.models import Issue, IssueCategory, IssueStatus
 from projects.models import ProcedureStage
+from reports.figures import current_month
 from tests.e2e.conftest import PHONE
 from tests.factories import IssueFactory
 

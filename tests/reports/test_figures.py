@@ -13,8 +13,8 @@ import re
 import pytest
 from django.utils import translation
 
-from dispatch.figures import Month, ReportScope, dashboard_figures, dashboard_scope_for, monthly_figures
-from dispatch.narrative import summary_narrative
+from reports.figures import Month, ReportScope, dashboard_figures, dashboard_scope_for, monthly_figures
+from reports.narrative import summary_narrative
 from tests.reports.conftest import SEPTEMBER, d
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from dispatch import exports
-from dispatch.figures import (
+from issues.filters import issue_filter_for
+from reports import exports
+from reports.figures import (
     Month,
     ReportScope,
     current_month,
@@ -23,8 +24,7 @@ from dispatch.figures import (
     summary_scope_pick,
     summary_scopes_for,
 )
-from dispatch.summary_services import SummaryView, summary_for
-from issues.filters import issue_filter_for
+from reports.services import SummaryView, summary_for
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

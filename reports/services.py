@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from dispatch.figures import Month, ReportScope, current_month, freeze_scopes, monthly_figures
 from dispatch.models import MonthlySummary
-from dispatch.narrative import summary_narrative
+from reports.figures import Month, ReportScope, current_month, freeze_scopes, monthly_figures
+from reports.narrative import summary_narrative
 
 
 @dataclass

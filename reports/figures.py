@@ -287,7 +287,7 @@ def _period(month: Month, *, today: dt.date) -> _Period:
 
 def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None = None) -> dict:
     """All figures of one month in one scope, live. A closed month is normally read through
-    dispatch.summary_services.summary_for, which serves the frozen snapshot instead.
+    reports.services.summary_for, which serves the frozen snapshot instead.
     Queries: 8, whatever the number of issues."""
     today = today or timezone.localdate()
     if month > Month.of(today):
