@@ -11,14 +11,21 @@ from django.utils import timezone, translation
 
 from dispatch.models import MonthlySummary
 from reports.figures import Month, ReportScope, current_month, freeze_scopes, monthly_figures
-from reports.narrative import summary_narrative
+from reports.narrative import Bulletin, bulletin_for, bulletin_from_stored, bulletin_title
+
+BULLETIN_KEY = "bulletin"  # where a frozen row keeps its 通报 inside MonthlySummary.figures
 
 
 @dataclass
 class SummaryView:
     figures: dict
-    narrative: str
+    bulletin: Bulletin
     frozen: MonthlySummary | None  # None: the current month, live
+
+    @property
+    def narrative(self) -> str:
+        """The 通报 as plain text (the API's `narrative`)."""
+        return self.bulletin.text
 
     @property
     def live(self) -> bool:
@@ -32,12 +39,15 @@ def _freeze_one(*, month: Month, scope: ReportScope) -> MonthlySummary:
     # Frozen for everyone: written in the official language whatever the first reader's UI is.
     with translation.override(settings.LANGUAGE_CODE):
         figures = monthly_figures(month=month, scope=scope)
-        narrative = summary_narrative(figures)
+        bulletin = bulletin_for(month=month, scope=scope, figures=figures)
     try:
         # A savepoint: a concurrent freezer winning the unique constraint must not break our transaction.
         with transaction.atomic():
             return MonthlySummary.objects.create(
-                month=month.first_day, scope_key=scope.key, figures=figures, narrative=narrative
+                month=month.first_day,
+                scope_key=scope.key,
+                figures={**figures, BULLETIN_KEY: bulletin.as_dict()},
+                narrative=bulletin.text,
             )
     except IntegrityError:
         return MonthlySummary.objects.get(month=month.first_day, scope_key=scope.key)
@@ -60,6 +70,18 @@ def summary_for(*, month: Month, scope: ReportScope) -> SummaryView:
         raise ValueError("a future month has no summary")
     if month == Month.of(today):
         figures = monthly_figures(month=month, scope=scope, today=today)
-        return SummaryView(figures=figures, narrative=summary_narrative(figures), frozen=None)
+        return SummaryView(
+            figures=figures, bulletin=bulletin_for(month=month, scope=scope, figures=figures), frozen=None
+        )
     frozen = _freeze_one(month=month, scope=scope)
-    return SummaryView(figures=frozen.figures, narrative=frozen.narrative, frozen=frozen)
+    return _frozen_view(frozen, month=month, scope=scope)
+
+
+def _frozen_view(frozen: MonthlySummary, *, month: Month, scope: ReportScope) -> SummaryView:
+    """A frozen row as it was written: its 通报 sections, or, for a row frozen before the 通报 had
+    sections, its one-paragraph narrative under the title (never re-generated: read out once, fixed)."""
+    figures = dict(frozen.figures)
+    stored = figures.pop(BULLETIN_KEY, None)
+    title = bulletin_title(month_label=month.label, scope_label=scope.label, is_city=scope.group_id is None)
+    bulletin = bulletin_from_stored(stored=stored, narrative=frozen.narrative, title=title)
+    return SummaryView(figures=figures, bulletin=bulletin, frozen=frozen)
