@@ -126,18 +126,17 @@ def _overall(figures: dict) -> list[str]:
         clauses.append(_("新交办问题%(n)s件") % {"n": core["handed_off"]})
     if core["closed"]:
         clauses.append(_("整改销号%(n)s件") % {"n": core["closed"]})
-        on_time, late = core["closed_on_time"], core["closed"] - core["closed_on_time"]
+        on_time = core["closed_on_time"]
         if on_time == core["closed"]:
             clauses.append(_("均按期销号"))
         elif on_time:
             clauses.append(_("其中按期销号%(n)s件") % {"n": on_time})
+            clauses.append(_("按期整改率%(rate)s") % {"rate": _rate(core["on_time_rate"])})
         else:
             clauses.append(_("均为逾期后销号"))
-        clauses.append(_("按期整改率%(rate)s") % {"rate": _rate(core["on_time_rate"])})
-        del late
-    average = core.get("avg_close_working_days")
-    if core["closed"] and average is not None:
-        clauses.append(_("销号问题平均办结用时%(n)s个工作日") % {"n": f"{average:g}"})
+        average = core.get("avg_close_working_days")
+        if average:
+            clauses.append(_("平均办结用时%(n)s个工作日") % {"n": f"{average:g}"})
     if not clauses:
         clauses.append(_("无新交办和整改销号问题"))
     paragraphs = [opening + _sentence(clauses)]
@@ -284,7 +283,7 @@ def _problems(figures: dict) -> list[str]:
             _sentence(
                 [
                     _("项目前期手续办理受阻%(n)s项") % {"n": patterns.get("blocked_total", len(blocked))},
-                    _join([_("%(project)s%(stage)s已受阻%(days)s天") % row for row in blocked[:MAX_NAMED]]),
+                    _join([_blocked_phrase(row) for row in blocked[:MAX_NAMED]]),
                 ]
             )
         )
@@ -296,6 +295,12 @@ def _problems(figures: dict) -> list[str]:
             % {"list": _("；").join(_("%(name)s（%(reason)s）") % row for row in black)}
         )
     return paragraphs or [_("本月未发现逾期未整改、退回返工和手续受阻等突出问题。")]
+
+
+def _blocked_phrase(row: dict) -> str:
+    if row.get("days"):
+        return _("%(project)s%(stage)s已受阻%(days)s天") % row
+    return _("%(project)s%(stage)s受阻") % row
 
 
 _ORDINALS = ("一是", "二是", "三是", "四是", "五是", "六是")

@@ -3,12 +3,14 @@ right way (frozen snapshot for a closed month, live figures for the current one)
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from core.workdays import WorkCalendar
 from dispatch.models import MonthlySummary
 from reports.figures import Month, ReportScope, current_month, freeze_scopes, monthly_figures
 from reports.narrative import Bulletin, bulletin_for, bulletin_from_stored, bulletin_title
@@ -77,10 +79,33 @@ def summary_for(*, month: Month, scope: ReportScope) -> SummaryView:
     return _frozen_view(frozen, month=month, scope=scope)
 
 
+def upgrade_frozen_figures(figures: dict) -> dict:
+    """A row frozen before the 红黑榜 rule and the working-day overdue list: its overdue list
+    (then `red_list`, in calendar days) recounted in working days from its own deadlines and day
+    read — the same calendar, so the same figure the ledger showed — and no 红黑榜 (`ranking`
+    None: the page says the month was judged before the rule). Every other figure stays as frozen."""
+    if "overdue_list" not in figures:
+        rows = figures.get("red_list", [])
+        as_of = dt.date.fromisoformat(figures["as_of"])
+        deadlines = [dt.date.fromisoformat(row["deadline"]) for row in rows]
+        calendar = WorkCalendar.for_span(min(deadlines, default=as_of), as_of)
+        figures["overdue_list"] = [
+            {
+                **{key: value for key, value in row.items() if key != "days_overdue"},
+                "working_days_overdue": calendar.workdays_after(deadline, as_of),
+            }
+            for row, deadline in zip(rows, deadlines, strict=True)
+        ]
+        figures["overdue_list_total"] = figures.get("red_list_total", len(rows))
+    figures.setdefault("ranking", None)
+    figures.setdefault("patterns", {})
+    return figures
+
+
 def _frozen_view(frozen: MonthlySummary, *, month: Month, scope: ReportScope) -> SummaryView:
     """A frozen row as it was written: its 通报 sections, or, for a row frozen before the 通报 had
     sections, its one-paragraph narrative under the title (never re-generated: read out once, fixed)."""
-    figures = dict(frozen.figures)
+    figures = upgrade_frozen_figures(dict(frozen.figures))
     stored = figures.pop(BULLETIN_KEY, None)
     title = bulletin_title(month_label=month.label, scope_label=scope.label, is_city=scope.group_id is None)
     bulletin = bulletin_from_stored(stored=stored, narrative=frozen.narrative, title=title)
