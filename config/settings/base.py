@@ -158,6 +158,10 @@ CACHES = {
 # never commit; the tests of the cache itself commit and switch it on.
 DUDAO_CACHE_BY_DATA_VERSION = env.bool("DUDAO_CACHE_BY_DATA_VERSION", default=True)
 
+# The 红黑榜 thresholds the commission sets (reports/ranking.py names each key and its default),
+# e.g. DUDAO_RANKING='{"red_min_closed": 3, "black_overdue_working_days": 10}'.
+DUDAO_RANKING = env.json("DUDAO_RANKING", default={})
+
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="督导系统 <dudao@localhost>")
 
