@@ -19,10 +19,9 @@ UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 
 def is_unique_violation(error: IntegrityError) -> bool:
     cause = error.__cause__
-    if getattr(cause, "sqlstate", None) is not None:  # psycopg 3
-        return cause.sqlstate == UNIQUE_VIOLATION
-    if getattr(cause, "pgcode", None) is not None:  # psycopg 2
-        return cause.pgcode == UNIQUE_VIOLATION
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)  # psycopg 3 / psycopg 2
+    if code is not None:
+        return bool(code == UNIQUE_VIOLATION)
     return "UNIQUE constraint failed" in str(error)  # SQLite
 
 
