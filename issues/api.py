@@ -256,7 +256,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         # JSON pages are cached under the data version: a system polling an unchanged list gets the
         # same bytes without a query for the rows, and its If-None-Match a 304. Other formats (the
         # browsable API) and SQLite always compute.
-        version = self.data_version = data_version() if request.accepted_renderer.format == "json" else None
+        version = self.data_version = data_version(request) if request.accepted_renderer.format == "json" else None
         page_key = etag = None
         if version is not None:
             # With the address: the next/previous links in the page are absolute.

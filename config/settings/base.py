@@ -135,6 +135,9 @@ DUDAO_UPLOAD_MAX_BYTES = env.int("DUDAO_UPLOAD_MAX_BYTES", default=20 * 1024 * 1
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Redis (broker, shared cache) when set; `make run` needs none.
+REDIS_URL = env("REDIS_URL", default="")
+
 # Public base URL used in emails, which are read outside a request.
 DUDAO_BASE_URL = env("DUDAO_BASE_URL", default="http://127.0.0.1:8000")
 # Per-process memory: tokens, cached counts, API pages and filter choices. Entries keyed by the data
@@ -145,7 +148,19 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 2000},
-    }
+    },
+    # What every web process must see alike: the login and API throttles' counters. Redis when
+    # REDIS_URL is set (DJANGO_CACHE_URL to keep it apart from the broker's database); without
+    # Redis (`make run` on one machine) a local cache.
+    "shared": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("DJANGO_CACHE_URL", default=REDIS_URL),
+            "KEY_PREFIX": "dudao",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+    ),
 }
 # Cache repeated reads (the API's issue list, the ledger's filter choices) under the committed data
 # version (core/dataversion.py, PostgreSQL only). Off in the test settings, where a test's writes
@@ -157,7 +172,6 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="督导系统 <dud
 
 # --- Celery -------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise a broker on the local disk so `make run` needs no server.
-REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -240,7 +254,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.DudaoPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
+    # Per user (tokens and sessions) and, for calls without valid credentials, per client address;
+    # counted in the shared cache, at DUDAO_API_THROTTLE_RATES.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ApiAnonRateThrottle", "core.throttling.ApiUserRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# A polling system reads a page every few seconds; a person never reaches 10 calls a second.
+DUDAO_API_THROTTLE_RATES = {
+    "anon": env("DUDAO_API_RATE_ANON", default="60/minute"),
+    "user": env("DUDAO_API_RATE_USER", default="600/minute"),
 }
 SPECTACULAR_SETTINGS = {
     # The schema describes a closed system: only signed-in users and token holders read it.
@@ -283,9 +305,22 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
-# Only the socket address unless production says a trusted proxy sets X-Forwarded-For; otherwise
-# a client could rotate a forged header to dodge the lockout.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client's address, for the lockout above, the login throttle and the API's throttles: the
+# socket address, or X-Forwarded-For when one of the trusted proxies sent the request (core/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+# Reverse proxies allowed to say who the client is (addresses or networks, comma-separated), and how
+# many stand in a row in front of Django (nginx alone: 1). Empty: Django is reached directly and the
+# socket address is the client; a forged X-Forwarded-For is ignored.
+DUDAO_TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+DUDAO_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=1)
+# Password guessing and spraying, counted in the shared cache over a window (accounts/login_throttle.py):
+# failed sign-ins from one address whatever the account, and failed sign-ins at one account from
+# every address. The lockout above stops guessing one account from one address; these stop one
+# address trying many accounts, and many addresses trying one, without locking anyone out for long.
+DUDAO_LOGIN_FAILURES_PER_ADDRESS = env.int("DUDAO_LOGIN_FAILURES_PER_ADDRESS", default=20)
+DUDAO_LOGIN_ADDRESS_WINDOW = dt.timedelta(minutes=15)
+DUDAO_LOGIN_FAILURES_PER_USER = env.int("DUDAO_LOGIN_FAILURES_PER_USER", default=10)
+DUDAO_LOGIN_USER_WINDOW = dt.timedelta(minutes=1)
 # Inactivity timeout: activity pushes the expiry forward (core.middleware.IdleTimeoutMiddleware,
 # at most once a minute), so 2 idle hours log a user out.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=2 * 60 * 60)
