@@ -4,7 +4,15 @@ with the test client: REMOTE_ADDR is the proxy (or an untrusted machine), the he
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
+from django.core.cache import caches
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -15,6 +23,7 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 PASSWORD = "pass-Dudao-2026"
 PROXY = "10.0.0.2"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -139,3 +148,57 @@ def test_guessed_tokens_are_throttled_per_real_address(behind_proxy, world, sett
     response = call(token.key, "203.0.113.66")
     assert response.status_code == 429 and response.json()["error"]["code"] == "throttled"
     assert call(token.key, "203.0.113.67").status_code == 200  # someone else behind the proxy
+
+
+def _subprocess_env(**extra) -> dict:
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}, **extra}
+
+
+def test_the_shared_cache_is_redis_when_redis_url_is_set():
+    script = (
+        "import django; django.setup(); from django.core.cache import caches; print(type(caches['shared']).__name__)"
+    )
+    for url, expected in (("redis://127.0.0.1:6379/9", "RedisCache"), ("", "LocMemCache")):
+        env = _subprocess_env(DJANGO_SETTINGS_MODULE="config.settings.local", REDIS_URL=url)
+        result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert result.stdout.strip() == expected, result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_count_one_users_calls_together_on_redis(world, settings):
+    """Another process (a second gunicorn worker) spends the user's allowance on Redis; the next
+    call here is refused."""
+    if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
+        pytest.skip("needs Redis (REDIS_URL) and PostgreSQL")
+    redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": "dudao",
+    }
+    settings.CACHES = {**settings.CACHES, "shared": redis}
+    settings.DUDAO_API_THROTTLE_RATES = {"anon": "100/minute", "user": "3/minute"}
+    token = Token.objects.create(user=world.inspector)
+    caches["shared"].delete(f"throttle_user_{world.inspector.pk}")  # an earlier run's counter
+    try:
+        db = connection.settings_dict
+        script = textwrap.dedent(
+            f"""
+            import django
+            django.setup()
+            from django.test import Client
+            client = Client(HTTP_AUTHORIZATION="Token {token.key}")
+            print([client.get("/api/v1/projects/").status_code for _ in range(3)])
+            """
+        )
+        env = _subprocess_env(
+            DJANGO_SETTINGS_MODULE="config.settings.local",
+            DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            DUDAO_API_RATE_USER="3/minute",
+        )
+        other = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert other.stdout.strip() == "[200, 200, 200]", other.stderr[-2000:]
+
+        response = Client(HTTP_AUTHORIZATION=f"Token {token.key}").get("/api/v1/projects/")
+        assert response.status_code == 429 and response.json()["error"]["code"] == "throttled"
+    finally:
+        caches["shared"].delete(f"throttle_user_{world.inspector.pk}")
