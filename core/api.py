@@ -15,6 +15,7 @@ import django_filters
 from django import forms
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from core.dataversion import data_version
+from core.parsers import RequestTooLarge
 from core.throttling import RefusedTokenThrottle
 
 # A cached token user is keyed by the data version, so it is never stale; the time-out only frees
@@ -101,6 +103,10 @@ def api_exception_handler(exc, context):
 
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到该对象，或您无权查看。"))
+    elif isinstance(exc, RequestDataTooBig):  # a form or multipart body over the web's limit
+        exc = RequestTooLarge()
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ParseError(_("提交的字段过多。"))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):

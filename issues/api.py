@@ -23,7 +23,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -38,6 +38,7 @@ from core.api import (
 )
 from core.api_files import FileDownloadView, file_responses
 from core.dataversion import CACHE_SECONDS, CountedRows, data_version, query_pairs, scoped_cache_key
+from core.parsers import JSONParser
 from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.errors import (

@@ -134,6 +134,8 @@ STORAGES = {
 DUDAO_UPLOAD_MAX_BYTES = env.int("DUDAO_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The deepest API payload (a visit with its findings) is 3 levels; JSON deeper than this is refused.
+DUDAO_API_MAX_JSON_DEPTH = 20
 
 # Redis (broker, shared cache) when set; `make run` needs none.
 REDIS_URL = env("REDIS_URL", default="")
@@ -254,6 +256,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.DudaoPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
+    # JSON within the web's limits (DATA_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_NUMBER_FIELDS) and
+    # DUDAO_API_MAX_JSON_DEPTH deep; forms and uploads go through Django's own checks.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Per user (tokens and sessions) and, for calls without valid credentials, per client address;
     # counted in the shared cache, at DUDAO_API_THROTTLE_RATES.
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ApiAnonRateThrottle", "core.throttling.ApiUserRateThrottle"],
