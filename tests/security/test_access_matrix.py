@@ -256,7 +256,7 @@ RULES: dict[str, Rule] = {
     ),
     # notifications: one's own only
     "notifications:inbox": one({"GET": EVERYONE}),
-    "notifications:open": one({"GET": expect(("lead_liaison",))}, pk("notification")),
+    "notifications:open": one({"POST": expect(("lead_liaison",))}, pk("notification")),
     "notifications:mark_read": one({"POST": expect(("lead_liaison",))}, pk("notification")),
     "notifications:mark_all_read": one({"POST": EVERYONE}),
     "notifications:preferences": one({"GET": EVERYONE, "POST": EVERYONE}),
