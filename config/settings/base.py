@@ -140,6 +140,10 @@ DUDAO_API_MAX_JSON_DEPTH = 20
 # Redis (broker, shared cache) when set; `make run` needs none.
 REDIS_URL = env("REDIS_URL", default="")
 
+# `manage.py load_demo` creates accounts (admin included) with a published password: it runs only
+# where the settings say this is a demo or development database (DEBUG, the local and test settings).
+DUDAO_DEMO_DATA_ALLOWED = env.bool("DUDAO_DEMO_DATA_ALLOWED", default=DEBUG)
+
 # Public base URL used in emails, which are read outside a request.
 DUDAO_BASE_URL = env("DUDAO_BASE_URL", default="http://127.0.0.1:8000")
 # Per-process memory: tokens, cached counts, API pages and filter choices. Entries keyed by the data

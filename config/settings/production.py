@@ -3,6 +3,9 @@
 from .base import *  # noqa: F403
 
 DEBUG = False
+# load_demo would create `admin` with the published demo password: refused unless a demo server
+# says so explicitly.
+DUDAO_DEMO_DATA_ALLOWED = env.bool("DUDAO_DEMO_DATA_ALLOWED", default=False)  # noqa: F405
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # noqa: F405  (no default: refuse to start without one)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # noqa: F405
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])  # noqa: F405

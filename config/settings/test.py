@@ -22,3 +22,4 @@ CACHES["shared"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", 
 # The API's rates as in production would stop schemathesis' thousands of calls; tests of the
 # throttles set their own.
 DUDAO_API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
+DUDAO_DEMO_DATA_ALLOWED = True
