@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # ours, from the bottom up (see DESIGN.md "Layers")
     "core",
     "accounts",
@@ -58,6 +60,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with the second factor (django-otp)
+    "django_otp.middleware.OTPMiddleware",
+    # leaders and admins without a verified second factor, when the commission requires one
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -334,6 +340,13 @@ DUDAO_LOGIN_FAILURES_PER_ADDRESS = env.int("DUDAO_LOGIN_FAILURES_PER_ADDRESS", d
 DUDAO_LOGIN_ADDRESS_WINDOW = dt.timedelta(minutes=15)
 DUDAO_LOGIN_FAILURES_PER_USER = env.int("DUDAO_LOGIN_FAILURES_PER_USER", default=10)
 DUDAO_LOGIN_USER_WINDOW = dt.timedelta(minutes=1)
+# Two-factor sign-in (TOTP, django-otp): optional for everyone; required of leaders and admins when
+# the commission turns this on (then one without a device is sent to enrolment after the password).
+DUDAO_REQUIRE_2FA_FOR_LEADERS = env.bool("DUDAO_REQUIRE_2FA_FOR_LEADERS", default=False)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env("DUDAO_OTP_ISSUER", default="督导系统")
+# Between the password and the code: how long the half-finished sign-in waits.
+DUDAO_2FA_PENDING_SECONDS = 5 * 60
 # Inactivity timeout: activity pushes the expiry forward (core.middleware.IdleTimeoutMiddleware,
 # at most once a minute), so 2 idle hours log a user out.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=2 * 60 * 60)

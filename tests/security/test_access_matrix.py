@@ -124,6 +124,12 @@ RULES: dict[str, Rule] = {
     "accounts:profile": one({"GET": EVERYONE}),
     "accounts:api_token_issue": one({"POST": EVERYONE}),
     "accounts:api_token_revoke": one({"POST": EVERYONE}),
+    # two-step verification: one's own only; the code step sends anyone without a pending sign-in
+    # back to the login page, and a signed-in user without a device home
+    "accounts:login_code": one({"GET": EVERYONE, "POST": EVERYONE}),
+    "accounts:two_factor": one({"GET": EVERYONE, "POST": EVERYONE}),
+    "accounts:two_factor_recovery_codes": one({"POST": EVERYONE}),
+    "accounts:two_factor_disable": one({"POST": EVERYONE}),
     "set_language": lenient(one({"POST": PUBLIC})),
     "javascript-catalog": one({"GET": PUBLIC}),
     "healthz": one({"GET": PUBLIC}),
