@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Department, User
 from accounts.services import user_deactivate
@@ -60,3 +61,9 @@ class UserAdmin(DjangoUserAdmin):
         # Unticking "有效" in the form signs the user out everywhere, like the list action.
         if change and "is_active" in form.changed_data and not obj.is_active:
             user_deactivate(user=obj)
+
+
+# django-otp's own device admin shows each authenticator's secret and QR code: an administrator
+# could copy a leader's second factor. Admins reset a lost phone with the user list's action instead.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

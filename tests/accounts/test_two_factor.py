@@ -254,3 +254,12 @@ def test_others_are_not_held_and_api_tokens_are_unchanged(world, required):
     token = Token.objects.create(user=world.leader)
     api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api.get("/api/v1/issues/").status_code == 200
+
+
+def test_no_admin_page_shows_an_authenticators_secret(world):
+    from django.contrib import admin
+
+    assert not admin.site.is_registered(TOTPDevice)
+    admin_client = Client()
+    admin_client.force_login(world.admin)
+    assert admin_client.get("/admin/otp_totp/totpdevice/").status_code == 404
