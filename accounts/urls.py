@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import api_tokens, two_factor_views, views
+from accounts import api_tokens, two_factor_views
 from accounts.login import LoginView
 
 app_name = "accounts"
@@ -10,7 +10,6 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("login/code/", two_factor_views.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("profile/", views.profile, name="profile"),
     path("profile/api-token/", api_tokens.token_issue, name="api_token_issue"),
     path("profile/api-token/revoke/", api_tokens.token_revoke, name="api_token_revoke"),
     path("profile/two-factor/", two_factor_views.two_factor, name="two_factor"),
