@@ -124,6 +124,12 @@ RULES: dict[str, Rule] = {
     "profile": one({"GET": EVERYONE}),
     "accounts:api_token_issue": one({"POST": EVERYONE}),
     "accounts:api_token_revoke": one({"POST": EVERYONE}),
+    # two-step verification: one's own only; the code step sends anyone without a pending sign-in
+    # back to the login page, and a signed-in user without a device home
+    "accounts:login_code": one({"GET": EVERYONE, "POST": EVERYONE}),
+    "accounts:two_factor": one({"GET": EVERYONE, "POST": EVERYONE}),
+    "accounts:two_factor_recovery_codes": one({"POST": EVERYONE}),
+    "accounts:two_factor_disable": one({"POST": EVERYONE}),
     "set_language": lenient(one({"POST": PUBLIC})),
     "javascript-catalog": one({"GET": PUBLIC}),
     "healthz": one({"GET": PUBLIC}),
@@ -256,7 +262,7 @@ RULES: dict[str, Rule] = {
     ),
     # notifications: one's own only
     "notifications:inbox": one({"GET": EVERYONE}),
-    "notifications:open": one({"GET": expect(("lead_liaison",))}, pk("notification")),
+    "notifications:open": one({"POST": expect(("lead_liaison",))}, pk("notification")),
     "notifications:mark_read": one({"POST": expect(("lead_liaison",))}, pk("notification")),
     "notifications:mark_all_read": one({"POST": EVERYONE}),
     "notifications:preferences": one({"GET": EVERYONE, "POST": EVERYONE}),
