@@ -8,11 +8,8 @@ their own exceptions into the API exceptions below (core knows no domain).
 from __future__ import annotations
 
 import hashlib
-<<<<<<< HEAD
 import logging
-=======
 import math
->>>>>>> h-secauth
 import re
 
 import django_filters
@@ -33,24 +30,16 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-<<<<<<< HEAD
-from core.db import is_unique_violation
-
-logger = logging.getLogger(__name__)
-
-# A cached token answers without a query for this long. Revoking through the profile page drops
-# the entry at once; a revocation in the admin (or on another process's local cache) takes effect
-# within this bound.
-TOKEN_CACHE_SECONDS = 30
-=======
 from core.dataversion import data_version
+from core.db import is_unique_violation
 from core.parsers import RequestTooLarge
 from core.throttling import RefusedTokenThrottle
+
+logger = logging.getLogger(__name__)
 
 # A cached token user is keyed by the data version, so it is never stale; the time-out only frees
 # memory from tokens nobody presents again.
 TOKEN_CACHE_SECONDS = 600
->>>>>>> h-secauth
 
 # Router lookups accept any segment, so a malformed id (say "1.5") reaches the view and gets the
 # JSON 404 instead of Django's HTML page for an unknown URL.

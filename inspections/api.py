@@ -19,11 +19,8 @@ from core.api import (
     error_responses,
 )
 from core.api_files import FileDownloadView, file_responses
-<<<<<<< HEAD
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-=======
 from core.parsers import JSONParser
->>>>>>> h-secauth
 from inspections.models import Finding, SiteVisit
 from inspections.selectors import visit_attachment_get_for_user, visit_list_visible_to
 from inspections.serializers import SiteVisitCreateSerializer, SiteVisitSerializer

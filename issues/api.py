@@ -39,11 +39,8 @@ from core.api import (
 )
 from core.api_files import FileDownloadView, file_responses
 from core.dataversion import CACHE_SECONDS, CountedRows, data_version, query_pairs, scoped_cache_key
-<<<<<<< HEAD
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-=======
 from core.parsers import JSONParser
->>>>>>> h-secauth
 from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.errors import (
