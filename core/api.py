@@ -26,6 +26,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core.text import reject_control_characters
+
 # A cached token answers without a query for this long. Revoking through the profile page drops
 # the entry at once; a revocation in the admin (or on another process's local cache) takes effect
 # within this bound.
@@ -325,6 +327,12 @@ class StrictQueryParamsMixin:
 
 
 class JsonCharField(serializers.CharField):
+    """A JSON string (not a number or a list), free of control characters (core.text)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(reject_control_characters)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
