@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Department
-from core.text import reject_control_characters
 from core.api import JsonBooleanField, JsonCharField, JsonIntegerField, JsonPrimaryKeyRelatedField
+from core.text import reject_control_characters
 from inspections.models import Finding, SiteVisit
 from issues.models import (
     EvidenceFile,
