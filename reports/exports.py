@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 
 from core.text import xlsx_cell
 from issues.models import Issue, IssueStatus, ProgressUpdate
+from reports.narrative import Bulletin
 
 LEDGER_COLUMNS = [
     gettext_lazy(name)
@@ -40,6 +41,25 @@ LEDGER_COLUMNS = [
 ]
 
 
+_CAMPAIGN_KEYS = ("cases", "people", "sanctioned", "notified_cases", "notified_people")
+
+
+def _campaign_header() -> list[str]:
+    """The same words as the summary page and the 通报: 受理问题线索, 党纪政务处分, 通报曝光典型问题 (起/人)."""
+    return [
+        "",
+        _("受理问题线索（件）"),
+        _("涉及人数"),
+        _("党纪政务处分（人）"),
+        _("通报曝光典型问题（起）"),
+        _("通报曝光（人）"),
+    ]
+
+
+def _campaign_rows(month: dict, to_date: dict) -> list[list]:
+    return [[_("本月"), *(month[k] for k in _CAMPAIGN_KEYS)], [_("累计"), *(to_date[k] for k in _CAMPAIGN_KEYS)]]
+
+
 # --- Excel: summary ------------------------------------------------------------------------
 
 
@@ -47,7 +67,7 @@ def _append(sheet, values: Iterable) -> None:
     sheet.append([xlsx_cell(sheet, value) for value in values])
 
 
-def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
+def summary_xlsx(*, figures: dict, bulletin: Bulletin) -> bytes:
     workbook = Workbook()
     bold = Font(bold=True)
     sheet = workbook.active
@@ -63,20 +83,20 @@ def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
     )
     for label, key in (
         (_("新交办问题（件）"), "handed_off"),
-        (_("已销号（件）"), "closed"),
+        (_("整改销号（件）"), "closed"),
         (_("按期销号（件）"), "closed_on_time"),
-        (_("超期销号（件）"), "closed_late"),
+        (_("逾期后销号（件）"), "closed_late"),
         (_("撤销（件）"), "withdrawn"),
         (_("未办结（件）"), "open"),
         (_("逾期未整改（件）"), "overdue"),
-        (_("返工问题（件）"), "reworked"),
+        (_("退回返工（累计，件）"), "reworked"),
         (_("累计交办（件）"), "total_handed_off"),
         (_("累计销号（件）"), "total_closed"),
     ):
         _append(sheet, [label, core[key]])
     _append(sheet, [_("整改率（%）"), core["rectification_rate"]])
     _append(sheet, [_("按期整改率（%）"), core["on_time_rate"]])
-    _append(sheet, [_("通报文字"), narrative])
+    _append(sheet, [_("通报"), bulletin.text])
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 100
 
@@ -98,12 +118,42 @@ def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
     table(_("项目"), [_("项目"), *unit_header], ([r["name"], *(r[k] for k in unit_keys)] for r in figures["projects"]))
     table(
         _("逾期清单"),
-        [_("编号"), _("问题"), _("项目"), _("责任单位"), _("整改时限"), _("逾期天数")],
+        [_("编号"), _("问题"), _("项目"), _("责任单位"), _("整改时限"), _("逾期（工作日）")],
         (
-            [r["code"], r["title"], r["project"], r["department"], r["deadline"], r["days_overdue"]]
-            for r in figures["red_list"]
+            [r["code"], r["title"], r["project"], r["department"], r["deadline"], r["working_days_overdue"]]
+            for r in figures["overdue_list"]
         ),
     )
+    ranking = figures.get("ranking")
+    if ranking:
+        table(
+            _("红黑榜"),
+            [
+                _("责任单位"),
+                _("榜单"),
+                _("列榜理由"),
+                _("销号"),
+                _("按期整改率（%）"),
+                _("逾期未整改"),
+                _("最长逾期（工作日）"),
+                _("退回返工"),
+                _("平均办结（工作日）"),
+            ],
+            (
+                [
+                    r["name"],
+                    {"red": _("红榜"), "black": _("黑榜")}.get(r["list"], ""),
+                    r["reason"],
+                    r["closed"],
+                    r["on_time_rate"],
+                    r["overdue"],
+                    r["max_overdue_working_days"],
+                    r["reworked"],
+                    r["avg_close_working_days"],
+                ]
+                for r in ranking["rows"]
+            ),
+        )
     visits = figures["visits"]
     table(
         _("督导检查"),
@@ -126,13 +176,8 @@ def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
             for d in figures["decisions"]
         ),
     )
-    keys = ("cases", "people", "sanctioned", "notified_cases", "notified_people")
     campaign = figures["campaign"]
-    table(
-        _("查处情况"),
-        ["", _("问题线索（件）"), _("涉及人数"), _("党纪政务处分（人）"), _("通报曝光（件）"), _("通报曝光（人）")],
-        [[_("本月"), *(campaign["month"][k] for k in keys)], [_("累计"), *(campaign["to_date"][k] for k in keys)]],
-    )
+    table(_("问题线索"), _campaign_header(), _campaign_rows(campaign["month"], campaign["to_date"]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

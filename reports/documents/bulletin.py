@@ -4,7 +4,6 @@ attachments' tables, 署名 and 成文日期 (the freeze date of a closed month)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,29 +14,7 @@ from reports.documents.layout import Issuer, OfficialDocument
 from reports.documents.numbering import document_number_text
 from reports.figures import Month, ReportScope
 from reports.models import DocumentKind
-from reports.narrative import summary_narrative
 from reports.services import SummaryView, document_number_for
-
-# --- stand-in for reports.narrative.bulletin_for (helper `reports`), same names and shape -------
-
-
-@dataclass(frozen=True)
-class BulletinSection:
-    heading: str
-    paragraphs: list[str]
-
-
-@dataclass(frozen=True)
-class Bulletin:
-    title: str
-    sections: list[BulletinSection]
-
-
-def bulletin_for(*, month: Month, scope: ReportScope, figures: dict) -> Bulletin:
-    return Bulletin(
-        title=_("关于%(scope)s%(month)s重大项目专项督导工作情况的通报") % {"scope": scope.label, "month": month.label},
-        sections=[BulletinSection(heading=_("一、总体情况"), paragraphs=[summary_narrative(figures)])],
-    )
 
 
 def bulletin_date(view: SummaryView) -> dt.date:
@@ -56,7 +33,7 @@ def bulletin_docx(*, month: Month, scope: ReportScope, view: SummaryView, actor:
     day = bulletin_date(view)
     issuer = Issuer.from_settings()
     number = document_number_for(kind=DocumentKind.BULLETIN, key=f"{month}:{scope.key}", document_date=day, actor=actor)
-    bulletin = bulletin_for(month=month, scope=scope, figures=figures)
+    bulletin = view.bulletin
     doc = OfficialDocument(issuer=issuer, document_date=day, title=bulletin.title, subject=_("督导通报"))
     doc.masthead(number=document_number_text(number, issuer=issuer))
     doc.title(bulletin.title)
@@ -66,7 +43,7 @@ def bulletin_docx(*, month: Month, scope: ReportScope, view: SummaryView, actor:
         for paragraph in section.paragraphs:
             doc.body(paragraph)
     attachments = [_("各责任单位整改情况统计表")]
-    if figures["red_list"]:
+    if figures["overdue_list"]:
         attachments.append(_("逾期未整改问题清单"))
     doc.attachments_note(attachments)
     doc.signature()
@@ -86,13 +63,16 @@ def bulletin_docx(*, month: Month, scope: ReportScope, view: SummaryView, actor:
             for r in figures["departments"]
         ],
     )
-    if figures["red_list"]:
+    if figures["overdue_list"]:
         doc.attachment(2, attachments[1])
         doc.table(
-            [_("编号"), _("问题"), _("责任单位"), _("整改时限"), _("逾期天数")],
-            [[r["code"], r["title"], r["department"], r["deadline"], r["days_overdue"]] for r in figures["red_list"]],
+            [_("编号"), _("问题"), _("责任单位"), _("整改时限"), _("逾期（工作日）")],
+            [
+                [r["code"], r["title"], r["department"], r["deadline"], r["working_days_overdue"]]
+                for r in figures["overdue_list"]
+            ],
         )
-        hidden = figures["red_list_total"] - len(figures["red_list"])
+        hidden = figures["overdue_list_total"] - len(figures["overdue_list"])
         if hidden > 0:
             doc.body(_("另有%(n)s件逾期问题详见整改台账。") % {"n": hidden})
     doc.imprint(copy_to=settings.DUDAO_BULLETIN_COPY_TO)
