@@ -42,38 +42,59 @@ def bulletin_docx(*, month: Month, scope: ReportScope, view: SummaryView, actor:
         doc.heading(section.heading)
         for paragraph in section.paragraphs:
             doc.body(paragraph)
-    attachments = [_("各责任单位整改情况统计表")]
-    if figures["overdue_list"]:
-        attachments.append(_("逾期未整改问题清单"))
-    doc.attachments_note(attachments)
-    doc.signature()
-    doc.attachment(1 if len(attachments) > 1 else None, attachments[0])
-    doc.table(
-        [_("责任单位"), _("新交办"), _("已销号"), _("按期销号"), _("未办结"), _("逾期"), _("按期整改率")],
-        [
+    ranking = figures.get("ranking")  # None for a month judged before the 红黑榜 rule
+    listed = []
+    if ranking:
+        listed = [(_("红榜"), row) for row in ranking["red"]] + [(_("黑榜"), row) for row in ranking["black"]]
+    # (title, header, rows, note under the table) of each attachment, in order
+    attachments: list[tuple[str, list, list, str]] = []
+    if listed:
+        attachments.append(
+            (
+                _("责任单位红黑榜"),
+                [_("榜单"), _("责任单位"), _("列榜理由")],
+                [[kind, r["name"], r["reason"]] for kind, r in listed],
+                _("评定规则：") + ranking["rules_text"]["red"] + ranking["rules_text"]["black"],
+            )
+        )
+    attachments.append(
+        (
+            _("各责任单位整改情况统计表"),
+            [_("责任单位"), _("新交办"), _("已销号"), _("按期销号"), _("未办结"), _("逾期"), _("按期整改率")],
             [
-                r["name"],
-                r["handed_off"],
-                r["closed"],
-                r["closed_on_time"],
-                r["open"],
-                r["overdue"],
-                _rate(r["on_time_rate"]),
-            ]
-            for r in figures["departments"]
-        ],
+                [
+                    r["name"],
+                    r["handed_off"],
+                    r["closed"],
+                    r["closed_on_time"],
+                    r["open"],
+                    r["overdue"],
+                    _rate(r["on_time_rate"]),
+                ]
+                for r in figures["departments"]
+            ],
+            "",
+        )
     )
     if figures["overdue_list"]:
-        doc.attachment(2, attachments[1])
-        doc.table(
-            [_("编号"), _("问题"), _("责任单位"), _("整改时限"), _("逾期（工作日）")],
-            [
-                [r["code"], r["title"], r["department"], r["deadline"], r["working_days_overdue"]]
-                for r in figures["overdue_list"]
-            ],
-        )
         hidden = figures["overdue_list_total"] - len(figures["overdue_list"])
-        if hidden > 0:
-            doc.body(_("另有%(n)s件逾期问题详见整改台账。") % {"n": hidden})
+        attachments.append(
+            (
+                _("逾期未整改问题清单"),
+                [_("编号"), _("问题"), _("责任单位"), _("整改时限"), _("逾期（工作日）")],
+                [
+                    [r["code"], r["title"], r["department"], r["deadline"], r["working_days_overdue"]]
+                    for r in figures["overdue_list"]
+                ],
+                _("另有%(n)s件逾期问题详见整改台账。") % {"n": hidden} if hidden > 0 else "",
+            )
+        )
+    doc.attachments_note([title for title, *_rest in attachments])
+    doc.signature()
+    for index, (title, header, rows, note) in enumerate(attachments, start=1):
+        doc.attachment(index if len(attachments) > 1 else None, title)
+        doc.table(header, rows)
+        if note:
+            doc.body(note)
     doc.imprint(copy_to=settings.DUDAO_BULLETIN_COPY_TO)
     return doc.save()
