@@ -554,30 +554,36 @@ def _is_number(text: str) -> bool:
 
 
 def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], *, font_pt: float) -> list:
-    """Widths (EMU) of columns that together fill the text block. A column whose longest entry is
-    at most 12 characters is "short" and gets exactly that (plus cell padding); the long columns
-    share the rest in proportion to their longest entries, each at least 6 characters wide. If the
-    short ones alone overflow, every column shrinks in proportion (the table must fit the page)."""
+    """Widths (EMU) of columns that together fill the text block. Every column first gets its
+    longest entry (plus cell margins), so "彝良县人民政府" or a date never breaks; if that is too
+    wide, the widest columns — the free text — become the ones that wrap, one at a time, until
+    the rest fit, and share what is left in proportion to their content (each at least four
+    characters). A table of short columns is stretched evenly to the block's width."""
     char = Pt(font_pt)
     padding = Mm(5)  # Table Grid's left and right cell margins, 1.9 mm each, plus air
-    natural = []
+    chars = []
     for i, head in enumerate(header):
-        longest = max(
-            [display_width(head)] + [max((display_width(line) for line in r[i].split("\n")), default=0) for r in rows]
-        )
-        natural.append(max(longest, 2))
-    short = [w <= 12 for w in natural]
-    fixed = sum(int(natural[i] * char) + padding for i in range(len(header)) if short[i])
-    long_total = sum(natural[i] for i in range(len(header)) if not short[i])
-    remaining = TEXT_WIDTH - fixed
-    widths = []
-    for i in range(len(header)):
-        if short[i]:
-            widths.append(int(natural[i] * char) + padding)
-        else:
-            widths.append(max(int(remaining * natural[i] / long_total), int(6 * char) + padding))
+        entries = [display_width(head)] + [
+            max((display_width(line) for line in row[i].split("\n")), default=0) for row in rows
+        ]
+        chars.append(max(max(entries), 2))
+    natural = [int(c * char) + padding for c in chars]
+    minimum = int(4 * char) + padding
+    wrapping: set[int] = set()
+    while sum(natural[i] for i in range(len(chars)) if i not in wrapping) + minimum * len(wrapping) > TEXT_WIDTH:
+        candidates = [i for i in range(len(chars)) if i not in wrapping]
+        if not candidates:
+            break
+        wrapping.add(max(candidates, key=lambda i: chars[i]))
+    if not wrapping:
+        total = sum(natural)
+        return [Emu(int(w * TEXT_WIDTH / total)) for w in natural]
+    remaining = TEXT_WIDTH - sum(natural[i] for i in range(len(chars)) if i not in wrapping)
+    share = sum(chars[i] for i in wrapping)
+    widths = [
+        max(int(remaining * chars[i] / share), minimum) if i in wrapping else natural[i] for i in range(len(chars))
+    ]
     total = sum(widths)
-    if total > TEXT_WIDTH or not long_total:
-        # All short (stretch to fill) or too wide (shrink): scale every column alike.
+    if total != TEXT_WIDTH:  # rounding, or minimums that overflowed: scale to fit exactly
         widths = [int(w * TEXT_WIDTH / total) for w in widths]
     return [Emu(w) for w in widths]
