@@ -405,8 +405,8 @@ class OfficialDocument:
         self.paragraph(f"{text}：", indent_chars=0)
 
     def heading(self, text: str) -> None:
-        """ "一、" headings in 黑体."""
-        self.paragraph(text, font=HEADING_FONT)
+        """Level-one headings ("一、…") in 黑体, kept on the page of the text they head."""
+        self.paragraph(text, font=HEADING_FONT).paragraph_format.keep_with_next = True
 
     def body(self, text: str) -> None:
         """A body paragraph. A leading "（一）…。" sentence is a level-two heading in 楷体_GB2312;
@@ -423,7 +423,7 @@ class OfficialDocument:
             _fonts(paragraph.add_run(rest), BODY_FONT, SIZE_3)
 
     def subheading(self, text: str) -> None:
-        self.paragraph(text, font=SUBHEADING_FONT)
+        self.paragraph(text, font=SUBHEADING_FONT).paragraph_format.keep_with_next = True
 
     def labelled(self, label: str, value: str) -> None:
         """ "label：value" with the label in 黑体, for forms such as the 督办单."""

@@ -110,6 +110,7 @@ def test_every_document_follows_gbt_9704(documents):
         assert abs(body.paragraph_format.first_line_indent.pt - 2 * CHAR_PITCH) < 0.5, name
         headings = [p for p in paragraphs if re.match(r"^[一二三四五六七八九十]、", p.text)]
         assert all(_east_asia(p.runs[0]) == "黑体" for p in headings), name
+        assert all(p.paragraph_format.keep_with_next for p in headings), name  # never alone at a page foot
 
         # 版记: 抄送 or the 印发 line, between rules, in 4号.
         printed = next(p for p in paragraphs if p.text.endswith("印发"))
