@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from core.dataversion import data_version
 from core.db import is_unique_violation
 from core.parsers import RequestTooLarge
+from core.text import reject_control_characters
 from core.throttling import RefusedTokenThrottle
 
 logger = logging.getLogger(__name__)
@@ -375,6 +376,12 @@ class StrictQueryParamsMixin:
 
 
 class JsonCharField(serializers.CharField):
+    """A JSON string (not a number or a list), free of control characters (core.text)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(reject_control_characters)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")

@@ -161,6 +161,14 @@ DUDAO_DEMO_DATA_ALLOWED = env.bool("DUDAO_DEMO_DATA_ALLOWED", default=DEBUG)
 
 # Public base URL used in emails, which are read outside a request.
 DUDAO_BASE_URL = env("DUDAO_BASE_URL", default="http://127.0.0.1:8000")
+
+# Official documents (reports/documents, GB/T 9704-2012): who issues them. The 发文机关标志 reads
+# "中共<commission><office>文件", the 发文字号 "<code>〔2026〕12号"; the defaults follow the seed story.
+DUDAO_COMMISSION_NAME = env("DUDAO_COMMISSION_NAME", default="昭通市纪委监委")
+DUDAO_ISSUING_OFFICE = env("DUDAO_ISSUING_OFFICE", default="专项督导办公室")
+DUDAO_DOCUMENT_CODE = env("DUDAO_DOCUMENT_CODE", default="昭纪督")
+DUDAO_BULLETIN_RECIPIENTS = env("DUDAO_BULLETIN_RECIPIENTS", default="各县（市、区）纪委监委，市直各有关单位")
+DUDAO_BULLETIN_COPY_TO = env("DUDAO_BULLETIN_COPY_TO", default="市委办公室，市政府办公室，市纪委监委各位领导")
 # Per-process memory: tokens, cached counts, API pages and filter choices. Entries keyed by the data
 # version never go stale, so nothing needs a shared cache; 2,000 entries (Django's default is 300)
 # keep a city's polling clients, pages and choice lists from evicting each other. Worst case about
