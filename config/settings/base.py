@@ -245,9 +245,18 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     # The schema describes a closed system: only signed-in users and token holders read it.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "TITLE": "Dudao 督导 API",
-    "DESCRIPTION": "专项督导问题交办与整改督办接口 / Supervision hand-off and rectification API",
+    # ASCII title and package name: generators derive the client's distribution and module names
+    # from them ("Dudao API" -> dudao-api-client / dudao_api_client); a CJK title gave an
+    # uninstallable package. The Chinese name stays in the description.
+    "TITLE": "Dudao API",
+    "DESCRIPTION": "督导 · 专项督导问题交办与整改督办接口 / Supervision hand-off and rectification API",
     "VERSION": "1.0.0",
+    "EXTENSIONS_INFO": {"x-client-package-name": "dudao_api_client"},
+    # After the enum naming: query-parameter enums become named ASCII components, path ids integers.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.postprocess_for_generated_clients",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -267,6 +276,7 @@ SPECTACULAR_SETTINGS = {
         "ProcedureStatusEnum": "projects.models.ProcedureStatus",
         "FactorStatusEnum": "projects.models.FactorStatus",
         "FindingKindEnum": "inspections.models.FindingKind",
+        "DepartmentKindEnum": "accounts.models.DepartmentKind",
     },
 }
 
