@@ -38,7 +38,9 @@ def generated(live_server, world, tmp_path, monkeypatch):
     import httpx
 
     token = Token.objects.create(user=world.inspector).key
-    response = httpx.get(f"{live_server.url}/api/schema/?format=json", headers={"Authorization": f"Token {token}"})
+    response = httpx.get(
+        f"{live_server.url}/api/schema/?format=json", headers={"Authorization": f"Token {token}"}, timeout=120
+    )
     assert response.status_code == 200
     schema = response.json()
     package = schema["info"]["x-client-package-name"]
