@@ -50,6 +50,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Compresses HTML and JSON on the way out, after every middleware below has written the body
+    # (so it sits above them); BREACH-safe, see core.middleware.TextGZipMiddleware.
+    "core.middleware.TextGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
