@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
-    "axes",
+    "accounts.axes_config.AxesConfig",  # django-axes, named in Chinese in the admin
     "csp",
     # ours, from the bottom up (see DESIGN.md "Layers")
     "core",
