@@ -313,7 +313,7 @@ SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=2 * 60 * 60)
 SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 # A refused form (expired page, cookies blocked) explains itself on the product's layout.
-CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "core.error_pages.csrf_failure"
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- Browser security headers (every environment, so tests see them) --------------------

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import path
 
 from config.urls import urlpatterns as product_urlpatterns
-from core import errors
+from core import error_pages as errors
 
 
 def _forbidden(request):
