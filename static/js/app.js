@@ -125,7 +125,7 @@
   function markScrollRegions() {
     var hintText = document.body.dataset.scrollHint || "";
     document.querySelectorAll(".table-responsive").forEach(function (region) {
-      var overflows = region.scrollWidth > region.clientWidth + 1;
+      var overflows = region.scrollWidth > region.clientWidth;
       var hint = region.previousElementSibling;
       var hasHint = hint && hint.classList.contains("dd-scroll-hint");
       region.classList.toggle("dd-scrolls", overflows);
@@ -154,11 +154,27 @@
       }
     });
   }
-  window.addEventListener("resize", markScrollRegions);
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", markScrollRegions);
-  } else {
+  // Widths change after fonts arrive, on rotation and when htmx swaps a table in: re-check then.
+  // (next frame: changing the page inside the observer's callback would re-trigger it in a loop)
+  var observer = window.ResizeObserver
+    ? new ResizeObserver(function () {
+        window.requestAnimationFrame(markScrollRegions);
+      })
+    : null;
+  function watchScrollRegions() {
     markScrollRegions();
+    if (observer) {
+      document.querySelectorAll(".table-responsive").forEach(function (region) {
+        observer.observe(region);
+      });
+    }
   }
-  document.addEventListener("htmx:afterSettle", markScrollRegions);
+  window.addEventListener("resize", markScrollRegions);
+  window.addEventListener("load", markScrollRegions);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", watchScrollRegions);
+  } else {
+    watchScrollRegions();
+  }
+  document.addEventListener("htmx:afterSettle", watchScrollRegions);
 })();

@@ -95,7 +95,7 @@ def test_wide_table_on_a_phone_is_a_named_focusable_region_with_a_hint(browser, 
     page.wait_for_load_state("networkidle")
     regions = page.evaluate(
         """() => [...document.querySelectorAll('.table-responsive')]
-        .filter(r => r.scrollWidth > r.clientWidth + 1)
+        .filter(r => r.scrollWidth > r.clientWidth)
         .map(r => ({tabindex: r.getAttribute('tabindex'), role: r.getAttribute('role'),
                     label: r.getAttribute('aria-label'),
                     hint: r.previousElementSibling && r.previousElementSibling.classList.contains('dd-scroll-hint')
