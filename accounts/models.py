@@ -21,6 +21,17 @@ class DepartmentKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业")
 
 
+# The departments an issue can be handed to (责任单位 / 协办单位): those that rectify, and the
+# commission's dispatched groups and county commissions for their own share. One declaration, read by
+# issues.services (the hand-off check) and the API's department directory (accounts.api).
+HANDOFF_DEPARTMENT_KINDS = (
+    DepartmentKind.CITY_DEPARTMENT,
+    DepartmentKind.COUNTY_GOVERNMENT,
+    DepartmentKind.COUNTY_COMMISSION,
+    DepartmentKind.DISPATCHED_GROUP,
+)
+
+
 class Department(models.Model):
     Kind = DepartmentKind
 

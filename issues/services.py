@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Department, User
+from accounts.models import HANDOFF_DEPARTMENT_KINDS, Department, User
 from accounts.roles import Role
 from core.db import unique_violation_as
 from core.files import check_uploads
@@ -48,12 +48,6 @@ from projects.selectors import user_can_inspect_project
 
 DEFAULT_SIGN_WORKING_DAYS = 2
 DEFAULT_RECTIFICATION_WORKING_DAYS = 20
-HANDOFF_DEPARTMENT_KINDS = (
-    Department.Kind.CITY_DEPARTMENT,
-    Department.Kind.COUNTY_GOVERNMENT,
-    Department.Kind.COUNTY_COMMISSION,
-    Department.Kind.DISPATCHED_GROUP,
-)
 
 
 # --- helpers -------------------------------------------------------------------------------

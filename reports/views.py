@@ -118,7 +118,13 @@ def dashboard(request):
     return render(
         request,
         "reports/dashboard.html",
-        {"figures": figures, "charts": charts, "current_month": current_month()},
+        {
+            "figures": figures,
+            "charts": charts,
+            "current_month": current_month(),
+            # no link to a summary the reader cannot open (a special inspector has no group's summary)
+            "can_read_summary": bool(summary_scopes_for(user=request.user)),
+        },
     )
 
 

@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
-    "axes",
+    "accounts.axes_config.AxesConfig",  # django-axes, named in Chinese in the admin
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Compresses HTML and JSON on the way out, after every middleware below has written the body
+    # (so it sits above them); BREACH-safe, see core.middleware.TextGZipMiddleware.
+    "core.middleware.TextGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -310,9 +313,18 @@ DUDAO_API_THROTTLE_RATES = {
 SPECTACULAR_SETTINGS = {
     # The schema describes a closed system: only signed-in users and token holders read it.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "TITLE": "Dudao 督导 API",
-    "DESCRIPTION": "专项督导问题交办与整改督办接口 / Supervision hand-off and rectification API",
+    # ASCII title and package name: generators derive the client's distribution and module names
+    # from them ("Dudao API" -> dudao-api-client / dudao_api_client); a CJK title gave an
+    # uninstallable package. The Chinese name stays in the description.
+    "TITLE": "Dudao API",
+    "DESCRIPTION": "督导 · 专项督导问题交办与整改督办接口 / Supervision hand-off and rectification API",
     "VERSION": "1.0.0",
+    "EXTENSIONS_INFO": {"x-client-package-name": "dudao_api_client"},
+    # After the enum naming: query-parameter enums become named ASCII components, path ids integers.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.postprocess_for_generated_clients",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -332,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "ProcedureStatusEnum": "projects.models.ProcedureStatus",
         "FactorStatusEnum": "projects.models.FactorStatus",
         "FindingKindEnum": "inspections.models.FindingKind",
+        "DepartmentKindEnum": "accounts.models.DepartmentKind",
     },
 }
 
@@ -376,6 +389,8 @@ DUDAO_2FA_PENDING_SECONDS = 5 * 60
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=2 * 60 * 60)
 SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
+# A refused form (expired page, cookies blocked) explains itself on the product's layout.
+CSRF_FAILURE_VIEW = "core.error_pages.csrf_failure"
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- Browser security headers (every environment, so tests see them) --------------------

@@ -299,6 +299,9 @@ RULES: dict[str, Rule] = {
     "api-schema": one({"GET": API_EVERYONE}),
     "api-docs": one({"GET": API_EVERYONE}),
     "summary": one({"GET": expect((*INSPECTORS, *TOP), anon=401)}, lambda o: {"yyyy_mm": o.month}),
+    # the directory of departments an issue can be handed to: every signed-in caller
+    "department-list": one({"GET": API_EVERYONE}),
+    "department-detail": one({"GET": API_EVERYONE}, lambda o: {"pk": str(o.world.lead_department.pk)}),
     "project-list": one({"GET": API_EVERYONE}),
     "project-detail": per_object(
         api_pk("project_a"),
