@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='issueaudit',
             name='verification_opinion',
-            field=models.TextField(blank=True, verbose_name='核验意见'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='核验意见'),
         ),
         migrations.AlterField(
             model_name='extensionrequestaudit',
