@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from core.text import ControlCharacterFreeFormMixin
 from dispatch.models import DispatchMeeting, MeetingRule
 from issues.models import IssueCategory, IssueSeverity
 
@@ -29,7 +30,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs, format="%H:%M")
 
 
-class ServiceErrorsForm(forms.Form):
+class ServiceErrorsForm(ControlCharacterFreeFormMixin, forms.Form):
     """A service's refusal goes on the field it names (core.errors.add_to_form); `service_fields`
     maps a service argument to the form field that holds it where the names differ."""
 
@@ -42,7 +43,7 @@ class VersionedForm(ServiceErrorsForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class MeetingRuleForm(forms.ModelForm):
+class MeetingRuleForm(ControlCharacterFreeFormMixin, forms.ModelForm):
     """The model's clean() refuses an impossible day with a field message (the DB refuses it too)."""
 
     class Meta:

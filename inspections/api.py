@@ -8,7 +8,6 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from core.api import (
@@ -21,6 +20,7 @@ from core.api import (
 )
 from core.api_files import FileDownloadView, file_responses
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.parsers import JSONParser
 from inspections.models import Finding, SiteVisit
 from inspections.selectors import visit_attachment_get_for_user, visit_list_visible_to
 from inspections.serializers import SiteVisitCreateSerializer, SiteVisitSerializer

@@ -23,7 +23,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -37,6 +37,7 @@ from core.api_files import FileDownloadView, file_responses
 from core.dataversion import CACHE_SECONDS, CountedRows, data_version, query_pairs, scoped_cache_key
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.months import MONTH_REGEX
+from core.parsers import JSONParser
 from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.filters import IssueFilter
@@ -235,7 +236,7 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
         # JSON pages are cached under the data version: a system polling an unchanged list gets the
         # same bytes without a query for the rows, and its If-None-Match a 304. Other formats (the
         # browsable API) and SQLite always compute.
-        version = self.data_version = data_version() if request.accepted_renderer.format == "json" else None
+        version = self.data_version = data_version(request) if request.accepted_renderer.format == "json" else None
         page_key = etag = None
         if version is not None:
             # With the address: the next/previous links in the page are absolute.

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from accounts.models import Department
 from core.api import JsonBooleanField, JsonCharField, JsonIntegerField, JsonPrimaryKeyRelatedField
+from core.text import reject_control_characters
 from inspections.models import Finding, SiteVisit
 from issues.models import (
     EvidenceFile,
@@ -254,7 +255,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
 class ProgressCreateSerializer(serializers.Serializer):
     """multipart/form-data: text, percent and any number of `files` (jpg/png/webp/pdf/docx/xlsx)."""
 
-    text = serializers.CharField(help_text="进展情况 / progress text")
+    text = serializers.CharField(help_text="进展情况 / progress text", validators=[reject_control_characters])
     percent = serializers.IntegerField(
         min_value=0,
         max_value=100,

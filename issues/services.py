@@ -335,10 +335,16 @@ def issue_edit(
     sign_deadline: dt.date,
     rectification_deadline: dt.date,
 ) -> Issue:
-    """An inspector corrects a hand-off before it is signed for. A stale version is a conflict."""
+    """An inspector corrects a hand-off before it is signed for. A stale version is a conflict.
+    A deadline moved is refused in the past, as at hand-off; one left as it was may have passed."""
     step = check(IssueAction.EDIT, user=actor, issue=issue)
     title = _required_text(title, field="title", message=_("请填写问题标题。"))
     description = _required_text(description, field="description", message=_("请填写问题描述。"))
+    today = timezone.localdate()
+    if sign_deadline != issue.sign_deadline and sign_deadline < today:
+        raise IssueInvalidInput(_("签收时限不能早于今天。"), field="sign_deadline")
+    if rectification_deadline != issue.rectification_deadline and rectification_deadline < today:
+        raise IssueInvalidInput(_("整改时限不能早于今天。"), field="rectification_deadline")
     if rectification_deadline < sign_deadline:
         raise IssueInvalidInput(_("整改时限不能早于签收时限。"), field="rectification_deadline")
     before = {

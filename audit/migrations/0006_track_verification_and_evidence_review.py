@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0004_append_only_dispatch'),
+        ('audit', '0005_two_factor_recovery_codes'),
         ('issues', '0004_verification_by_two_and_evidence_review'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
