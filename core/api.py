@@ -1,8 +1,9 @@
 """What every API endpoint shares: one error shape, pagination, authentication.
 
 Every error answers {"error": {"code", "message", "fields": {name: [messages]}}} whatever raised
-it, so a client (OA, the 12345 hotline, the mobile app) needs one parser. Domain apps translate
-their own exceptions into the API exceptions below (core knows no domain).
+it, so a client (OA, the 12345 hotline, the mobile app) needs one parser. A service's refusal
+(core.errors.ServiceError, whatever app raised it) is rendered here once, with its own status and
+code (core knows no domain: the error carries them).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from rest_framework.response import Response
 
 from core.dataversion import data_version
 from core.db import is_unique_violation
+from core.errors import ServiceError
 from core.parsers import RequestTooLarge
 from core.text import reject_control_characters
 from core.throttling import RefusedTokenThrottle
@@ -108,6 +110,23 @@ def _code_of(exc: exceptions.APIException) -> str:
     return codes if isinstance(codes, str) else exc.default_code
 
 
+class ApiServiceError(exceptions.APIException):
+    """A service's refusal (core.errors.ServiceError) with the status and code it carries."""
+
+    def __init__(self, error: ServiceError):
+        super().__init__(str(error))
+        self.status_code = error.http_status
+        self.error_code = error.code
+
+
+def api_error_of(error: ServiceError) -> exceptions.APIException:
+    """How the API answers a service's refusal: 400 puts the message under its field (as a
+    serializer's error would be), any other status answers with the error's own code."""
+    if error.http_status == status.HTTP_400_BAD_REQUEST:
+        return ApiInvalid(str(error), field=error.field)
+    return ApiServiceError(error)
+
+
 def error_body(*, code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -117,6 +136,8 @@ def api_exception_handler(exc, context):
     # Imported here: rest_framework.views imports the authentication classes of this module.
     from rest_framework.views import set_rollback
 
+    if isinstance(exc, ServiceError):
+        exc = api_error_of(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到该对象，或您无权查看。"))
     elif isinstance(exc, RequestDataTooBig):  # a form or multipart body over the web's limit

@@ -28,7 +28,7 @@ def test_an_english_session_writes_inbox_messages_in_chinese(world):
             requested_deadline=issue.rectification_deadline + dt.timedelta(days=10),
             reason="等待省级批复",
         )
-        services.extension_request_decide(issue=issue, actor=world.inspector, approve=True)
+        services.extension_request_decide(issue=issue, actor=world.group_lead, approve=True)  # the lead decides
         services.instruction_create(issue=issue, actor=world.leader, text="抓紧办理")
     titles = list(Notification.objects.order_by("id").values_list("title", flat=True))
     assert titles and all(CHINESE.search(title) for title in titles), titles
