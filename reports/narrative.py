@@ -93,7 +93,8 @@ def _sentence(clauses: list[str]) -> str:
     clauses = [clause for clause in clauses if clause]
     if not clauses:
         return ""
-    return _clause_sep().join(clauses) + _("。")
+    text = _clause_sep().join(clauses) + _("。")
+    return text if _chinese() else text[:1].upper() + text[1:]
 
 
 def _named(names: list[str]) -> str:
@@ -232,7 +233,7 @@ def _campaign_sentence(figures: dict, *, opening: str) -> str:
         clauses.append(clause)
     if not clauses:
         return ""
-    return opening + _sentence(clauses)
+    return opening + ("" if _chinese() else " ") + _sentence(clauses)
 
 
 # --- 三、存在的问题 ---------------------------------------------------------------------------

@@ -44,11 +44,11 @@ def test_summary_docx_follows_gbt_9704_and_has_the_figures(client, september):
     ]
     assert sizes == [210, 297, 37, 35, 28, 26]  # A4, text block 156 x 225 mm
     title = document.paragraphs[0]
-    assert title.text == "全市2026年9月重大项目专项督导调度情况汇总"
+    assert title.text == "关于2026年9月重大投资项目专项督导工作情况的通报"
     title_fonts = title.runs[0]._element.rPr.rFonts
     assert title_fonts.get(qn("w:eastAsia")) == "方正小标宋简体" and title.runs[0].font.size == Pt(22)
     texts = [p.text for p in document.paragraphs]
-    body = next(p for p in document.paragraphs if p.text.startswith("2026年9月，全市本月新交办问题9件"))
+    body = next(p for p in document.paragraphs if p.text.startswith("2026年9月，全市新交办问题8件"))
     assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     assert body.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
     assert body.paragraph_format.line_spacing == Pt(28.9)
@@ -56,11 +56,18 @@ def test_summary_docx_follows_gbt_9704_and_has_the_figures(client, september):
     assert heading.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
     sub = next(p for p in document.paragraphs if p.text == "（一）主要指标")
     assert sub.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
-    assert "二、各责任单位整改情况" in texts and "四、逾期未整改问题清单（红榜）" in texts
+    for heading in ("二、主要做法和成效", "三、存在的问题", "四、下步工作要求", "附件：督导调度数据表"):
+        assert heading in texts
+    assert "（五）逾期未整改问题清单" in texts and not any("（红榜）" in text for text in texts)
     key_figures = [cell.text for cell in document.tables[0].rows[1].cells]
-    assert key_figures == ["9", "4", "3", "2", "50%", "75%"]
-    red_list = document.tables[3]
-    assert [row.cells[0].text for row in red_list.rows[1:]] == ["SEP-A6", "SEP-B1"]
+    assert key_figures == ["8", "4", "3", "2", "50%", "75%"]  # the withdrawn A4 is not a hand-off
+    ranking = document.tables[1]
+    assert [[c.text for c in row.cells] for row in ranking.rows[1:]] == [
+        ["黑榜", "市生态环境局", "逾期未整改2件，最长14个工作日"]
+    ]
+    overdue = next(t for t in document.tables if t.rows[0].cells[0].text == "编号")
+    assert [row.cells[0].text for row in overdue.rows[1:]] == ["SEP-A6", "SEP-B1"]
+    assert [row.cells[-1].text for row in overdue.rows[1:]] == ["14", "11"]  # working days, as the ledger
     footer_xml = section.footer._element.xml
     assert "PAGE" in footer_xml and "— " in section.footer.paragraphs[0].text
     font_table = next(r.target_part for r in document.part.rels.values() if r.reltype.endswith("/fontTable")).blob
@@ -71,12 +78,18 @@ def test_summary_xlsx_has_the_figures(client, september):
     client.force_login(september.world.leader)
     workbook = load_workbook(io.BytesIO(_get(client, "reports:summary_xlsx")))
     overview = {row[0]: row[1] for row in workbook["概况"].iter_rows(min_row=2, values_only=True)}
-    assert overview["新交办问题（件）"] == 9 and overview["已销号（件）"] == 4 and overview["逾期未整改（件）"] == 2
+    assert overview["新交办问题（件）"] == 8 and overview["整改销号（件）"] == 4 and overview["逾期未整改（件）"] == 2
     assert overview["整改率（%）"] == 50.0 and overview["按期整改率（%）"] == 75.0
     assert overview["数据状态"] == "已冻结"
-    campaign = list(workbook["查处情况"].iter_rows(min_row=2, values_only=True))
+    campaign = list(workbook["问题线索"].iter_rows(min_row=2, values_only=True))
     assert campaign[0] == ("本月", 1, 3, 2, 1, 2) and campaign[1] == ("累计", 2, 4, 3, 1, 2)
     assert workbook["督导检查"]["A2"].value == 3
+    assert overview["通报"].startswith("关于2026年9月重大投资项目专项督导工作情况的通报\n一、总体情况")
+    assert [row[-1] for row in workbook["逾期清单"].iter_rows(min_row=2, values_only=True)] == [14, 11]
+    ranking = list(workbook["红黑榜"].iter_rows(min_row=2, values_only=True))
+    assert [(row[0], row[1], row[2]) for row in ranking if row[1]] == [
+        ("市生态环境局", "黑榜", "逾期未整改2件，最长14个工作日")
+    ]
 
 
 def test_group_export_for_an_inspector_is_their_groups(client, september):
@@ -84,7 +97,7 @@ def test_group_export_for_an_inspector_is_their_groups(client, september):
     client.force_login(w.inspector)
     workbook = load_workbook(io.BytesIO(_get(client, "reports:summary_xlsx")))  # their default scope
     overview = {row[0]: row[1] for row in workbook["概况"].iter_rows(min_row=2, values_only=True)}
-    assert overview["新交办问题（件）"] == 8  # group A's only
+    assert overview["新交办问题（件）"] == 7  # group A's only (A4 withdrawn)
     assert workbook["概况"]["A1"].value.startswith(w.group.name)
     # The city is for leaders: asking for it is not found, not group A's figures under its name.
     city = client.get(reverse("reports:summary_xlsx", kwargs={"month": SEPTEMBER}), {"scope": "all"})
