@@ -94,8 +94,11 @@ TEMPLATES = [
     },
 ]
 
-# SQLite by default so `make run` needs no server; PostgreSQL when DATABASE_URL is set.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# SQLite by default so `make run` needs no server; PostgreSQL when DATABASE_URL is set (an empty
+# DATABASE_URL, as `DATABASE_URL= make test` leaves it, means "not set").
+DATABASES = {
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the Celery worker and beat share one SQLite file under `make run`: WAL lets
