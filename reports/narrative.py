@@ -129,12 +129,12 @@ def _overall(figures: dict) -> list[str]:
         clauses.append(_("整改销号%(n)s件") % {"n": core["closed"]})
         on_time = core["closed_on_time"]
         if on_time == core["closed"]:
-            clauses.append(_("均按期销号"))
+            clauses.append(_("均按期销号") if on_time > 1 else _("按期销号"))
         elif on_time:
             clauses.append(_("其中按期销号%(n)s件") % {"n": on_time})
             clauses.append(_("按期整改率%(rate)s") % {"rate": _rate(core["on_time_rate"])})
         else:
-            clauses.append(_("均为逾期后销号"))
+            clauses.append(_("均为逾期后销号") if core["closed"] > 1 else _("为逾期后销号"))
         average = core.get("avg_close_working_days")
         if average:
             clauses.append(_("平均办结用时%(n)s个工作日") % {"n": f"{average:g}"})
@@ -201,7 +201,7 @@ def _practice(figures: dict) -> list[str]:
             clauses.append(_("议定事项%(n)s项") % {"n": len(decisions)})
             done = sum(1 for d in decisions if d["is_done"])
             if done == len(decisions):
-                clauses.append(_("均已落实"))
+                clauses.append(_("均已落实") if done > 1 else _("已落实"))
             elif done:
                 clauses.append(_("其中已落实%(n)s项") % {"n": done})
         paragraphs.append(_sentence(clauses))
