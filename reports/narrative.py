@@ -118,13 +118,13 @@ def bulletin_title(*, month_label: str, scope_label: str, is_city: bool) -> str:
 # --- 一、总体情况 -----------------------------------------------------------------------------
 
 
-def _overall(figures: dict) -> list[str]:
+def _overall(figures: dict, *, month_label: str) -> list[str]:
     core = figures["core"]
     scope = figures["scope"]["label"]
     if figures["live"]:
         opening = _("截至%(day)s，本月%(scope)s") % {"day": _date_cn(figures["as_of"]), "scope": scope}
     else:
-        opening = _("%(month)s，%(scope)s") % {"month": figures["month_label"], "scope": scope}
+        opening = _("%(month)s，%(scope)s") % {"month": month_label, "scope": scope}
     clauses = []
     if core["handed_off"]:
         clauses.append(_("新交办问题%(n)s件") % {"n": core["handed_off"]})
@@ -236,7 +236,9 @@ def _campaign_sentence(figures: dict, *, opening: str) -> str:
         clauses.append(clause)
     if not clauses:
         return ""
-    return opening + ("" if _chinese() else " ") + _sentence(clauses)
+    if _chinese():
+        return opening + _sentence(clauses)
+    return opening.strip() + " " + _clause_sep().join(clauses) + _("。")
 
 
 # --- 三、存在的问题 ---------------------------------------------------------------------------
@@ -374,7 +376,7 @@ def bulletin_for(*, month, scope, figures: dict) -> Bulletin:
     return Bulletin(
         title=title,
         sections=[
-            BulletinSection(heading=_("一、总体情况"), paragraphs=_overall(figures)),
+            BulletinSection(heading=_("一、总体情况"), paragraphs=_overall(figures, month_label=month.label)),
             BulletinSection(heading=_("二、主要做法和成效"), paragraphs=_practice(figures)),
             BulletinSection(heading=_("三、存在的问题"), paragraphs=_problems(figures)),
             BulletinSection(heading=_("四、下步工作要求"), paragraphs=_next_steps(figures)),

@@ -148,9 +148,8 @@ def test_bulletin_reads_the_figures(september):
 
 
 def test_bulletin_in_english_reads_as_sentences(september):
-    figures = figures_for()
-    with translation.override("en"):
-        bulletin = bulletin_for(month=SEPTEMBER, scope=CITY, figures=figures)
+    with translation.override("en"):  # a live page reads its figures and its 通报 in one language
+        bulletin = bulletin_for(month=SEPTEMBER, scope=CITY, figures=figures_for())
     text = bulletin.text
     assert [s.heading for s in bulletin.sections] == [
         "1. Overview",
@@ -159,9 +158,11 @@ def test_bulletin_in_english_reads_as_sentences(september):
         "4. Next steps",
     ]
     assert "Issues handed off: 8, issues closed out: 4, of which on time: 3, on-time rate 75%" in text
-    assert "Problem leads received: 1, involving 3 people" in text
-    # No Chinese punctuation or a word glued to a Chinese name in the English text.
-    assert not re.search(r"[。，；、（）]", text), text
+    assert "This month problem leads received: 1, involving 3 people" in text
+    assert "Since the campaign began: problem leads received: 2" in text
+    # The connecting words are English (names and typed text stay as written): no Chinese comma or
+    # full stop between clauses, no word glued to a Chinese name.
+    assert "，" not in text.replace("全市", "") and not re.search(r"\d[。，]", text), text
     assert not re.search(r"[\u4e00-\u9fff][A-Za-z]|[a-z.][\u4e00-\u9fff]", text.replace("全市", "")), text
 
 
