@@ -20,6 +20,7 @@ from core.api import (
     error_responses,
 )
 from core.api_files import FileDownloadView, file_responses
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from inspections.models import Finding, SiteVisit
 from inspections.selectors import visit_attachment_get_for_user, visit_list_visible_to
 from inspections.serializers import SiteVisitCreateSerializer, SiteVisitSerializer
@@ -50,7 +51,8 @@ class VisitFilter(django_filters.FilterSet):
         description="本项目的督导人员记录一次检查及其发现（JSON；照片和附件在网页上传）。其他角色 403。"
         "/ An inspector of the project records a visit with its findings (JSON; files are added on the web).",
         request=SiteVisitCreateSerializer,
-        responses={201: SiteVisitSerializer, **error_responses(403)},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: SiteVisitSerializer, **error_responses(403, 409)},
     ),
     retrieve=extend_schema(
         summary="检查记录详情 / Site visit detail",
@@ -72,6 +74,7 @@ class VisitViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
             "inspectors", "attachments", Prefetch("findings", queryset=Finding.objects.select_related("issue"))
         )
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         if not request.user.is_inspector:
             raise ApiForbidden(_("只有督导人员可以记录督导检查。"), code="permission_denied")
