@@ -122,17 +122,19 @@ def meeting_invitees(*, group: SupervisionGroup, rule: MeetingRule | None) -> tu
     return list(people.values()), departments
 
 
-def agenda_snapshot(*, group: SupervisionGroup, today: dt.date, before_month: dt.date | None = None) -> dict:
+def agenda_snapshot(
+    *, group: SupervisionGroup, today: dt.date, before_month: dt.date | None = None, handed_off_by: bool = False
+) -> dict:
     """What the meeting is to discuss, frozen when it is planned: the open issues of the group's
-    projects handed off by `today`, with their light on that day (red first), blockages by project,
-    and decisions of earlier meetings not yet carried out."""
-    day_end = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
-    issues = (
-        _open_issues_of_group(group)
-        .filter(handed_off_at__lt=day_end)
-        .select_related("project", "lead_department")
-        .order_by("rectification_deadline", "id")
-    )
+    projects with their light (red first), blockages by project, and decisions of earlier
+    meetings not yet carried out. `handed_off_by`: only issues handed off by `today` (a snapshot
+    written after the day it describes, as the demo's past meeting is)."""
+    issues = _open_issues_of_group(group)
+    if handed_off_by:
+        issues = issues.filter(
+            handed_off_at__lt=timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+        )
+    issues = issues.select_related("project", "lead_department").order_by("rectification_deadline", "id")
     issues = list(issues)
     # Two holiday lookups for the whole agenda, not one or two per issue.
     soon = due_soon_cutoff(today)

@@ -62,6 +62,7 @@ class SummaryView(StrictQueryParamsMixin, APIView):
                 "live": summary.live,
                 "frozen_at": summary.frozen.frozen_at if summary.frozen else None,
                 "narrative": summary.narrative,
+                "bulletin": summary.bulletin.as_dict(),
                 "figures": summary.figures,
             }
         )

@@ -339,7 +339,9 @@ class _Records:
     close_days: list[int]
 
 
-def _department_records(issues: QuerySet[Issue], period: _Period, *, overdue_deadlines: list[dt.date] = ()) -> _Records:
+def _department_records(
+    issues: QuerySet[Issue], period: _Period, *, overdue_deadlines: tuple[dt.date, ...] = ()
+) -> _Records:
     """Each lead department's record over the period (reports.ranking.DepartmentRecord), and the
     calendar that counted it, covering `overdue_deadlines` too. Queries: 3, whatever the rows."""
     month = period.month
@@ -413,7 +415,7 @@ def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
         .annotate(total_overdue=Window(Count("pk")))
         .order_by("rectification_deadline", "pk")[:OVERDUE_LIST_LIMIT]
     )
-    counted = _department_records(issues, period, overdue_deadlines=[i.rectification_deadline for i in listed[:1]])
+    counted = _department_records(issues, period, overdue_deadlines=tuple(i.rectification_deadline for i in listed[:1]))
     records, calendar = counted.records, counted.calendar
     ranking = _standings(records, period)
     overdue_list = [

@@ -93,12 +93,16 @@ def _sentence(clauses: list[str]) -> str:
     clauses = [clause for clause in clauses if clause]
     if not clauses:
         return ""
-    return _clause_sep().join(clauses) + _("。")
+    text = _clause_sep().join(clauses) + _("。")
+    return text if _chinese() else text[:1].upper() + text[1:]
 
 
-def _named(names: list[str]) -> str:
-    if len(names) > MAX_NAMED:
-        return _("%(names)s等%(n)s个单位") % {"names": _join(names[:MAX_NAMED]), "n": len(names)}
+def _named(names: list[str], total: int | None = None) -> str:
+    """The first MAX_NAMED names, then "等N个单位" with N the whole count (`total`: the figures
+    list only the first few rows, their total says how many there are)."""
+    total = max(total or 0, len(names))
+    if total > MAX_NAMED:
+        return _("%(names)s等%(n)s个单位") % {"names": _join(names[:MAX_NAMED]), "n": total}
     return _join(names)
 
 
@@ -114,13 +118,13 @@ def bulletin_title(*, month_label: str, scope_label: str, is_city: bool) -> str:
 # --- 一、总体情况 -----------------------------------------------------------------------------
 
 
-def _overall(figures: dict) -> list[str]:
+def _overall(figures: dict, *, month_label: str) -> list[str]:
     core = figures["core"]
     scope = figures["scope"]["label"]
     if figures["live"]:
         opening = _("截至%(day)s，本月%(scope)s") % {"day": _date_cn(figures["as_of"]), "scope": scope}
     else:
-        opening = _("%(month)s，%(scope)s") % {"month": figures["month_label"], "scope": scope}
+        opening = _("%(month)s，%(scope)s") % {"month": month_label, "scope": scope}
     clauses = []
     if core["handed_off"]:
         clauses.append(_("新交办问题%(n)s件") % {"n": core["handed_off"]})
@@ -128,12 +132,12 @@ def _overall(figures: dict) -> list[str]:
         clauses.append(_("整改销号%(n)s件") % {"n": core["closed"]})
         on_time = core["closed_on_time"]
         if on_time == core["closed"]:
-            clauses.append(_("均按期销号"))
+            clauses.append(_("均按期销号") if on_time > 1 else _("按期销号"))
         elif on_time:
             clauses.append(_("其中按期销号%(n)s件") % {"n": on_time})
             clauses.append(_("按期整改率%(rate)s") % {"rate": _rate(core["on_time_rate"])})
         else:
-            clauses.append(_("均为逾期后销号"))
+            clauses.append(_("均为逾期后销号") if core["closed"] > 1 else _("为逾期后销号"))
         average = core.get("avg_close_working_days")
         if average:
             clauses.append(_("平均办结用时%(n)s个工作日") % {"n": f"{average:g}"})
@@ -200,7 +204,7 @@ def _practice(figures: dict) -> list[str]:
             clauses.append(_("议定事项%(n)s项") % {"n": len(decisions)})
             done = sum(1 for d in decisions if d["is_done"])
             if done == len(decisions):
-                clauses.append(_("均已落实"))
+                clauses.append(_("均已落实") if done > 1 else _("已落实"))
             elif done:
                 clauses.append(_("其中已落实%(n)s项") % {"n": done})
         paragraphs.append(_sentence(clauses))
@@ -232,7 +236,9 @@ def _campaign_sentence(figures: dict, *, opening: str) -> str:
         clauses.append(clause)
     if not clauses:
         return ""
-    return opening + _sentence(clauses)
+    if _chinese():
+        return opening + _sentence(clauses)
+    return opening.strip() + " " + _clause_sep().join(clauses) + _("。")
 
 
 # --- 三、存在的问题 ---------------------------------------------------------------------------
@@ -243,40 +249,35 @@ def _problems(figures: dict) -> list[str]:
     patterns = figures.get("patterns", {})
     paragraphs = []
     if core["overdue"]:
-        clauses = [_("部分问题整改不及时。逾期未整改问题%(n)s件") % {"n": core["overdue"]}]
-        categories = patterns.get("overdue_categories", [])
-        if categories:
-            clauses.append(
-                _("主要集中在%(list)s")
-                % {"list": _join([_("%(label)s%(n)s件") % row for row in categories[:MAX_NAMED]])}
+        paragraphs.append(
+            _pattern(
+                _("部分问题整改不及时。逾期未整改问题%(n)s件") % {"n": core["overdue"]},
+                categories=patterns.get("overdue_categories", []),
+                departments=[
+                    _("%(name)s（%(n)s件，最长逾期%(days)s个工作日）") % row
+                    for row in patterns.get("overdue_departments", [])
+                ],
+                total=patterns.get("overdue_departments_total"),
             )
-        departments = patterns.get("overdue_departments", [])
-        if departments:
-            clauses.append(
-                _("涉及%(list)s")
-                % {"list": _named([_("%(name)s（%(n)s件，最长逾期%(days)s个工作日）") % row for row in departments])}
+        )
+    if patterns.get("reworked"):
+        paragraphs.append(
+            _pattern(
+                _("整改质量有待提高。退回返工问题%(n)s件") % {"n": patterns["reworked"]},
+                categories=patterns.get("reworked_categories", []),
+                departments=[_("%(name)s%(n)s件") % row for row in patterns.get("reworked_departments", [])],
+                total=patterns.get("reworked_departments_total"),
             )
-        paragraphs.append(_sentence(clauses))
-    reworked = patterns.get("reworked", 0)
-    if reworked:
-        clauses = [_("整改质量有待提高。退回返工问题%(n)s件") % {"n": reworked}]
-        categories = patterns.get("reworked_categories", [])
-        if categories:
-            clauses.append(
-                _("主要集中在%(list)s")
-                % {"list": _join([_("%(label)s%(n)s件") % row for row in categories[:MAX_NAMED]])}
+        )
+    if patterns.get("late_signed"):
+        paragraphs.append(
+            _pattern(
+                _("部分单位签收不及时。超过签收时限签收或未签收的问题%(n)s件") % {"n": patterns["late_signed"]},
+                categories=[],
+                departments=[_("%(name)s%(n)s件") % row for row in patterns.get("late_signed_departments", [])],
+                total=patterns.get("late_signed_departments_total"),
             )
-        departments = patterns.get("reworked_departments", [])
-        if departments:
-            clauses.append(_("涉及%(list)s") % {"list": _named([_("%(name)s%(n)s件") % row for row in departments])})
-        paragraphs.append(_sentence(clauses))
-    late = patterns.get("late_signed", 0)
-    if late:
-        clauses = [_("部分单位签收不及时。超过签收时限签收或未签收的问题%(n)s件") % {"n": late}]
-        departments = patterns.get("late_signed_departments", [])
-        if departments:
-            clauses.append(_("涉及%(list)s") % {"list": _named([_("%(name)s%(n)s件") % row for row in departments])})
-        paragraphs.append(_sentence(clauses))
+        )
     blocked = patterns.get("blocked_stages", [])
     if blocked:
         paragraphs.append(
@@ -288,7 +289,7 @@ def _problems(figures: dict) -> list[str]:
             )
         )
     paragraphs = _ordinal(paragraphs)
-    black = figures.get("ranking", {}).get("black", [])
+    black = (figures.get("ranking") or {}).get("black", [])
     if black:
         paragraphs.append(
             _("根据红黑榜评定规则，以下单位列入本月黑榜：%(list)s。")
@@ -301,6 +302,18 @@ def _blocked_phrase(row: dict) -> str:
     if row.get("days"):
         return _("%(project)s%(stage)s已受阻%(days)s天") % row
     return _("%(project)s%(stage)s受阻") % row
+
+
+def _pattern(lead: str, *, categories: list[dict], departments: list[str], total: int | None) -> str:
+    """A problem read from the data: the count, the categories it gathers in, the units behind it."""
+    clauses = [lead]
+    if categories:
+        clauses.append(
+            _("主要集中在%(list)s") % {"list": _join([_("%(label)s%(n)s件") % row for row in categories[:MAX_NAMED]])}
+        )
+    if departments:
+        clauses.append(_("涉及%(list)s") % {"list": _named(departments, total)})
+    return _sentence(clauses)
 
 
 _ORDINALS = ("一是", "二是", "三是", "四是", "五是", "六是")
@@ -327,7 +340,7 @@ def _next_steps(figures: dict) -> list[str]:
             )
     core = figures["core"]
     if core["overdue"]:
-        black = [row["name"] for row in figures.get("ranking", {}).get("black", [])]
+        black = [row["name"] for row in (figures.get("ranking") or {}).get("black", [])]
         if black:
             steps.append(
                 _("列入黑榜的%(names)s要切实扛起整改主体责任，对逾期未整改问题逐件明确时限、限期整改到位。")
@@ -335,7 +348,7 @@ def _next_steps(figures: dict) -> list[str]:
             )
         else:
             steps.append(_("各责任单位要切实扛起整改主体责任，对逾期未整改问题逐件明确时限、限期整改到位。"))
-    red = figures.get("ranking", {}).get("red", [])
+    red = (figures.get("ranking") or {}).get("red", [])
     if red:
         steps.append(
             _("%(names)s按期整改、无逾期问题，列入本月红榜，予以通报表扬。")
@@ -363,7 +376,7 @@ def bulletin_for(*, month, scope, figures: dict) -> Bulletin:
     return Bulletin(
         title=title,
         sections=[
-            BulletinSection(heading=_("一、总体情况"), paragraphs=_overall(figures)),
+            BulletinSection(heading=_("一、总体情况"), paragraphs=_overall(figures, month_label=month.label)),
             BulletinSection(heading=_("二、主要做法和成效"), paragraphs=_practice(figures)),
             BulletinSection(heading=_("三、存在的问题"), paragraphs=_problems(figures)),
             BulletinSection(heading=_("四、下步工作要求"), paragraphs=_next_steps(figures)),

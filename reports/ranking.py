@@ -147,7 +147,9 @@ def _is_red(record: DepartmentRecord, rules: RankingRules) -> bool:
 
 def _red_reason(record: DepartmentRecord) -> str:
     if record.closed_on_time == record.closed:
-        done = _("销号%(n)s件，均按期销号") % {"n": record.closed}
+        done = (_("销号%(n)s件，均按期销号") if record.closed > 1 else _("销号%(n)s件，按期销号")) % {
+            "n": record.closed
+        }
     else:
         done = _("销号%(n)s件，按期整改率%(rate)s") % {"n": record.closed, "rate": _pct(record.on_time_rate)}
     parts = [done, _("无逾期未整改问题")]

@@ -90,7 +90,6 @@ def _ranking_links(ranking: dict | None, *, live: bool, **extra) -> None:
     month = ranking["period"]["month"]
     for row in ranking["rows"]:
         department = row["id"]
-        row["url"] = ledger_url(lead_department=department, withdrawn="0", **extra)
         row["closed_url"] = ledger_url(lead_department=department, closed_month=month, **extra)
         row["reworked_url"] = ledger_url(lead_department=department, closed_month=month, returned="1", **extra)
         row["overdue_url"] = ledger_url(lead_department=department, light="red", **extra) if live else ""

@@ -55,6 +55,9 @@ def test_the_demo_judgements_read_right(browser, viewport):
     assert "查处问题" not in bulletin and "通报文字" not in main
     _no_overflow(page, viewport)
     page.screenshot(path=str(ARTIFACTS / f"judgements-summary-{size}.png"), full_page=True)
+    # The parts a cadre reads out, each on its own (a 375 px full page is too tall to read shrunk).
+    page.locator("#bulletin").screenshot(path=str(ARTIFACTS / f"judgements-summary-bulletin-{size}.png"))
+    page.locator("#ranking").screenshot(path=str(ARTIFACTS / f"judgements-summary-ranking-{size}.png"))
 
     meeting = DispatchMeeting.objects.get()
     page.goto(f"{browser.base_url}/meetings/{meeting.pk}/")

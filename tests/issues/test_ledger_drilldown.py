@@ -234,11 +234,16 @@ def _dashboard_expected(figures: dict) -> dict[str, int]:
     for row in figures["by_project"]:
         _expect(expected, row["url"], row["count"])
         _expect(expected, row["red_url"], row["red"])
-    for row in figures["ranking"]["rows"]:
-        _expect(expected, row["url"], row["total"])
+    _ranking_expected(expected, figures["ranking"])
+    return expected
+
+
+def _ranking_expected(expected: dict[str, int], ranking: dict | None) -> None:
+    """Each 红黑榜 row: its closures of the month, the reworked among them, its red issues (live)."""
+    for row in (ranking or {}).get("rows", []):
         _expect(expected, row["closed_url"], row["closed"])
         _expect(expected, row["reworked_url"], row["reworked"])
-    return expected
+        _expect(expected, row["overdue_url"], row["overdue"])
 
 
 def _summary_expected(figures: dict) -> dict[str, int]:
@@ -249,6 +254,7 @@ def _summary_expected(figures: dict) -> dict[str, int]:
     for row in [*figures["departments"], *figures["projects"]]:
         for key in ("handed_off", "closed", "overdue"):
             _expect(expected, row.get(f"{key}_url", ""), row[key])
+    _ranking_expected(expected, figures.get("ranking"))
     return expected
 
 

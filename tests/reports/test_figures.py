@@ -8,6 +8,8 @@ before the rectification deadline in force (after any extension granted).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import translation
 
@@ -143,6 +145,25 @@ def test_bulletin_reads_the_figures(september):
     assert "本月受理问题线索1件、涉及3人，给予党纪政务处分2人，通报曝光典型问题1起2人" in text
     assert "专项督导开展以来累计受理问题线索2件、涉及4人" in text
     assert "查处问题" not in text
+
+
+def test_bulletin_in_english_reads_as_sentences(september):
+    with translation.override("en"):  # a live page reads its figures and its 通报 in one language
+        bulletin = bulletin_for(month=SEPTEMBER, scope=CITY, figures=figures_for())
+    text = bulletin.text
+    assert [s.heading for s in bulletin.sections] == [
+        "1. Overview",
+        "2. Work done and results",
+        "3. Problems",
+        "4. Next steps",
+    ]
+    assert "Issues handed off: 8, issues closed out: 4, of which on time: 3, on-time rate 75%" in text
+    assert "This month problem leads received: 1, involving 3 people" in text
+    assert "Since the campaign began: problem leads received: 2" in text
+    # The connecting words are English (names and typed text stay as written): no Chinese comma or
+    # full stop between clauses, no word glued to a Chinese name.
+    assert "，" not in text.replace("全市", "") and not re.search(r"\d[。，]", text), text
+    assert not re.search(r"[\u4e00-\u9fff][A-Za-z]|[a-z.][\u4e00-\u9fff]", text.replace("全市", "")), text
 
 
 def test_dashboard_scoping_inspector_vs_leader(september):

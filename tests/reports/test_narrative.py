@@ -151,6 +151,8 @@ def test_the_seed_month_reads_without_zeros_or_overlapping_parts():
     figures = _figures_like(handed_off=6, closed=2, closed_on_time=0, on_time_rate=0.0, total_handed_off=6)
     text = bulletin_for(month=Month(2026, 11), scope=CITY, figures=figures).text
     assert "2026年11月，全市新交办问题6件，整改销号2件，均为逾期后销号。" in text
+    one = _figures_like(handed_off=6, closed=1, closed_on_time=0, on_time_rate=0.0, total_handed_off=6)
+    assert "整改销号1件，为逾期后销号。" in bulletin_for(month=Month(2026, 11), scope=CITY, figures=one).text
     assert "本月新交办" not in text and "0%" not in text and "0次" not in text and "0件" not in text
     assert "开展督导检查2次；按检查方式统计，实地察看2次、座谈交流1次、查阅文件1次（一次检查可兼用多种方式）。" in text
     assert "“回头看”" not in text and "问题线索" not in text

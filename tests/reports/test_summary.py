@@ -28,8 +28,9 @@ def test_freeze_writes_city_and_each_group_once(september):
     assert [s.pk for s in again] == [s.pk for s in frozen]
     assert MonthlySummary.objects.count() == 3
     city = MonthlySummary.objects.get(scope_key="all")
-    assert city.figures["core"]["handed_off"] == 9 and city.figures["live"] is False
-    assert "新交办问题9件" in city.narrative
+    assert city.figures["core"]["handed_off"] == 8 and city.figures["live"] is False
+    assert "新交办问题8件" in city.narrative
+    assert city.figures["bulletin"]["title"] == "关于2026年9月重大投资项目专项督导工作情况的通报"
 
 
 def test_frozen_summary_does_not_change_after_data_changes(september):

@@ -659,9 +659,15 @@ class Command(BaseCommand):
         now = timezone.now()
         events = list(issue.events.order_by("id"))
         step = (now - start) / (len(events) + 1)
+        times = [start + step * index for index in range(len(events))]
+        # Departments sign for the day after the hand-off, within the sign-for deadline, as in the
+        # story: the 通报's "签收不及时" must not be an artefact of spreading events evenly.
         for index, event in enumerate(events):
-            IssueEvent.objects.filter(pk=event.pk).update(created_at=start + step * index)
-        when = {event.action: start + step * index for index, event in enumerate(events)}
+            if event.action == "sign":
+                times[index] = min(times[index], start + dt.timedelta(days=1))
+        for event, moment in zip(events, times, strict=True):
+            IssueEvent.objects.filter(pk=event.pk).update(created_at=moment)
+        when = {event.action: moment for event, moment in zip(events, times, strict=True)}
         issue.refresh_from_db()
         Issue.objects.filter(pk=issue.pk).update(
             handed_off_at=start,
@@ -711,7 +717,7 @@ class Command(BaseCommand):
         starts_at = timezone.make_aware(dt.datetime.combine(last_month.replace(day=25), dt.time(15, 0)))
         planned_on = starts_at.date() - dt.timedelta(days=7)
         with system_language():  # stored with its labels, as the planner stores it
-            agenda = agenda_snapshot(group=group, today=planned_on, before_month=last_month)
+            agenda = agenda_snapshot(group=group, today=planned_on, before_month=last_month, handed_off_by=True)
         meeting, created = DispatchMeeting.objects.get_or_create(
             group=group,
             month=last_month,
