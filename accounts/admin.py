@@ -1,3 +1,5 @@
+"""Admin pages for departments and users."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _

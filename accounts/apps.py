@@ -1,3 +1,5 @@
+"""App configuration for accounts: users, departments, roles and two-factor login."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""Login forms: the password step and the two-factor code step."""
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _

@@ -1,3 +1,5 @@
+"""Departments and users with their roles, plus the recovery codes of two-factor login."""
+
 from __future__ import annotations
 
 import hashlib

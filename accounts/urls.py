@@ -1,3 +1,5 @@
+"""URLs for login, logout, the API token and two-factor settings of one's profile."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 

@@ -1,3 +1,5 @@
+"""App configuration for audit; on ready it protects the pghistory event tables from changes."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _

@@ -1,3 +1,5 @@
+"""The filter form of the audit event list."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

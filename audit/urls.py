@@ -1,3 +1,5 @@
+"""URL of the audit event list."""
+
 from django.urls import path
 
 from audit import views

@@ -1,3 +1,5 @@
+"""The audit page: a filtered list of recorded change events with links to the changed objects."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render

@@ -1,3 +1,5 @@
+"""Root URL configuration: every app's pages, the API, the admin and health checks."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path

@@ -1,3 +1,5 @@
+"""Admin for workday overrides (holiday notices), and admin base classes that forbid deletion."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied

@@ -1,3 +1,5 @@
+"""App configuration for core; on ready it counts a login as user activity."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

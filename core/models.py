@@ -1,3 +1,5 @@
+"""Shared models: timestamps, workday overrides, stored files and API idempotency keys."""
+
 import datetime
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""Celery tasks of core: the heartbeat and the daily purge of stored idempotency keys."""
+
 import logging
 
 from celery import shared_task

@@ -1,3 +1,5 @@
+"""App configuration for desk, the top-floor pages that compose several apps (each role's home, the project page)."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""Admin pages for dispatch meetings, their decisions, meeting rules and monthly summaries."""
+
 from django.contrib import admin
 
 from core.admin import NoDeleteAdmin, NoDeleteTabularInline

@@ -1,3 +1,5 @@
+"""Dispatch meetings with their rules and decisions, and the stored monthly summaries."""
+
 from __future__ import annotations
 
 from django.conf import settings

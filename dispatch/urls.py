@@ -1,3 +1,5 @@
+"""URLs of dispatch meetings: list, detail, rescheduling, minutes, decisions and meeting rules."""
+
 from django.urls import path
 
 from dispatch import views

@@ -1,3 +1,5 @@
+"""Admin pages for site visits, their findings and attachments."""
+
 from django.contrib import admin
 
 from core.admin import NoDeleteTabularInline

@@ -1,3 +1,5 @@
+"""App configuration for inspections: site visits and their findings."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

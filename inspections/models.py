@@ -1,3 +1,5 @@
+"""Site visits, the findings recorded on them and their attached files."""
+
 from __future__ import annotations
 
 from django.conf import settings

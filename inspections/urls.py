@@ -1,3 +1,5 @@
+"""URLs of site visits: create, detail, edit, archive and attached files."""
+
 from django.urls import path
 
 from inspections import views

@@ -1,3 +1,5 @@
+"""Admin pages for issues and their events, progress updates, extensions, instructions and case records."""
+
 from django.contrib import admin
 
 from core.admin import NoDeleteAdmin

@@ -1,3 +1,5 @@
+"""App configuration for issues, the rectification workflow."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""URLs of issues: list, creation, deadline preview, detail, workflow actions and evidence files."""
+
 from django.urls import path
 
 from issues import views

@@ -1,3 +1,5 @@
+"""Admin pages for notifications and e-mail preferences."""
+
 from django.contrib import admin
 
 from notifications.models import EmailPreference, Notification

@@ -1,3 +1,5 @@
+"""App configuration for notifications: in-app messages and e-mail delivery."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

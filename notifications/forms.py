@@ -1,3 +1,5 @@
+"""The form where a user chooses which notifications are also sent by e-mail."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

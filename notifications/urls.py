@@ -1,3 +1,5 @@
+"""URLs of the notification list, opening and marking read, and e-mail settings."""
+
 from django.urls import path
 
 from notifications import views

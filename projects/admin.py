@@ -1,3 +1,5 @@
+"""Admin pages for projects, their procedure stages and factor guarantees, supervision groups and authorizations."""
+
 from django.contrib import admin
 
 from core.admin import NoDeleteAdmin, NoDeleteTabularInline

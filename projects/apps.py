@@ -1,3 +1,5 @@
+"""App configuration for projects: projects, supervision groups and authorizations."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

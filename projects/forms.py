@@ -1,3 +1,5 @@
+"""The filter form of the project list."""
+
 from __future__ import annotations
 
 from django import forms

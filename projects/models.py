@@ -1,3 +1,5 @@
+"""Projects with their procedure stages and factor guarantees, supervision groups with members and partner units, and authorizations."""
+
 from __future__ import annotations
 
 import datetime as dt

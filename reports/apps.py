@@ -1,3 +1,5 @@
+"""App configuration for reports, the top-floor figures, summaries, documents and exports."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""URLs of the dashboard, monthly summaries and their exports, issue exports and letters."""
+
 from django.urls import path, register_converter
 
 from reports import views
