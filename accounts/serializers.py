@@ -15,7 +15,7 @@ class DepartmentRefSerializer(serializers.ModelSerializer):
         model = Department
         fields = ["id", "name", "short_name", "kind"]
         # an output shape: a department read back is not a new one (no uniqueness check on its name)
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, list[object]]] = {"name": {"validators": []}}
 
 
 class UserRefSerializer(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ Every concrete model of the domain apps is tracked automatically, including ones
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pghistory
 from django.apps import apps
@@ -68,8 +69,9 @@ for _model in audited_models():
     _track(_model)
 
 # tracked model label ('issues.Issue') -> its event model, for the views and tests.
-EVENT_MODELS = {
-    obj.pgh_tracked_model._meta.label: obj
+EVENT_MODELS: dict[str, type[Any]] = {
+    # pghistory sets pgh_tracked_model on the event models it creates; the stubs cannot know it.
+    obj.pgh_tracked_model._meta.label: obj  # type: ignore[attr-defined]
     for obj in list(vars(sys.modules[__name__]).values())
     if isinstance(obj, type) and getattr(obj, "pgh_tracked_model", None) is not None
 }

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import Model
 
 from accounts.models import User
 from audit.models import EVENT_MODELS
@@ -18,8 +21,9 @@ ACTIONS = ("insert", "update", "delete")
 HIDDEN_COLUMNS = {"pgh_obj_id", "pgh_context", "pgh_context_id", "pgh_label", "pgh_created_at", "pgh_id"}
 
 
-def audit_visible_to(*, user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.sees_everything)
+def audit_visible_to(*, user: User | AnonymousUser) -> bool:
+    # An AnonymousUser is never authenticated; every User is.
+    return isinstance(user, User) and user.is_active and user.sees_everything
 
 
 def audit_available() -> bool:
@@ -49,22 +53,27 @@ class AuditRow:
     changes: list[Change] = field(default_factory=list)
 
 
-def _column_labels(model) -> dict[str, str]:
-    return {f.column: str(f.verbose_name) for f in model._meta.concrete_fields}
+def _column_labels(model: type[Model]) -> dict[str, str]:
+    return {f.column: str(f.verbose_name) for f in model._meta.concrete_fields if f.column is not None}
 
 
-def _column_choices(model) -> dict[str, dict]:
+def _column_choices(model: type[Model]) -> dict[str, dict[str, str]]:
     """Stored value -> its label ('handed_off' -> '已交办') for the fields with choices."""
-    return {f.column: {str(k): str(v) for k, v in f.flatchoices} for f in model._meta.concrete_fields if f.choices}
+    return {
+        f.column: {str(k): str(v) for k, v in f.flatchoices}
+        for f in model._meta.concrete_fields
+        if f.choices and f.column is not None
+    }
 
 
-def _shown(value, choices: dict | None):
+def _shown(value: object, choices: dict[str, str] | None) -> object:
     if choices and value is not None:
         return choices.get(str(value), value)
     return value
 
 
-def _row(event, tracked, users: dict[int, User]) -> AuditRow:
+def _row(event: Any, tracked: type[Model] | None, users: dict[int, User]) -> AuditRow:
+    # event: a row of pghistory's Events proxy, whose pgh_* columns its model does not declare
     context = event.pgh_context or {}
     actor_id = context.get("user")
     labels = _column_labels(tracked) if tracked else {}
@@ -104,7 +113,7 @@ def _row(event, tracked, users: dict[int, User]) -> AuditRow:
 
 def audit_event_page(
     *,
-    user,
+    user: User | AnonymousUser,
     model_label: str | None = None,
     object_id: str | None = None,
     actor_id: int | None = None,
@@ -112,7 +121,7 @@ def audit_event_page(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     page_number: int | str = 1,
-) -> tuple[Page, list[AuditRow]]:
+) -> tuple[Page[Any], list[AuditRow]]:
     """One page of audit events, newest first, across every tracked model (or one), filtered per
     object, per acting user, per action and per date. Three queries whatever the page size:
     count, events, the actors."""
@@ -123,7 +132,7 @@ def audit_event_page(
     if not audit_available():
         return Paginator([], PAGE_SIZE).get_page(1), []
     models = [EVENT_MODELS[model_label]] if model_label else list(EVENT_MODELS.values())
-    events = Events.objects.across(*models).order_by("-pgh_created_at", "-pgh_id")
+    events = Events.objects.across(*models)  # type: ignore[no-untyped-call]  # pghistory leaves across() unannotated.order_by("-pgh_created_at", "-pgh_id")
     if object_id:
         events = events.filter(pgh_obj_id=str(object_id))
     if actor_id:
@@ -143,7 +152,7 @@ def audit_event_page(
     return page, rows
 
 
-def changes_since_version(*, instance, version: int) -> list[Change]:
+def changes_since_version(*, instance: Model, version: int) -> list[Change]:
     """What changed on a versioned record (Issue, SiteVisit, DispatchMeeting …) since the user
     read it at `version`: one Change per field whose value then differs from its value now.
 

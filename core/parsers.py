@@ -7,6 +7,7 @@ Refusals use the API's error shape: 413 for a body too large, 400 for one too de
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ def _check_shape(data) -> None:
     pending = [(data, 1)]
     while pending:
         node, depth = pending.pop()
+        children: Iterable[object]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):

@@ -63,7 +63,7 @@ class FastSelect(forms.Select):
         return pairs
 
     def _options(self) -> str:
-        parts = []
+        parts: list[str] = []
         for option_value, label in self._choice_pairs():
             if isinstance(label, (list, tuple)):  # an <optgroup>
                 inner = "".join(self._option(value, text) for value, text in label)

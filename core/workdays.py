@@ -70,17 +70,18 @@ class WorkCalendar:
         a page of issues two years overdue would otherwise walk 700 days per row."""
         if end <= start:
             return 0
-        self._cover(start, end)
-        return self._running[(end - self._first).days] - self._running[(start - self._first).days]
+        first = self._cover(start, end)
+        return self._running[(end - first).days] - self._running[(start - first).days]
 
-    def _cover(self, start: dt.date, end: dt.date) -> None:
+    def _cover(self, start: dt.date, end: dt.date) -> dt.date:
+        """Extends the loaded span to hold (start, end]; returns its first day."""
         # _running[i] = working days in (_first, _first + i]
         if (
             self._first is not None
             and self._first <= start
             and end <= self._first + dt.timedelta(days=len(self._running) - 1)
         ):
-            return
+            return self._first
         if self._first is not None:
             start = min(start, self._first)
             end = max(end, self._first + dt.timedelta(days=len(self._running) - 1))
@@ -89,6 +90,7 @@ class WorkCalendar:
             total += self.is_workday(start + dt.timedelta(days=offset))
             running.append(total)
         self._first, self._running = start, running
+        return start
 
 
 def is_workday(day: dt.date) -> bool:

@@ -21,7 +21,8 @@ def meeting_list_visible_to(*, user: User) -> QuerySet[DispatchMeeting]:
     if user.sees_everything:
         return meetings
     scope = Q(Exists(GroupMembership.objects.filter(group=OuterRef("group_id"), user=user)))
-    if user.is_liaison:
+    # A liaison without a department attends no meeting (the link table's department is never NULL).
+    if user.is_liaison and user.department_id is not None:
         scope |= Q(
             Exists(
                 DispatchMeeting.attending_departments.through.objects.filter(

@@ -10,10 +10,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from dispatch.models import Decision, DispatchMeeting, MeetingRule
 from dispatch.selectors import user_may_edit_meeting, user_may_edit_rule
 from issues.lights import due_soon_cutoff, light_for
 from issues.models import OPEN_STATUSES, Issue, Light
-from notifications.models import NotificationKind
+from notifications.models import Notification, NotificationKind
 from notifications.services import Target, notify
 from projects.models import ProcedureStage, SupervisionGroup
 
@@ -84,7 +85,11 @@ def rule_date_for_month(*, rule: MeetingRule, month: dt.date) -> dt.date:
     """The day the rule names in `month`, before any holiday move."""
     last_day = calendar.monthrange(month.year, month.month)[1]
     if rule.kind == MeetingRule.Kind.DAY_OF_MONTH:
+        if rule.day_of_month is None:
+            raise ValueError("a day-of-month rule needs its day (the table's check constraint requires it)")
         return month.replace(day=rule.day_of_month)
+    if rule.weekday is None:
+        raise ValueError("a last-weekday rule needs its weekday (the table's check constraint requires it)")
     day = month.replace(day=last_day)
     return day - dt.timedelta(days=(day.weekday() - rule.weekday) % 7)
 
@@ -101,7 +106,7 @@ def _meeting_target(meeting: DispatchMeeting) -> Target:
     return Target(type="meeting", id=meeting.pk, url=reverse("dispatch:meeting_detail", args=[meeting.pk]))
 
 
-def _open_issues_of_group(group: SupervisionGroup):
+def _open_issues_of_group(group: SupervisionGroup) -> QuerySet[Issue]:
     return Issue.objects.filter(project__groups=group, status__in=OPEN_STATUSES).distinct()
 
 
@@ -124,7 +129,7 @@ def meeting_invitees(*, group: SupervisionGroup, rule: MeetingRule | None) -> tu
 
 def agenda_snapshot(
     *, group: SupervisionGroup, today: dt.date, before_month: dt.date | None = None, handed_off_by: bool = False
-) -> dict:
+) -> dict[str, Any]:
     """What the meeting is to discuss, frozen when it is planned: the open issues of the group's
     projects with their light (red first), blockages by project, and decisions of earlier
     meetings not yet carried out. `handed_off_by`: only issues handed off by `today` (a snapshot
@@ -134,14 +139,13 @@ def agenda_snapshot(
         issues = issues.filter(
             handed_off_at__lt=timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
         )
-    issues = issues.select_related("project", "lead_department").order_by("rectification_deadline", "id")
-    issues = list(issues)
+    listed = list(issues.select_related("project", "lead_department").order_by("rectification_deadline", "id"))
     # Two holiday lookups for the whole agenda, not one or two per issue.
     soon = due_soon_cutoff(today)
-    earliest = min((issue.rectification_deadline for issue in issues), default=today)
+    earliest = min((issue.rectification_deadline for issue in listed), default=today)
     calendar = WorkCalendar.for_span(min(earliest, today), today)
-    rows = []
-    for issue in issues:
+    rows: list[dict[str, Any]] = []
+    for issue in listed:
         light = light_for(
             status=issue.status,
             sign_deadline=issue.sign_deadline,
@@ -168,7 +172,7 @@ def agenda_snapshot(
     order = {Light.RED.value: 0, Light.YELLOW.value: 1, Light.GREEN.value: 2}
     rows.sort(key=lambda row: (order.get(row["light"], 3), row["deadline"]))
 
-    blockages: dict[int, dict] = {}
+    blockages: dict[int, dict[str, Any]] = {}
     stages = (
         ProcedureStage.objects.filter(project__groups=group, status=ProcedureStage.Status.BLOCKED)
         .select_related("project")
@@ -258,7 +262,7 @@ def meeting_plan_for_month(*, group_id: int, month: dt.date) -> DispatchMeeting 
     return meeting
 
 
-def _stored_agenda(*, group, today: dt.date, month: dt.date) -> dict:
+def _stored_agenda(*, group: SupervisionGroup, today: dt.date, month: dt.date) -> dict[str, Any]:
     with system_language():  # stored with its status and stage labels: read later, by others
         return agenda_snapshot(group=group, today=today, before_month=month)
 
@@ -268,7 +272,7 @@ def _decision_description(meeting: DispatchMeeting, text: str) -> str:
         return _("%(meeting)s决定：%(text)s") % {"meeting": meeting.title, "text": text}
 
 
-def _stored_meeting_title(*, group, month: dt.date) -> str:
+def _stored_meeting_title(*, group: SupervisionGroup, month: dt.date) -> str:
     with system_language():  # stored text: read later, by others
         return _("%(group)s%(year)s年%(month)s月调度会") % {
             "group": group.name,
@@ -312,7 +316,7 @@ def _require_editor(meeting: DispatchMeeting, actor: User) -> None:
         raise DispatchError(_("只有该督导组成员或管理员可以修改调度会。"))
 
 
-def _bump(meeting: DispatchMeeting, expected_version: int | None, **updates) -> None:
+def _bump(meeting: DispatchMeeting, expected_version: int | None, **updates: Any) -> None:
     """One UPDATE guarded by the version the user saw: a stale form is refused, not applied."""
     version = meeting.version if expected_version is None else expected_version
     changed = DispatchMeeting.objects.filter(pk=meeting.pk, version=version).update(
@@ -346,7 +350,7 @@ def meeting_reschedule(
         starts_at = timezone.make_aware(starts_at)
     if starts_at <= timezone.now():
         raise DispatchError(_("不能改期到过去的时间，请选择今后的日期和时间。"), field="starts_at")
-    updates = {"starts_at": starts_at}
+    updates: dict[str, Any] = {"starts_at": starts_at}
     if place.strip():
         updates["place"] = place.strip()
     _bump(meeting, expected_version, **updates)
@@ -394,7 +398,7 @@ def decision_create(
     text: str,
     responsible_department: Department | None = None,
     due_on: dt.date | None = None,
-    hand_off: dict | None = None,
+    hand_off: dict[str, Any] | None = None,
 ) -> Decision:
     """Record a decision of the meeting. With `hand_off` (project, title, description, category,
     severity, optional rectification_deadline) the decision also hands off a new issue to the
@@ -428,12 +432,11 @@ def decision_create(
                 rectification_deadline=due_on,
             )
         except IssueWorkflowError as error:
-            field = getattr(error, "field", None)
+            field = error.field
             raise DispatchError(
                 str(error),
-                field={"rectification_deadline": "due_on", "lead_department": "responsible_department"}.get(
-                    field, field
-                ),
+                field=field
+                and {"rectification_deadline": "due_on", "lead_department": "responsible_department"}.get(field, field),
             ) from None
     return Decision.objects.create(
         meeting=meeting,
@@ -484,7 +487,7 @@ def meeting_reminders_send(*, now: dt.datetime | None = None) -> int:
 
 
 @transaction.atomic
-def _remind(meeting: DispatchMeeting, *, local: dt.datetime, code: str, today: dt.date) -> list:
+def _remind(meeting: DispatchMeeting, *, local: dt.datetime, code: str, today: dt.date) -> list[Notification]:
     with system_language():  # stored text: read later, by others
         days_left = (local.date() - today).days
         if days_left <= 0:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.files import check_uploads
+from core.files import CheckedUpload, check_uploads
 from core.models import describe_differences
 from inspections.models import Finding, FindingKind, SiteVisit, VisitAttachment, VisitMethod
 from inspections.selectors import visit_has_issues
@@ -52,7 +54,7 @@ def _method_flags(methods: Iterable[str]) -> dict[str, bool]:
 MAX_FINDINGS_PER_VISIT = 50
 
 
-def _clean_findings(findings: Iterable[dict]) -> list[dict]:
+def _clean_findings(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     findings = list(findings)
     if len(findings) > MAX_FINDINGS_PER_VISIT:
         raise ValidationError(
@@ -67,7 +69,9 @@ def _clean_findings(findings: Iterable[dict]) -> list[dict]:
     return cleaned
 
 
-def _save_attachments(*, visit: SiteVisit, checked: list, actor: User) -> list[VisitAttachment]:
+def _save_attachments(
+    *, visit: SiteVisit, checked: list[tuple[object, CheckedUpload]], actor: User
+) -> list[VisitAttachment]:
     saved = []
     for uploaded, info in checked:
         attachment = VisitAttachment(visit=visit, uploaded_by=actor)
@@ -76,7 +80,7 @@ def _save_attachments(*, visit: SiteVisit, checked: list, actor: User) -> list[V
     return saved
 
 
-def _geo(latitude: Decimal | None, longitude: Decimal | None) -> dict:
+def _geo(latitude: Decimal | None, longitude: Decimal | None) -> dict[str, Decimal | None]:
     if (latitude is None) != (longitude is None):
         raise ValidationError(_("经纬度需同时填写，或同时留空。"), code="geo_pair")
     return {"latitude": latitude, "longitude": longitude}
@@ -95,8 +99,8 @@ def site_visit_create(
     is_recheck: bool = False,
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
-    findings: Iterable[dict] = (),
-    files: Sequence = (),
+    findings: Iterable[dict[str, Any]] = (),
+    files: Sequence[UploadedFile[Any]] = (),
 ) -> SiteVisit:
     """Record a visit with its findings and files. Only an inspector of the project may; every
     file is checked before anything is saved, so a refused file leaves no half-made visit."""
@@ -137,8 +141,8 @@ def site_visit_update(
     is_recheck: bool = False,
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
-    findings: Iterable[dict] = (),
-    files: Sequence = (),
+    findings: Iterable[dict[str, Any]] = (),
+    files: Sequence[UploadedFile[Any]] = (),
 ) -> SiteVisit:
     """Edit a visit if nobody saved it since `expected_version` (else StaleEditError). Findings
     with an id are edited unless they already became an issue; rows without an id are added;

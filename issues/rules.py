@@ -8,6 +8,7 @@ relations, so a button is shown exactly when its service would accept the user.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,9 @@ from issues.errors import IssuePermissionDenied, IssueTransitionNotAllowed
 from issues.models import ExtensionRequest, Issue
 from issues.workflow import WORKFLOW, IssueAction, Step, Who, step_for
 from projects.selectors import user_can_inspect_project, user_leads_group_of_project
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = ["IssueAction", "Relations", "actor_may", "allowed_actions", "check", "check_hand_off", "refusal"]
 
@@ -35,7 +39,7 @@ class Relations:
         return ExtensionRequest.objects.filter(issue=self.issue, status=ExtensionRequest.Status.PENDING).exists()
 
     def holds(self, who: Who) -> bool:
-        return getattr(self, f"_is_{who.value}")
+        return bool(getattr(self, f"_is_{who.value}"))
 
     @cached_property
     def _is_lead_liaison(self) -> bool:
@@ -67,7 +71,7 @@ class Relations:
     def _is_close_proposer(self) -> bool:
         return self.issue.close_proposed_by_id == self.user.pk
 
-    def excluded_by(self, step: Step):
+    def excluded_by(self, step: Step) -> StrOrPromise | None:
         """The message of the first exclusion of the step the user falls under, or None."""
         return next((message for who, message in step.never if self.holds(who)), None)
 
@@ -110,7 +114,7 @@ def check_hand_off(*, user: User, project_id: int | None = None) -> None:
         raise IssuePermissionDenied(_("您不是该项目的督导人员，不能交办问题。"))
 
 
-def refusal(action: IssueAction | str, user: User, issue: Issue):
+def refusal(action: IssueAction | str, user: User, issue: Issue) -> StrOrPromise | None:
     """Why the user may not take `action` on the issue whatever its status (the message a page
     shows with its 403), or None when he may."""
     step = step_for(action)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,8 @@ def issue_scope_q(*, user: User, prefix: str = "") -> Q | None:
     scope = Q(pk__in=[])
     if user.is_inspector:
         scope |= Q(**{f"{prefix}project__in": project_ids_for_inspector(user=user)})
-    if user.is_liaison:
+    # A liaison without a department has no issues (the department columns are never NULL).
+    if user.is_liaison and user.department_id is not None:
         scope |= Q(**{f"{prefix}lead_department_id": user.department_id})
         # A subquery, not a join: an issue with several assisting departments must not repeat.
         # Read the ids straight from the link table: no join back to the issue table.
@@ -74,7 +75,8 @@ def issue_changes_since(*, issue_id: int, version: int, limit: int = 10) -> list
         if edits:
             parts = []
             for name, values in edits.items():
-                label = Issue._meta.get_field(name).verbose_name
+                field = Issue._meta.get_field(name)
+                label = field.verbose_name if isinstance(field, Field) else field.name
                 parts.append(f"{label}：{str(values['from'])[:20]} → {str(values['to'])[:20]}")
             line += f"（{'，'.join(parts)}）"
         lines.append(line)

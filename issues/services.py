@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -27,11 +28,11 @@ from django.utils.translation import gettext as _
 from accounts.models import HANDOFF_DEPARTMENT_KINDS, Department, User
 from accounts.selectors import department_liaisons
 from core.db import unique_violation_as
-from core.files import check_uploads
+from core.files import CheckedUpload, check_uploads
 from core.i18n import system_language
 from core.workdays import add_working_days
 from inspections.models import Finding, SiteVisit
-from issues.errors import IssueConflict, IssueInvalidInput, IssueTransitionNotAllowed
+from issues.errors import IssueConflict, IssueInvalidInput, IssuePermissionDenied, IssueTransitionNotAllowed
 from issues.models import (
     EvidenceFile,
     EvidenceReview,
@@ -102,7 +103,7 @@ def _lock(issue: Issue) -> None:
 
 
 def _event(
-    *, issue: Issue, actor: User, action: str, from_status: str = "", to_status: str = "", note: str = "", **data
+    *, issue: Issue, actor: User, action: str, from_status: str = "", to_status: str = "", note: str = "", **data: Any
 ) -> IssueEvent:
     # The issue's version after this change lets a stale writer be told what happened since.
     return IssueEvent.objects.create(
@@ -181,7 +182,9 @@ def _lapse_pending_extensions(*, issue: Issue, actor: User) -> None:
         )
 
 
-def _save_evidence(*, update: ProgressUpdate, checked: list, actor: User) -> list[EvidenceFile]:
+def _save_evidence(
+    *, update: ProgressUpdate, checked: list[tuple[object, CheckedUpload]], actor: User
+) -> list[EvidenceFile]:
     saved = []
     for uploaded, info in checked:
         evidence = EvidenceFile(update=update, uploaded_by=actor)
@@ -190,7 +193,15 @@ def _save_evidence(*, update: ProgressUpdate, checked: list, actor: User) -> lis
     return saved
 
 
-def validate_uploads(files: Sequence) -> list:
+def _reporting_department_id(actor: User) -> int:
+    """The department an update is reported for. The rules let only liaisons of the lead or an
+    assisting department report, and they have one; a user without one is refused."""
+    if actor.department_id is None:
+        raise IssuePermissionDenied()
+    return actor.department_id
+
+
+def validate_uploads(files: Sequence[UploadedFile[Any]]) -> list[tuple[object, CheckedUpload]]:
     """Check every file before anything is written, so one bad file leaves nothing half-saved.
     Returns (upload, CheckedUpload) pairs for _save_evidence."""
     try:
@@ -403,7 +414,7 @@ def issue_progress_add(
     actor: User,
     text: str,
     percent: int | None = None,
-    files: Sequence = (),
+    files: Sequence[UploadedFile[Any]] = (),
     expected_version: int | None = None,
 ) -> ProgressUpdate:
     """整改进展 with evidence from the lead department, or a note from an assisting department.
@@ -425,7 +436,7 @@ def issue_progress_add(
         updates={} if percent is None else {"progress_percent": percent},
     )
     update = ProgressUpdate.objects.create(
-        issue=issue, author=actor, department_id=actor.department_id, text=text, percent=percent
+        issue=issue, author=actor, department_id=_reporting_department_id(actor), text=text, percent=percent
     )
     evidence = _save_evidence(update=update, checked=checked, actor=actor)
     _event(
@@ -457,7 +468,7 @@ def issue_submit(*, issue: Issue, actor: User, note: str, expected_version: int 
         updates={"submitted_at": timezone.now(), "progress_percent": 100},
     )
     update = ProgressUpdate.objects.create(
-        issue=issue, author=actor, department_id=actor.department_id, text=note, percent=100
+        issue=issue, author=actor, department_id=_reporting_department_id(actor), text=note, percent=100
     )
     event = _event(
         issue=issue,

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import DEPARTMENT_OWES_STATUSES, OPEN_STATUSES, IssueStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class IssueAction(StrEnum):
@@ -63,12 +66,12 @@ class Who(StrEnum):
 @dataclass(frozen=True)
 class Step:
     action: IssueAction
-    label: Any  # lazy text: the button, the panel and the error messages say it
+    label: StrOrPromise  # lazy text: the button, the panel and the error messages say it
     sources: tuple[str, ...]  # statuses the action may start from
     target: str | None  # the status it leads to; None: the status stays (a write, not a transition)
     who: frozenset[Who]  # any of these relations may take it …
     # … unless the user also holds one of these: (relation, the message that tells him why not)
-    never: tuple[tuple[Who, Any], ...] = ()
+    never: tuple[tuple[Who, StrOrPromise], ...] = ()
     service: str = ""  # the function in issues.services that takes it
     text_argument: str = "note"  # the service argument the user's text goes to
     arguments: tuple[str, ...] = ()  # the service's other arguments, as the API names them
@@ -77,7 +80,7 @@ class Step:
     offered: bool = True
     # True: only while an extension request is pending; False: refused while one is pending.
     pending_extension: bool | None = None
-    refusal: Any = _("您无权执行此操作。")  # the message for a user none of `who` describes
+    refusal: StrOrPromise = _("您无权执行此操作。")  # the message for a user none of `who` describes
 
 
 WORKFLOW: dict[IssueAction, Step] = {

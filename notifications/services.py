@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Expression, QuerySet
+from django.db.models.expressions import Combinable
 
 from accounts.models import User
 from notifications.models import EmailPreference, EmailStatus, Notification, NotificationKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ SELECT_COLUMNS = ("n_recipient", "n_target", "n_period", "n_title", "n_body", "n
 EMAIL_QUEUE_CHUNK = 500
 
 
-def notify_from_select(*, kind: NotificationKind, target_type: str, rows) -> list[int]:
+def notify_from_select(*, kind: NotificationKind, target_type: str, rows: QuerySet[Any, Any]) -> list[int]:
     """Insert one notification per row of `rows` that does not exist yet, in ONE statement
     (INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING), and queue emails for the rows created.
 
@@ -175,7 +181,7 @@ def notify_from_select(*, kind: NotificationKind, target_type: str, rows) -> lis
     return [pk for pk, _status in created]
 
 
-def sql_text(template: str, **parts):
+def sql_text(template: StrOrPromise, **parts: Combinable) -> Expression:
     """A database expression for a translated template such as "问题 %(code)s 已逾期", whose
     placeholders are filled by expressions (F("code"), Cast(...)). Lets a set-based insert write
     the same titles Python would, in the user's language, without loading the rows."""
@@ -184,7 +190,7 @@ def sql_text(template: str, **parts):
     from django.db.models import CharField, Value
     from django.db.models.functions import Cast, Concat
 
-    pieces = []
+    pieces: list[Expression] = []
     for index, chunk in enumerate(re.split(r"%\((\w+)\)s", str(template))):
         if index % 2:
             pieces.append(Cast(parts[chunk], output_field=CharField()))

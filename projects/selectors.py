@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -10,7 +12,7 @@ from accounts.models import User
 from projects.models import Authorization, GroupMembership, Project, SupervisionGroup
 
 
-def project_ids_for_inspector(*, user: User) -> QuerySet:
+def project_ids_for_inspector(*, user: User) -> QuerySet[Project, Any]:
     """Ids of an inspector's projects: those of the active groups they belong to, plus those of
     their authorizations valid today (一项目一授权)."""
     today = timezone.localdate()

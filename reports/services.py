@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,7 +24,7 @@ BULLETIN_KEY = "bulletin"  # where a frozen row keeps its 通报 inside MonthlyS
 
 @dataclass
 class SummaryView:
-    figures: dict
+    figures: dict[str, Any]
     bulletin: Bulletin
     frozen: MonthlySummary | None  # None: the current month, live
 
@@ -82,7 +83,7 @@ def summary_for(*, month: Month, scope: ReportScope) -> SummaryView:
     return _frozen_view(frozen, month=month, scope=scope)
 
 
-def upgrade_frozen_figures(figures: dict) -> dict:
+def upgrade_frozen_figures(figures: dict[str, Any]) -> dict[str, Any]:
     """A row frozen before the 红黑榜 rule and the working-day overdue list: its overdue list
     (then `red_list`, in calendar days) recounted in working days from its own deadlines and day
     read — the same calendar, so the same figure the ledger showed — and no 红黑榜 (`ranking`

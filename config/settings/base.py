@@ -2,6 +2,7 @@
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -210,7 +211,7 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="督导系统 <dud
 # Redis when REDIS_URL is set; otherwise a broker on the local disk so `make run` needs no server.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     _broker_dir = BASE_DIR / ".broker"
     for _sub in ("queue", "processed", "control"):
@@ -422,7 +423,7 @@ PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 # --- Logging -----------------------------------------------------------------------------
 # Every line carries the request id (X-Request-ID). DJANGO_LOG_FORMAT=json for log shippers.
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "core.logging.RequestIDFilter"}},

@@ -9,7 +9,7 @@ from issues.models import IssueStatus
 register = template.Library()
 
 # Badge colour by status: the ledger's lines (issues.views.ledger_rows) and the detail page.
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     IssueStatus.HANDED_OFF: "text-bg-warning",
     IssueStatus.IN_PROGRESS: "text-bg-primary",
     IssueStatus.SUBMITTED: "text-bg-info",
