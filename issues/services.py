@@ -47,12 +47,6 @@ from projects.selectors import user_can_inspect_project
 
 DEFAULT_SIGN_WORKING_DAYS = 2
 DEFAULT_RECTIFICATION_WORKING_DAYS = 20
-HANDOFF_DEPARTMENT_KINDS = (
-    Department.Kind.CITY_DEPARTMENT,
-    Department.Kind.COUNTY_GOVERNMENT,
-    Department.Kind.COUNTY_COMMISSION,
-    Department.Kind.DISPATCHED_GROUP,
-)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -219,9 +213,15 @@ def issue_hand_off(
         raise IssueInvalidInput(_("请选择有效的问题类别。"), field="category")
     if severity not in IssueSeverity.values:
         raise IssueInvalidInput(_("请选择有效的严重程度。"), field="severity")
-    if lead_department.kind not in HANDOFF_DEPARTMENT_KINDS or not lead_department.is_active:
-        raise IssueInvalidInput(_("责任单位必须是在用的职能部门或县区。"), field="lead_department")
+    if not lead_department.rectifies:
+        raise IssueInvalidInput(
+            _("责任单位须为在用的市直部门或县区政府（纪检监察机构不承担整改）。"), field="lead_department"
+        )
     requested_assisting = list(assisting_departments)
+    if any(not dept.rectifies for dept in requested_assisting):
+        raise IssueInvalidInput(
+            _("协办单位须为在用的市直部门或县区政府（纪检监察机构不承担整改）。"), field="assisting_departments"
+        )
     assisting = [dept for dept in requested_assisting if dept.pk != lead_department.pk]
     if len(assisting) != len(requested_assisting):
         raise IssueInvalidInput(_("责任单位不能同时作为协办单位。"), field="assisting_departments")
