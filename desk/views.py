@@ -27,6 +27,7 @@ from projects.selectors import (
     project_ids_for_inspector,
     project_list_visible_to,
     user_can_inspect_project,
+    user_keeps_project_records,
 )
 
 # How many rows a home-page box lists before pointing at the ledger.
@@ -207,6 +208,7 @@ def project_detail(request, pk: int):
             "timeline": timeline[:TIMELINE_LIMIT],
             "timeline_truncated": len(timeline) > TIMELINE_LIMIT,
             "can_inspect": user_can_inspect_project(user=user, project_id=project.pk),
+            "can_keep_records": user_keeps_project_records(user=user, project_id=project.pk),
             "today": today,
         },
     )

@@ -87,6 +87,8 @@ class ProcedureStage(models.Model):
     blocked_since = models.DateField(_("受阻起始日"), null=True, blank=True)
     blockage_note = models.TextField(_("堵点说明"), blank=True)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    # Changed only through projects.services (compare-and-set on the version, one event per change).
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("手续环节")
@@ -143,6 +145,8 @@ class FactorGuarantee(models.Model):
     status = models.CharField(_("保障情况"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     note = models.TextField(_("说明"), blank=True)
     updated_on = models.DateField(_("更新日期"), default=timezone.localdate)
+    # Changed only through projects.services (compare-and-set on the version, one event per change).
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("要素保障")
@@ -155,6 +159,57 @@ class FactorGuarantee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.get_factor_display()}"
+
+
+class ProjectRecordEvent(models.Model):
+    """One change of a procedure stage or a factor guarantee (who, when, what from what to what),
+    written by projects.services with the change itself: the history the project pages show."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("登记")
+        UPDATE = "update", _("更新")
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="record_events")
+    stage = models.ForeignKey(
+        ProcedureStage,
+        verbose_name=_("手续环节"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    factor = models.ForeignKey(
+        FactorGuarantee,
+        verbose_name=_("要素保障"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    # [{"field": label, "from": shown value, "to": shown value}, …] in the words of the moment
+    changes = models.JSONField(_("变更内容"), default=list, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("手续与要素变更记录")
+        verbose_name_plural = _("手续与要素变更记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "created_at"], name="record_event_project_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(stage__isnull=False) & Q(factor__isnull=True))
+                | (Q(stage__isnull=True) & Q(factor__isnull=False)),
+                name="record_event_one_record",
+            ),
+            models.CheckConstraint(condition=Q(action__in=["create", "update"]), name="record_event_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.stage or self.factor} · {self.get_action_display()}"
 
 
 class SupervisionGroup(models.Model):

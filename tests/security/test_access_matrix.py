@@ -27,6 +27,7 @@ from dispatch.models import Decision, DispatchMeeting
 from inspections.models import VisitAttachment
 from issues.models import EvidenceFile, ProgressUpdate
 from notifications.models import Notification
+from projects.models import FactorGuarantee, ProcedureStage
 from tests.factories import SiteVisitFactory
 
 OK, LOGIN = "ok", "login"
@@ -136,6 +137,30 @@ RULES: dict[str, Rule] = {
         {"GET": expect(("inspector", *TOP))},
         {"GET": expect(("other_inspector", *TOP))},
     ),
+    # stages and factors are kept by the members of the project's groups; readers of the project
+    # who are not (leaders, admins) get 403, everyone else 404
+    **{
+        name: per_object(
+            kwargs_a,
+            kwargs_b,
+            {method: expect(("inspector",), leader=403, admin=403) for method in ("GET", "POST")},
+            {method: expect(("other_inspector",), leader=403, admin=403) for method in ("GET", "POST")},
+        )
+        for name, kwargs_a, kwargs_b in (
+            ("projects:stage_create", pk("project_a"), pk("project_b")),
+            ("projects:factor_create", pk("project_a"), pk("project_b")),
+            (
+                "projects:stage_edit",
+                lambda o: {"pk": o.project_a.pk, "stage_pk": o.stage_a.pk},
+                lambda o: {"pk": o.project_b.pk, "stage_pk": o.stage_b.pk},
+            ),
+            (
+                "projects:factor_edit",
+                lambda o: {"pk": o.project_a.pk, "factor_pk": o.factor_a.pk},
+                lambda o: {"pk": o.project_b.pk, "factor_pk": o.factor_b.pk},
+            ),
+        )
+    },
     # visits are logged and changed by the project's inspectors only (leaders and admins read)
     "inspections:create": Rule(
         [
@@ -422,6 +447,10 @@ class Objects:
     decision_a: object = None
     decision_b: object = None
     notification: object = None
+    stage_a: object = None
+    stage_b: object = None
+    factor_a: object = None
+    factor_b: object = None
     month: str = ""
 
     def __getattr__(self, name):
@@ -489,6 +518,10 @@ def objects(world) -> Objects:
     o.meeting_b, o.decision_b = _meeting(world.other_group, world.other_inspector)
     o.notification = Notification.objects.filter(recipient=world.lead_liaison).first()
     o.month = timezone.localdate().strftime("%Y-%m")
+    o.stage_a = ProcedureStage.objects.create(project=world.project, kind=ProcedureStage.Kind.LAND_APPROVAL)
+    o.stage_b = ProcedureStage.objects.create(project=world.other_project, kind=ProcedureStage.Kind.LAND_APPROVAL)
+    o.factor_a = FactorGuarantee.objects.create(project=world.project, factor=FactorGuarantee.Factor.WATER)
+    o.factor_b = FactorGuarantee.objects.create(project=world.other_project, factor=FactorGuarantee.Factor.WATER)
     return o
 
 
