@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
-from core.workdays import WorkCalendar
+from core.workdays import WorkCalendar, add_working_days
 from issues.lights import due_soon_cutoff
 from issues.models import DEPARTMENT_OWES_STATUSES, Issue, IssueStatus
 from notifications.models import NotificationKind
@@ -161,6 +161,13 @@ def alert_overdue(*, today: dt.date) -> int:
     return len(created)
 
 
+def escalation_cutoff(*, today: dt.date) -> dt.date:
+    """An issue the department still owes is escalated when its rectification deadline is before
+    this date: ESCALATION_WORKING_DAYS working days or more lie in (deadline, today]. (The 5th
+    working day back from tomorrow, so today counts when it is a working day.)"""
+    return add_working_days(today + dt.timedelta(days=1), -ESCALATION_WORKING_DAYS)
+
+
 def escalation_periods(*, today: dt.date) -> dict[dt.date, str]:
     """For each rectification deadline of an issue overdue by ESCALATION_WORKING_DAYS working days
     or more today: the escalation period, "<deadline>:w<N>" with N the number of whole weeks since
@@ -199,8 +206,8 @@ def escalation_periods(*, today: dt.date) -> dict[dt.date, str]:
 
 @transaction.atomic
 def alert_escalations(*, today: dt.date) -> int:
-    """Overdue by 5 working days or more: the leads of the project's active groups and every
-    leader; repeated each week while the issue stays overdue."""
+    """Overdue by 5 working days or more: the leads of the project's active groups, the inspector
+    who handed it off and every leader; repeated each week while the issue stays overdue."""
     periods = escalation_periods(today=today)
     if not periods:
         return 0
@@ -229,6 +236,12 @@ def alert_escalations(*, today: dt.date) -> int:
         .annotate(**_issue_columns(prefix, period=period(prefix), title=title, body=body))
     )
     created = notify_from_select(kind=NotificationKind.ESCALATION, target_type=TARGET_TYPE, rows=leads)
+    # The inspector who handed the issue off stays informed of its escalation.
+    created += notify_from_select(
+        kind=NotificationKind.ESCALATION,
+        target_type=TARGET_TYPE,
+        rows=_inspector_rows(escalated(""), period=period, title=title, body=body),
+    )
     # Leaders are a handful of people: one statement each, every escalated issue in it.
     for leader_id in User.objects.filter(is_active=True, groups__name=Role.LEADER).values_list("pk", flat=True):
         rows = (
