@@ -3,7 +3,7 @@ names what the reader sees, not the app that draws it)."""
 
 from django.urls import path
 
-from desk import views
+from desk import rechecks, views
 from projects import views as record_views
 
 home_patterns = [
@@ -21,4 +21,13 @@ project_patterns = (
         path("<int:pk>/factors/<int:factor_pk>/", record_views.factor_edit, name="factor_edit"),
     ],
     "projects",
+)
+
+recheck_patterns = (
+    [
+        path("issue/<int:pk>/new/", rechecks.recheck_create, name="create"),
+        path("visit/<int:pk>/", rechecks.visit_rechecks, name="visit"),
+        path("photos/<int:pk>/", rechecks.recheck_photo, name="photo"),
+    ],
+    "rechecks",
 )

@@ -28,22 +28,26 @@ from core.workdays import add_working_days
 from inspections.models import Finding, SiteVisit
 from issues.errors import IssueConflict, IssueInvalidInput, IssuePermissionDenied, IssueTransitionNotAllowed
 from issues.models import (
+    RECHECK_FAILED_RESULTS,
     EvidenceFile,
     ExtensionRequest,
     Instruction,
     Issue,
     IssueCategory,
     IssueEvent,
+    IssueRecheck,
     IssueSeverity,
     IssueStatus,
     ProgressUpdate,
+    RecheckPhoto,
+    RecheckResult,
 )
 from issues.rules import STATUSES_FOR, IssueAction, actor_may
 from issues.selectors import issue_changes_since
 from notifications.models import NotificationKind
 from notifications.services import Target, notify
-from projects.models import Project
-from projects.selectors import user_can_inspect_project
+from projects.models import Project, SupervisionGroup
+from projects.selectors import group_leads_of_project, user_can_inspect_project
 
 DEFAULT_SIGN_WORKING_DAYS = 2
 DEFAULT_RECTIFICATION_WORKING_DAYS = 20
@@ -572,8 +576,10 @@ def issue_return(*, issue: Issue, actor: User, reason: str, expected_version: in
 
 @transaction.atomic
 def issue_close(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
-    """核验销号: the inspector verified the rectification; the issue is closed for good."""
+    """核验销号: the inspector verified the rectification; the issue is closed for good. An issue
+    whose groups require a 回头看 needs one that proves the rectification (require_recheck_proof)."""
     _require(IssueAction.CLOSE, issue=issue, actor=actor)
+    require_recheck_proof(issue=issue)
     from_status = issue.status
     _compare_and_set(
         issue=issue,
@@ -636,7 +642,8 @@ def issue_withdraw(*, issue: Issue, actor: User, reason: str, expected_version: 
 
 @transaction.atomic
 def instruction_create(*, issue: Issue, actor: User, text: str) -> Instruction:
-    """领导批示: shown on the issue and sent to the lead department (and the handing inspector)."""
+    """领导批示: shown on the issue and sent to the lead department, the leads of the issue's
+    groups and the inspector who handed it off."""
     if not actor_may(IssueAction.INSTRUCT, actor, issue):
         raise IssuePermissionDenied(_("只有领导可以作出批示。"))
     text = _required_text(text, field="text", message=_("请填写批示内容。"))
@@ -647,8 +654,125 @@ def instruction_create(*, issue: Issue, actor: User, text: str) -> Instruction:
     with system_language():  # stored text: read later, by others
         title = _("领导批示（%(code)s）：%(text)s") % {"code": issue.code, "text": text[:40]}
         _notify_lead_department(issue, kind=NotificationKind.INSTRUCTION, event=event, title=title, body=text)
-        _notify_inspector(issue, kind=NotificationKind.INSTRUCTION, event=event, title=title, body=text)
+        # The lead of the issue's group acts on it; the inspector who handed it off stays informed.
+        notify(
+            kind=NotificationKind.INSTRUCTION,
+            target=_issue_target(issue),
+            recipients=[*group_leads_of_project(project_id=issue.project_id), issue.handed_off_by],
+            period=f"event-{event.pk}",
+            title=title,
+            body=text,
+        )
     return instruction
+
+
+# --- 回头看 (re-check visits) ------------------------------------------------------------------
+
+# The severities in rising order; a group requires a 回头看 before 销号 from its threshold on.
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(IssueSeverity.values)}
+RECHECK_STATUSES = (IssueStatus.SUBMITTED, IssueStatus.CLOSED)
+
+
+def recheck_required(*, issue: Issue) -> bool:
+    """Whether 销号 of this issue needs a 回头看: one of its project's active groups requires it
+    from the issue's severity on (SupervisionGroup.recheck_required_from, default 较重及以上)."""
+    thresholds = SupervisionGroup.objects.filter(projects=issue.project_id, is_active=True).values_list(
+        "recheck_required_from", flat=True
+    )
+    rank = SEVERITY_RANK[issue.severity]
+    return any(threshold in SEVERITY_RANK and rank >= SEVERITY_RANK[threshold] for threshold in thresholds)
+
+
+def recheck_proof_exists(*, issue: Issue) -> bool:
+    """A 回头看 of the issue found it 已整改到位, on a visit on or after its (last) submission,
+    with at least one photo."""
+    rechecks = IssueRecheck.objects.filter(
+        issue=issue, result=RecheckResult.RECTIFIED, photos__content_type__startswith="image/"
+    )
+    if issue.submitted_at is not None:
+        rechecks = rechecks.filter(visit__visited_on__gte=timezone.localdate(issue.submitted_at))
+    return rechecks.exists()
+
+
+def require_recheck_proof(*, issue: Issue) -> None:
+    """销号 of an issue whose groups require a 回头看 is refused until one proves the rectification."""
+    if recheck_required(issue=issue) and not recheck_proof_exists(issue=issue):
+        raise IssueTransitionNotAllowed(
+            _(
+                "该问题为“%(severity)s”问题，销号前须进行回头看：提交核验后的回头看记录，结论为“已整改到位”，"
+                "并附现场照片。"
+            ),
+            severity=issue.get_severity_display(),
+        )
+
+
+def recheck_visits_for(*, issue: Issue):
+    """The re-check visits of the issue's project a 回头看 of it may be recorded on, newest first."""
+    visits = SiteVisit.objects.filter(project_id=issue.project_id, is_recheck=True, is_archived=False)
+    return visits.order_by("-visited_on", "-pk")
+
+
+@transaction.atomic
+def issue_recheck_record(
+    *, issue: Issue, actor: User, visit: SiteVisit, result: str, note: str = "", files: Sequence = ()
+) -> IssueRecheck:
+    """回头看: an inspector of the project records what a re-check visit found for a submitted or
+    closed issue, with at least one photo. 已整改到位 is the proof a serious issue's 销号 needs;
+    反弹 or 未整改到位 (with what was found) sends the issue back to the department: a closed issue
+    is reopened with fresh working-day deadlines, a submitted one is returned for rework."""
+    if not user_can_inspect_project(user=actor, project_id=issue.project_id):
+        raise IssuePermissionDenied(_("只有本项目的督导人员可以记录回头看。"))
+    if issue.status not in RECHECK_STATUSES:
+        raise IssueTransitionNotAllowed(
+            _("问题当前为“%(status)s”状态，只有已提交核验或已销号的问题才能回头看。"),
+            status=issue.get_status_display(),
+        )
+    if visit.project_id != issue.project_id or visit.is_archived or not visit.is_recheck:
+        raise IssueInvalidInput(_("请选择本项目标记为“回头看”的检查记录。"), field="visit")
+    if issue.submitted_at is not None and visit.visited_on < timezone.localdate(issue.submitted_at):
+        raise IssueInvalidInput(
+            _("回头看须在问题提交核验（%(date)s）之后进行，请选择之后的回头看检查记录。"),
+            field="visit",
+            date=f"{timezone.localdate(issue.submitted_at):%Y-%m-%d}",
+        )
+    if result not in RecheckResult.values:
+        raise IssueInvalidInput(_("请选择回头看结论。"), field="result")
+    note = (note or "").strip()
+    failed = result in RECHECK_FAILED_RESULTS
+    if failed and not note:
+        raise IssueInvalidInput(_("请写明未整改到位或反弹的具体情况。"), field="note")
+    checked = validate_uploads(files)
+    if not any(info.content_type.startswith("image/") for _upload, info in checked):
+        raise IssueInvalidInput(_("请上传至少一张回头看现场照片。"), field="files")
+    try:
+        with transaction.atomic():
+            recheck = IssueRecheck.objects.create(issue=issue, visit=visit, result=result, note=note, recorded_by=actor)
+    except IntegrityError:
+        raise IssueInvalidInput(_("该问题已在这次回头看中记录过结论。"), field="visit") from None
+    photos = []
+    for uploaded, info in checked:
+        photo = RecheckPhoto(recheck=recheck, uploaded_by=actor)
+        photo.store(uploaded=uploaded, checked=info, prefix="rechecks")
+        photos.append(photo)
+    _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.RECHECK,
+        note=note,
+        recheck_id=recheck.pk,
+        visit_id=visit.pk,
+        visited_on=visit.visited_on.isoformat(),
+        result=result,
+        files=[photo.original_name for photo in photos],
+    )
+    if failed:
+        with system_language():  # stored text: read later, by others
+            reason = _("回头看发现%(result)s：%(note)s") % {"result": recheck.get_result_display(), "note": note}
+        if issue.status == IssueStatus.SUBMITTED:
+            issue_return(issue=issue, actor=actor, reason=reason)
+        else:
+            issue_reopen(issue=issue, actor=actor, note=reason)
+    return recheck
 
 
 TRANSITIONS = {

@@ -212,6 +212,16 @@ class ProjectRecordEvent(models.Model):
         return f"{self.project} · {self.stage or self.factor} · {self.get_action_display()}"
 
 
+class RecheckThreshold(models.TextChoices):
+    """From which severity on 销号 needs a 回头看 (the values are issues.models.IssueSeverity's,
+    in its order; projects sits below issues and cannot import it)."""
+
+    GENERAL = "general", _("所有问题")
+    SERIOUS = "serious", _("较重及以上")
+    CRITICAL = "critical", _("仅严重问题")
+    NONE = "none", _("不要求")
+
+
 class SupervisionGroup(models.Model):
     """督导专班: a few cadres following some projects, bundled "1+2" with partner units."""
 
@@ -223,6 +233,13 @@ class SupervisionGroup(models.Model):
     )
     formed_on = models.DateField(_("成立日期"), default=timezone.localdate)
     is_active = models.BooleanField(_("在岗"), default=True)
+    recheck_required_from = models.CharField(
+        _("须回头看方可销号的问题"),
+        max_length=20,
+        choices=RecheckThreshold.choices,
+        default=RecheckThreshold.SERIOUS,
+        help_text=_("达到所选严重程度的问题，须有提交核验后、附现场照片且结论为“已整改到位”的回头看，方可销号"),
+    )
 
     class Meta:
         verbose_name = _("督导组")

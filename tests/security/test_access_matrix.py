@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import VisitAttachment
-from issues.models import EvidenceFile, ProgressUpdate
+from issues.models import EvidenceFile, IssueRecheck, ProgressUpdate, RecheckPhoto
 from notifications.models import Notification
 from projects.models import FactorGuarantee, ProcedureStage
 from tests.factories import SiteVisitFactory
@@ -243,6 +243,29 @@ RULES: dict[str, Rule] = {
         {"GET": expect(ISSUE_A_READERS)},
         {"GET": expect(ISSUE_B_READERS)},
     ),
+    # 回头看: recorded by the project's inspectors (readers of the issue who are not: 403); the
+    # visit's page for who reads the visit; the photos for who reads the issue
+    "rechecks:create": per_object(
+        pk("issue_a"),
+        pk("issue_b"),
+        {
+            method: expect(("inspector",), lead_liaison=403, assisting_liaison=403, leader=403, admin=403)
+            for method in ("GET", "POST")
+        },
+        {method: expect(("other_inspector",), other_liaison=403, leader=403, admin=403) for method in ("GET", "POST")},
+    ),
+    "rechecks:visit": per_object(
+        pk("recheck_visit_a"),
+        pk("recheck_visit_b"),
+        {"GET": expect(("inspector", *TOP))},
+        {"GET": expect(("other_inspector", *TOP))},
+    ),
+    "rechecks:photo": per_object(
+        pk("recheck_photo_a"),
+        pk("recheck_photo_b"),
+        {"GET": expect(ISSUE_A_READERS)},
+        {"GET": expect(ISSUE_B_READERS)},
+    ),
     # dispatch meetings: the group's members change them; leaders and invited departments read
     "dispatch:meeting_list": one({"GET": EVERYONE}),
     "dispatch:meeting_detail": per_object(
@@ -451,6 +474,10 @@ class Objects:
     stage_b: object = None
     factor_a: object = None
     factor_b: object = None
+    recheck_visit_a: object = None
+    recheck_visit_b: object = None
+    recheck_photo_a: object = None
+    recheck_photo_b: object = None
     month: str = ""
 
     def __getattr__(self, name):
@@ -484,6 +511,17 @@ def _visit(project, inspector):
     attachment.file.save("visits/matrix.png", ContentFile(PNG), save=False)
     attachment.save()
     return visit, attachment
+
+
+def _recheck(issue, inspector):
+    visit = SiteVisitFactory(project=issue.project, created_by=inspector, is_recheck=True)
+    recheck = IssueRecheck.objects.create(issue=issue, visit=visit, result="rectified", recorded_by=inspector)
+    photo = RecheckPhoto(
+        recheck=recheck, original_name="回头看.png", content_type="image/png", size=len(PNG), uploaded_by=inspector
+    )
+    photo.file.save("rechecks/matrix.png", ContentFile(PNG), save=False)
+    photo.save()
+    return visit, photo
 
 
 def _meeting(group, inspector, departments=()):
@@ -522,6 +560,8 @@ def objects(world) -> Objects:
     o.stage_b = ProcedureStage.objects.create(project=world.other_project, kind=ProcedureStage.Kind.LAND_APPROVAL)
     o.factor_a = FactorGuarantee.objects.create(project=world.project, factor=FactorGuarantee.Factor.WATER)
     o.factor_b = FactorGuarantee.objects.create(project=world.other_project, factor=FactorGuarantee.Factor.WATER)
+    o.recheck_visit_a, o.recheck_photo_a = _recheck(o.issue_a, world.inspector)
+    o.recheck_visit_b, o.recheck_photo_b = _recheck(o.issue_b, world.other_inspector)
     return o
 
 
