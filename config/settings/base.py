@@ -95,8 +95,11 @@ TEMPLATES = [
     },
 ]
 
-# SQLite by default so `make run` needs no server; PostgreSQL when DATABASE_URL is set.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# SQLite by default so `make run` needs no server; PostgreSQL when DATABASE_URL is set (an empty
+# DATABASE_URL, as `DATABASE_URL= make test` leaves it, means "not set").
+DATABASES = {
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the Celery worker and beat share one SQLite file under `make run`: WAL lets
@@ -155,6 +158,10 @@ CACHES = {
 # version (core/dataversion.py, PostgreSQL only). Off in the test settings, where a test's writes
 # never commit; the tests of the cache itself commit and switch it on.
 DUDAO_CACHE_BY_DATA_VERSION = env.bool("DUDAO_CACHE_BY_DATA_VERSION", default=True)
+
+# The 红黑榜 thresholds the commission sets (reports/ranking.py names each key and its default),
+# e.g. DUDAO_RANKING='{"red_min_closed": 3, "black_overdue_working_days": 10}'.
+DUDAO_RANKING = env.json("DUDAO_RANKING", default={})
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="督导系统 <dudao@localhost>")

@@ -56,7 +56,7 @@ def test_current_month_is_live_and_not_frozen(world):
     view = summary_for(month=month, scope=CITY)
     assert view.live and view.frozen is None
     assert view.figures["live"] is True and view.figures["core"]["handed_off"] == 1
-    assert view.narrative.startswith("截至")
+    assert view.bulletin.sections[0].paragraphs[0].startswith("截至")
     assert not MonthlySummary.objects.exists()
     with pytest.raises(ValueError):
         monthly_summary_freeze(month)
