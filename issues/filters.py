@@ -12,7 +12,7 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import QueryDict
 from django.utils import timezone
@@ -23,7 +23,7 @@ from accounts.models import Department, User
 from core.dataversion import data_version, scoped_cache_key
 from core.widgets import FastSelect
 from issues.lights import light_annotation, light_q
-from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueStatus, Light
+from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueEvent, IssueStatus, Light
 from issues.selectors import issue_list_visible_to
 from projects.models import Project, SupervisionGroup
 from projects.selectors import group_list_visible_to
@@ -65,11 +65,18 @@ WITHDRAWN_CHOICES = [("0", _("不含已撤销")), ("1", _("仅已撤销"))]
 RETURNED_CHOICES = [("1", _("被退回过")), ("0", _("未被退回"))]
 
 
+def never_reopened_q() -> Q:
+    """Never reopened: a 回头看 that found the problem back (反弹 / 未整改到位) reopened a closed
+    issue. Such an issue counts as rework and is never on time, however it closes again."""
+    return Q(~Exists(IssueEvent.objects.filter(issue=OuterRef("pk"), action=IssueEvent.Action.REOPEN)))
+
+
 def on_time_q() -> Q:
-    """Closed on time, exactly as dispatch/figures.py counts 按期销号: closed, and the local date of
-    the last submission for verification (of the close when none is recorded) is on or before the
-    rectification deadline in force (extensions already applied to it). Needs `with_done_on`."""
-    return Q(closed_at__isnull=False, done_on__lte=F("rectification_deadline"))
+    """Closed on time, exactly as reports/figures.py counts 按期销号: closed, never reopened, and the
+    local date of the last submission for verification (of the close when none is recorded) is on
+    or before the rectification deadline in force (extensions already applied to it). Needs
+    `with_done_on`."""
+    return Q(closed_at__isnull=False, done_on__lte=F("rectification_deadline")) & never_reopened_q()
 
 
 def with_done_on(queryset: QuerySet[Issue]) -> QuerySet[Issue]:

@@ -19,13 +19,14 @@ Definitions (pinned number by number by tests/reports/test_figures.py):
   of the period, withdrawn excluded; cumulative, in percent with one decimal; None when nothing
   was handed off.
 - 按期整改率 on-time rate = closed on time / closed, over the issues closed in the period (the month
-  for a summary; ever, for the dashboard).
+  for a summary; ever, for the dashboard). An issue a 回头看 reopened is never on time.
 - 逾期未整改 overdue at a day D: handed off and neither closed, withdrawn nor submitted by D, with a
   rectification deadline before D. For a closed month D is its last day and "submitted by D" is
   read from submitted_at (a return after D clears it, so such an issue counts as overdue at D).
   A month is frozen on the 1st of the next month, so extensions granted later never alter it.
-- 返工 rework: issues returned for rework at least once (return_count >= 1). In the 红黑榜 and the
-  通报 it is counted over the issues closed in the period (see reports/ranking.py).
+- 返工 rework: issues returned for rework or reopened after a 回头看 at least once
+  (return_count >= 1). In the 红黑榜 and the 通报 it is counted over the issues closed in the
+  period (see reports/ranking.py).
 - 逾期工作日 working days overdue: working days after the rectification deadline up to the day read
   (core.workdays.WorkCalendar, one calendar for the whole list, as the ledger counts them).
 - 平均办结工作日 average working days to close: for each issue closed in the period, the working days
@@ -54,6 +55,7 @@ from accounts.models import User
 from core.workdays import WorkCalendar
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
+from issues.filters import never_reopened_q
 from issues.lights import due_soon_cutoff, light_q
 from issues.models import OPEN_STATUSES, CaseRecord, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_scope_q
@@ -238,7 +240,8 @@ def _closed_q(*, before: dt.datetime | None = None) -> Q:
 
 
 def _on_time_q() -> Q:
-    return Q(done_on__lte=F("rectification_deadline"))
+    # A reopened issue (a 回头看 found the problem back) is rework, never on time.
+    return Q(done_on__lte=F("rectification_deadline")) & never_reopened_q()
 
 
 def _existing_q(end: dt.datetime) -> Q:
