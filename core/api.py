@@ -1,8 +1,9 @@
 """What every API endpoint shares: one error shape, pagination, authentication.
 
 Every error answers {"error": {"code", "message", "fields": {name: [messages]}}} whatever raised
-it, so a client (OA, the 12345 hotline, the mobile app) needs one parser. Domain apps translate
-their own exceptions into the API exceptions below (core knows no domain).
+it, so a client (OA, the 12345 hotline, the mobile app) needs one parser. A service's refusal
+(core.errors.ServiceError, whatever app raised it) is rendered here once, with its own status and
+code (core knows no domain: the error carries them).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+
+from core.errors import ServiceError
 
 # A cached token answers without a query for this long. Revoking through the profile page drops
 # the entry at once; a revocation in the admin (or on another process's local cache) takes effect
@@ -87,6 +90,23 @@ def _code_of(exc: exceptions.APIException) -> str:
     return codes if isinstance(codes, str) else exc.default_code
 
 
+class ApiServiceError(exceptions.APIException):
+    """A service's refusal (core.errors.ServiceError) with the status and code it carries."""
+
+    def __init__(self, error: ServiceError):
+        super().__init__(str(error))
+        self.status_code = error.http_status
+        self.error_code = error.code
+
+
+def api_error_of(error: ServiceError) -> exceptions.APIException:
+    """How the API answers a service's refusal: 400 puts the message under its field (as a
+    serializer's error would be), any other status answers with the error's own code."""
+    if error.http_status == status.HTTP_400_BAD_REQUEST:
+        return ApiInvalid(str(error), field=error.field)
+    return ApiServiceError(error)
+
+
 def error_body(*, code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -96,6 +116,8 @@ def api_exception_handler(exc, context):
     # Imported here: rest_framework.views imports the authentication classes of this module.
     from rest_framework.views import set_rollback
 
+    if isinstance(exc, ServiceError):
+        exc = api_error_of(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到该对象，或您无权查看。"))
     elif isinstance(exc, DjangoPermissionDenied):

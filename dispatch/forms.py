@@ -30,13 +30,10 @@ class TimeInput(forms.TimeInput):
 
 
 class ServiceErrorsForm(forms.Form):
-    """Shows a service's refusal on the field it names (service argument -> form field)."""
+    """A service's refusal goes on the field it names (core.errors.add_to_form); `service_fields`
+    maps a service argument to the form field that holds it where the names differ."""
 
     service_fields: dict[str, str] = {}
-
-    def add_service_error(self, field: str | None, message: str) -> None:
-        field = self.service_fields.get(field, field)
-        self.add_error(field if field in self.fields else None, message)
 
 
 class VersionedForm(ServiceErrorsForm):

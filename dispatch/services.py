@@ -1,8 +1,8 @@
 """Every write to dispatch meetings: rules, monthly planning with its agenda snapshot, reschedule,
 minutes, attendance, decisions (which may hand off an issue) and the meeting reminders.
 
-Functions are keyword-only; user mistakes raise DispatchError with a message in the user's
-language (Chinese first) and, where it belongs to a form field, the field's name.
+Functions are keyword-only; user mistakes raise DispatchError (a core.errors.ServiceError) with a
+message in the user's language (Chinese first) and, where it belongs to a form field, its name.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from accounts.roles import Role
+from accounts.selectors import department_liaisons
+from core.errors import ServiceError
 from core.i18n import system_language
 from core.models import describe_differences
 from core.workdays import WorkCalendar, next_workday_on_or_after
@@ -35,11 +37,8 @@ from projects.models import ProcedureStage, SupervisionGroup
 REMINDERS = (("7d", 7), ("1d", 1), ("0d", 0))
 
 
-class DispatchError(Exception):
-    def __init__(self, message: str, *, field: str | None = None):
-        self.message = message
-        self.field = field
-        super().__init__(message)
+class DispatchError(ServiceError):
+    """A refusal of a meeting rule or a meeting write (core.errors.ServiceError: 400 in the API)."""
 
 
 # --- meeting rule -------------------------------------------------------------------------
@@ -106,14 +105,6 @@ def _open_issues_of_group(group: SupervisionGroup):
     return Issue.objects.filter(project__groups=group, status__in=OPEN_STATUSES).distinct()
 
 
-def _liaisons(department_ids: Iterable[int]) -> list[User]:
-    return list(
-        User.objects.filter(
-            department_id__in=list(department_ids), is_active=True, groups__name=Role.LIAISON
-        ).distinct()
-    )
-
-
 def meeting_invitees(*, group: SupervisionGroup, rule: MeetingRule | None) -> tuple[list[User], list[Department]]:
     """Who is invited: the group's members, the liaisons of its "1+2" partner units, the leaders
     (if the rule invites them), and the liaisons of departments leading open issues of the
@@ -122,7 +113,7 @@ def meeting_invitees(*, group: SupervisionGroup, rule: MeetingRule | None) -> tu
     if rule is None or rule.invite_departments_with_open_issues:
         department_ids |= set(_open_issues_of_group(group).values_list("lead_department_id", flat=True))
     people = {user.pk: user for user in User.objects.filter(group_memberships__group=group, is_active=True)}
-    for liaison in _liaisons(department_ids):
+    for liaison in department_liaisons(department_ids=department_ids):
         people.setdefault(liaison.pk, liaison)
     if rule is None or rule.invite_leaders:
         for leader in User.objects.filter(is_active=True, groups__name=Role.LEADER):

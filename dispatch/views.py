@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import ServiceError, add_to_form
 from dispatch import services
 from dispatch.forms import DecisionForm, HeldForm, MeetingRuleForm, MinutesForm, RescheduleForm
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
@@ -115,8 +116,8 @@ def _act(request, meeting: DispatchMeeting, *, form, form_name: str, perform, su
     if form.is_valid():
         try:
             result = perform(form.cleaned_data)
-        except services.DispatchError as error:
-            form.add_service_error(error.field, error.message)
+        except ServiceError as error:
+            add_to_form(form, error)
         else:
             messages.success(request, success(result) if callable(success) else success)
             return redirect("dispatch:meeting_detail", pk=meeting.pk)
@@ -235,8 +236,8 @@ def rule_edit(request, group_pk: int):
         data = form.cleaned_data
         try:
             services.meeting_rule_save(group=group, actor=request.user, **data)
-        except services.DispatchError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except ServiceError as error:
+            add_to_form(form, error)
         else:
             messages.success(request, _("调度会规则已保存：%(rule)s") % {"rule": MeetingRule.objects.get(group=group)})
             return redirect("dispatch:meeting_list")

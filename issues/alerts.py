@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import active_liaisons
 from core.workdays import WorkCalendar, add_working_days
+from issues.conditions import DUE_SOON, OVERDUE, SIGN_OVERDUE
 from issues.lights import due_soon_cutoff
-from issues.models import DEPARTMENT_OWES_STATUSES, Issue, IssueStatus
+from issues.models import Issue
 from notifications.models import NotificationKind
 from notifications.services import notify_from_select, sql_text
 from projects.models import GroupMembership
@@ -82,7 +84,8 @@ def _lead_liaison_rows(issue_q: Q, *, period, title: str, body: str):
     """(liaison of the lead department, issue) for every issue matching issue_q (prefixed)."""
     prefix = "department__led_issues__"
     return (
-        User.objects.filter(issue_q, is_active=True, groups__name=Role.LIAISON)
+        active_liaisons()
+        .filter(issue_q)
         .annotate(n_recipient=F("pk"))
         .annotate(**_issue_columns(prefix, period=period(prefix), title=title, body=body))
     )
@@ -97,10 +100,6 @@ def _inspector_rows(issue_q: Q, *, period, title: str, body: str):
     )
 
 
-def _owes(prefix: str) -> Q:
-    return Q(**{f"{prefix}status__in": DEPARTMENT_OWES_STATUSES})
-
-
 def _deadline_period(field: str):
     return lambda prefix: sql_text("%(d)s", d=F(f"{prefix}{field}"))
 
@@ -109,15 +108,8 @@ def _deadline_period(field: str):
 def alert_due_soon(*, today: dt.date) -> int:
     """Rectification deadline within DUE_SOON_WORKING_DAYS working days (not yet passed): the
     lead department's liaisons, once per deadline."""
-    cutoff = due_soon_cutoff(today)
-
-    def due(prefix: str) -> Q:
-        return _owes(prefix) & Q(
-            **{f"{prefix}rectification_deadline__gte": today, f"{prefix}rectification_deadline__lte": cutoff}
-        )
-
     rows = _lead_liaison_rows(
-        due("department__led_issues__"),
+        DUE_SOON.q(prefix="department__led_issues__", today=today, due_soon=due_soon_cutoff(today)),
         period=_deadline_period("rectification_deadline"),
         title=_("问题 %(code)s 将于 %(deadline)s 到整改时限"),
         body=_("%(title)s\n请抓紧整改，按时报送整改进展并提交核验；确需延期的请及时申请。"),
@@ -128,10 +120,8 @@ def alert_due_soon(*, today: dt.date) -> int:
 @transaction.atomic
 def alert_sign_overdue(*, today: dt.date) -> int:
     """Sign-for deadline passed and still not signed for: the lead department, once per deadline."""
-    prefix = "department__led_issues__"
-    late = Q(**{f"{prefix}status": IssueStatus.HANDED_OFF, f"{prefix}sign_deadline__lt": today})
     rows = _lead_liaison_rows(
-        late,
+        SIGN_OVERDUE.q(prefix="department__led_issues__", today=today),
         period=_deadline_period("sign_deadline"),
         title=_("问题 %(code)s 已超过签收时限（%(sign_deadline)s）仍未签收"),
         body=_("%(title)s\n请立即签收并组织整改。"),
@@ -146,19 +136,16 @@ def alert_overdue(*, today: dt.date) -> int:
     title = _("问题 %(code)s 已超过整改时限（%(deadline)s），整改逾期")
     body = _("%(title)s\n逾期问题将按规定升级督办，请尽快整改到位。")
     period = _deadline_period("rectification_deadline")
-
-    def late(prefix: str) -> Q:
-        return _owes(prefix) & Q(**{f"{prefix}rectification_deadline__lt": today})
-
+    late = OVERDUE.q(prefix="department__led_issues__", today=today)
     created = notify_from_select(
         kind=NotificationKind.OVERDUE,
         target_type=TARGET_TYPE,
-        rows=_lead_liaison_rows(late("department__led_issues__"), period=period, title=title, body=body),
+        rows=_lead_liaison_rows(late, period=period, title=title, body=body),
     )
     created += notify_from_select(
         kind=NotificationKind.OVERDUE,
         target_type=TARGET_TYPE,
-        rows=_inspector_rows(late(""), period=period, title=title, body=body),
+        rows=_inspector_rows(OVERDUE.q(today=today), period=period, title=title, body=body),
     )
     return len(created)
 
@@ -182,7 +169,7 @@ def _escalations(*, today: dt.date) -> dict[dt.date, tuple[str, int]]:
     """escalation_periods, each with the working days the deadline is overdue today (as the ledger
     counts them: working days after the deadline up to today)."""
     deadlines = sorted(
-        Issue.objects.filter(status__in=DEPARTMENT_OWES_STATUSES, rectification_deadline__lt=today)
+        Issue.objects.filter(OVERDUE.q(today=today))
         .order_by()
         .values_list("rectification_deadline", flat=True)
         .distinct()
@@ -231,7 +218,7 @@ def alert_escalations(*, today: dt.date) -> int:
         )
 
     def escalated(prefix: str) -> Q:
-        return _owes(prefix) & Q(**{f"{prefix}rectification_deadline__in": list(periods)})
+        return OVERDUE.q(prefix=prefix, today=today) & Q(**{f"{prefix}rectification_deadline__in": list(periods)})
 
     def period(prefix: str):
         return Case(

@@ -18,7 +18,6 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import parse_etags
-from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -29,31 +28,22 @@ from rest_framework.response import Response
 
 from core.api import (
     API_LOOKUP,
-    ApiConflict,
-    ApiForbidden,
-    ApiInvalid,
     IdFilter,
     StrictQueryParamsMixin,
     error_responses,
 )
 from core.api_files import FileDownloadView, file_responses
 from core.dataversion import CACHE_SECONDS, CountedRows, data_version, query_pairs, scoped_cache_key
+from core.months import MONTH_REGEX
 from inspections.selectors import visit_list_visible_to
 from issues import services
-from issues.errors import (
-    IssueConflict,
-    IssueInvalidInput,
-    IssuePermissionDenied,
-    IssueTransitionNotAllowed,
-    IssueWorkflowError,
-)
 from issues.filters import IssueFilter
 from issues.lights import light_annotation
-from issues.models import EvidenceFile, ExtensionRequest, Issue, IssueEvent, Light, ProgressUpdate
-from issues.rules import IssueAction, allowed_actions
+from issues.models import EvidenceFile, EvidenceReview, ExtensionRequest, Issue, IssueEvent, Light, ProgressUpdate
+from issues.rules import allowed_actions, check_hand_off
 from issues.selectors import evidence_get_for_user, issue_get_for_user, issue_list_visible_to
 from issues.serializers import (
-    TRANSITION_ACTIONS,
+    TRANSITIONS_DESCRIPTION,
     AllowedActionsSerializer,
     IssueCreateSerializer,
     IssueDetailSerializer,
@@ -62,6 +52,7 @@ from issues.serializers import (
     ProgressUpdateSerializer,
     TransitionSerializer,
 )
+from issues.workflow import API_ACTIONS, step_for
 from projects.selectors import project_list_visible_to
 
 # The columns of one ledger row, read with values(): no model instances, no per-row Python
@@ -84,18 +75,6 @@ LIST_COLUMNS = (
     "version",
     "light_code",
 )
-
-
-def _workflow_error(error: IssueWorkflowError):
-    if isinstance(error, IssueInvalidInput):
-        return ApiInvalid(str(error), field=error.field)
-    if isinstance(error, IssueConflict):
-        return ApiConflict(str(error))
-    if isinstance(error, IssueTransitionNotAllowed):
-        return ApiConflict(str(error), code="transition_not_allowed")
-    if isinstance(error, IssuePermissionDenied):
-        return ApiForbidden(str(error), code="permission_denied")
-    return ApiInvalid(str(error))
 
 
 def _row(values: dict) -> dict:
@@ -122,16 +101,13 @@ def _row(values: dict) -> dict:
     }
 
 
-MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
-
-
 def _ordering_pattern() -> str:
     names = "|".join(sorted(IssueFilter.base_filters["ordering"].param_map))
     return rf"^-?({names})(,-?({names}))*$"
 
 
 def _month(name: str, description: str):
-    return extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "description": description})(
+    return extend_schema_field({"type": "string", "pattern": MONTH_REGEX, "description": description})(
         copy.deepcopy(IssueFilter.base_filters[name])
     )
 
@@ -182,19 +158,18 @@ def _json_page(body: bytes, etag: str | None, request) -> HttpResponse:
     return response
 
 
-class WorkflowErrorsMixin:
-    def handle_exception(self, exc):
-        if isinstance(exc, IssueWorkflowError):
-            exc = _workflow_error(exc)
-        return super().handle_exception(exc)
-
-
 def _detail_queryset(user):
-    return issue_list_visible_to(user=user).prefetch_related(
-        "assisting_departments",
-        Prefetch("extension_requests", queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by")),
-        "instructions__leader",
-        Prefetch("events", queryset=IssueEvent.objects.select_related("actor")),
+    return (
+        issue_list_visible_to(user=user)
+        .select_related("close_proposed_by")
+        .prefetch_related(
+            "assisting_departments",
+            Prefetch(
+                "extension_requests", queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by")
+            ),
+            "instructions__leader",
+            Prefetch("events", queryset=IssueEvent.objects.select_related("actor")),
+        )
     )
 
 
@@ -228,7 +203,7 @@ def _detail(request, issue_pk: int) -> dict:
         responses={201: IssueDetailSerializer, **error_responses(400, 403)},
     ),
 )
-class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = API_LOOKUP
     serializer_class = IssueDetailSerializer
     filter_backends = [DjangoFilterBackend]
@@ -285,8 +260,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
 
     def create(self, request, *args, **kwargs):
         user = request.user
-        if not user.is_inspector:
-            raise ApiForbidden(_("只有督导人员可以交办问题。"), code="permission_denied")
+        check_hand_off(user=user)  # before the serializer: its project list is the inspector's
         projects = project_list_visible_to(user=user)
         serializer = IssueCreateSerializer(
             data=request.data, projects=projects, visits=visit_list_visible_to(user=user)
@@ -325,14 +299,23 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
             updates = (
                 ProgressUpdate.objects.filter(issue=issue)
                 .select_related("author", "department")
-                .prefetch_related(Prefetch("evidence", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
+                .prefetch_related(
+                    Prefetch(
+                        "evidence",
+                        queryset=EvidenceFile.objects.order_by("uploaded_at", "id").prefetch_related(
+                            Prefetch("reviews", queryset=EvidenceReview.objects.select_related("reviewer"))
+                        ),
+                    )
+                )
             )
             return Response(ProgressUpdateSerializer(updates, many=True).data)
         serializer = ProgressCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         update = services.issue_progress_add(issue=issue, actor=request.user, **serializer.validated_data)
         update = (
-            ProgressUpdate.objects.select_related("author", "department").prefetch_related("evidence").get(pk=update.pk)
+            ProgressUpdate.objects.select_related("author", "department")
+            .prefetch_related("evidence__reviews")
+            .get(pk=update.pk)
         )
         return Response(ProgressUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
@@ -346,11 +329,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
     @extend_schema(
         methods=["POST"],
         summary="执行流转 / Take a transition",
-        description="action 取 sign（签收）、submit（提交核验，note 必填）、return（退回重办，note 为理由）、"
-        "close（核验销号）、withdraw（撤销，note 为理由）、extension_request（申请延期：requested_deadline、note）、"
-        "extension_decide（审批延期：approve、note、extension_id）。无权 403，状态不允许或 expected_version 过期 409。"
-        "/ Takes one transition through the workflow service; forbidden answers 403, a wrong state or a "
-        "stale expected_version 409.",
+        description=TRANSITIONS_DESCRIPTION,
         request=TransitionSerializer,
         responses={200: IssueDetailSerializer, **error_responses(400, 403, 404, 409)},
     )
@@ -365,7 +344,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
     def transitions(self, request, pk=None):
         issue = issue_get_for_user(user=request.user, pk=pk)
         if request.method == "GET":
-            actions = allowed_actions(request.user, issue) & set(TRANSITION_ACTIONS)
+            actions = allowed_actions(request.user, issue) & set(API_ACTIONS)
             return Response(
                 {"version": issue.version, "status": issue.status, "actions": sorted(str(a) for a in actions)}
             )
@@ -376,32 +355,14 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
 
 
 def _transition(*, issue, actor, data) -> None:
-    """Dispatch to the one service of the action. A stale expected_version is refused up front for
-    the actions whose service does not compare versions itself."""
-    name = IssueAction(data["action"])
-    expected = data["expected_version"]
-    note = data["note"]
-    if expected is not None and expected != issue.version:
-        raise IssueConflict(status=issue.get_status_display())
-    match name:
-        case IssueAction.SIGN:
-            services.issue_sign(issue=issue, actor=actor, note=note, expected_version=expected)
-        case IssueAction.SUBMIT:
-            services.issue_submit(issue=issue, actor=actor, note=note, expected_version=expected)
-        case IssueAction.RETURN:
-            services.issue_return(issue=issue, actor=actor, reason=note, expected_version=expected)
-        case IssueAction.CLOSE:
-            services.issue_close(issue=issue, actor=actor, note=note, expected_version=expected)
-        case IssueAction.WITHDRAW:
-            services.issue_withdraw(issue=issue, actor=actor, reason=note, expected_version=expected)
-        case IssueAction.EXTENSION_REQUEST:
-            services.extension_request_create(
-                issue=issue, actor=actor, requested_deadline=data["requested_deadline"], reason=note
-            )
-        case IssueAction.EXTENSION_DECIDE:
-            services.extension_request_decide(
-                issue=issue, actor=actor, approve=data["approve"], note=note, extension_id=data["extension_id"]
-            )
+    """Take the action through the service the workflow table names: the client's `note` is the
+    step's text, the step's other arguments come by their names; the service compares the version."""
+    step = step_for(data["action"])
+    arguments = {name: data[name] for name in step.arguments}
+    arguments[step.text_argument] = data["note"]
+    services.issue_act(
+        action=step.action, issue=issue, actor=actor, expected_version=data["expected_version"], **arguments
+    )
 
 
 @extend_schema(

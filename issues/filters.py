@@ -7,13 +7,10 @@ narrow what the user may already see.
 from __future__ import annotations
 
 import copy
-import datetime as dt
-import re
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -21,27 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
 from core.dataversion import data_version, scoped_cache_key
+from core.months import month_bounds
 from core.widgets import FastSelect
+from issues.conditions import done_on, on_time_q
 from issues.lights import light_annotation, light_q
-from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueEvent, IssueStatus, Light
+from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_list_visible_to
 from projects.models import Project, SupervisionGroup
 from projects.selectors import group_list_visible_to
-
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def month_bounds(value: str) -> tuple[dt.datetime, dt.datetime] | None:
-    """Local midnight of the month's first day and of the next month's, or None for a bad value."""
-    match = MONTH_PATTERN.match(value or "")
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        return None
-    start = dt.datetime(year, month, 1)
-    end = dt.datetime(year + month // 12, month % 12 + 1, 1)
-    return timezone.make_aware(start), timezone.make_aware(end)
 
 
 class MonthField(forms.CharField):
@@ -59,29 +43,15 @@ class MonthFilter(django_filters.CharFilter):
 
 
 STATUS_OPEN = "open"
-STATUS_CHOICES = [(STATUS_OPEN, _("未办结（已交办、整改中、待核验）")), *IssueStatus.choices]
+STATUS_CHOICES = [(STATUS_OPEN, _("未办结（已交办、整改中、待核验、待确认销号）")), *IssueStatus.choices]
 ON_TIME_CHOICES = [("1", _("按期销号")), ("0", _("未按期销号"))]
 WITHDRAWN_CHOICES = [("0", _("不含已撤销")), ("1", _("仅已撤销"))]
 RETURNED_CHOICES = [("1", _("被退回过")), ("0", _("未被退回"))]
 
 
-def never_reopened_q() -> Q:
-    """Never reopened: a 回头看 that found the problem back (反弹 / 未整改到位) reopened a closed
-    issue. Such an issue counts as rework and is never on time, however it closes again."""
-    return Q(~Exists(IssueEvent.objects.filter(issue=OuterRef("pk"), action=IssueEvent.Action.REOPEN)))
-
-
-def on_time_q() -> Q:
-    """Closed on time, exactly as reports/figures.py counts 按期销号: closed, never reopened, and the
-    local date of the last submission for verification (of the close when none is recorded) is on
-    or before the rectification deadline in force (extensions already applied to it). Needs
-    `with_done_on`."""
-    return Q(closed_at__isnull=False, done_on__lte=F("rectification_deadline")) & never_reopened_q()
-
-
 def with_done_on(queryset: QuerySet[Issue]) -> QuerySet[Issue]:
     # alias(), not annotate(): the date is only filtered on, never selected.
-    return queryset.alias(done_on=TruncDate(Coalesce("submitted_at", "closed_at")))
+    return queryset.alias(done_on=done_on())
 
 
 def _own_copy(declared: django_filters.Filter) -> django_filters.Filter:

@@ -1,11 +1,13 @@
-"""Forms of the issue pages. They only parse input; the services in issues/services.py decide."""
+"""Forms of the issue pages. They only parse input into the shapes the services take (types, required
+fields, choices); every rule (deadlines in order, no lead department among the assisting ones, who
+and when) is the service's, shown on the form through core.errors.add_to_form."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
@@ -13,8 +15,9 @@ from core.workdays import calendar_covers
 
 # One multi-file field for the whole site: it checks every file (core.files) and reports them all.
 from inspections.forms import MultipleFileField, MultipleFileInput
-from issues.models import IssueCategory, IssueSeverity
+from issues.models import EvidenceReview, IssueCategory, IssueSeverity
 from issues.services import DEFAULT_RECTIFICATION_WORKING_DAYS, DEFAULT_SIGN_WORKING_DAYS
+from issues.workflow import Step
 
 REQUIRED = {"required": _("此项为必填项。")}
 DATE_ERRORS = {**REQUIRED, "invalid": _("请输入有效日期，例如 2026-12-31。")}
@@ -32,13 +35,18 @@ def text_area(rows: int = 3, placeholder: str = "") -> forms.Textarea:
 
 
 class VersionedForm(forms.Form):
-    """Every action form carries the version the user saw, so a stale page meets a conflict."""
+    """Every action form carries the version the user saw, so a stale page meets a conflict (the
+    service compares it, issues.services._compare_and_set)."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    # Name of the service argument each IssueInvalidInput.field maps to; most are the same.
-    def add_service_error(self, field: str | None, message: str) -> None:
-        self.add_error(field if field in self.fields else None, message)
+    def service_arguments(self, step: Step) -> dict[str, Any]:
+        """The cleaned input as the arguments of the step's service: a form's free text is its
+        `note`, which the service may call otherwise (the reason of a return, say)."""
+        data = dict(self.cleaned_data)
+        if "note" in data and step.text_argument != "note":
+            data[step.text_argument] = data.pop("note")
+        return data
 
 
 class SignForm(VersionedForm):
@@ -77,11 +85,55 @@ class ExtensionRequestForm(VersionedForm):
 
 
 class SubmitForm(VersionedForm):
-    note = forms.CharField(label=_("整改完成情况"), error_messages=REQUIRED, widget=text_area(3))
+    note = forms.CharField(
+        label=_("整改完成情况"),
+        error_messages=REQUIRED,
+        widget=text_area(3),
+        help_text=_("作为最终整改进展保存，整改进度记为 100%；有待审批的延期申请时不能提交。"),
+    )
 
 
-class CloseForm(VersionedForm):
-    note = forms.CharField(label=_("核验意见"), required=False, widget=text_area(2, _("可选：核验方式、回头看情况")))
+class EvidenceReviewForm(VersionedForm):
+    evidence = forms.TypedChoiceField(
+        label=_("佐证材料"),
+        coerce=int,
+        choices=(),
+        error_messages={**REQUIRED, "invalid_choice": _("请选择佐证材料。")},
+    )
+    verdict = forms.ChoiceField(
+        label=_("审核结论"),
+        choices=EvidenceReview.Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择审核结论。")},
+    )
+    note = forms.CharField(label=_("审核意见"), required=False, widget=text_area(2, _("标记“不足”时必填：缺什么")))
+
+    def __init__(self, *args, evidence: list = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        # (id, "name — current verdict") of the issue's files: which one is being judged.
+        self.fields["evidence"].choices = [("", _("请选择")), *evidence]
+
+    def service_arguments(self, step: Step) -> dict[str, Any]:
+        data = super().service_arguments(step)
+        data["evidence_id"] = data.pop("evidence")
+        return data
+
+
+class ProposeCloseForm(VersionedForm):
+    note = forms.CharField(
+        label=_("核验意见"),
+        error_messages=REQUIRED,
+        widget=text_area(3, _("核验方式、佐证材料审核情况、回头看情况")),
+        help_text=_("每份佐证材料都审核后才能提出销号；由组长或领导确认后销号。"),
+    )
+
+
+class ConfirmCloseForm(VersionedForm):
+    note = forms.CharField(label=_("确认意见"), required=False, widget=text_area(2, _("可选")))
+
+
+class RejectCloseForm(VersionedForm):
+    note = forms.CharField(label=_("不同意销号的理由"), error_messages=REQUIRED, widget=text_area(2))
 
 
 class ReturnForm(VersionedForm):
@@ -104,6 +156,12 @@ class ExtensionDecideForm(VersionedForm):
     )
     note = forms.CharField(label=_("审批意见"), required=False, widget=text_area(2, _("不同意时必填")))
 
+    def service_arguments(self, step: Step) -> dict[str, Any]:
+        data = super().service_arguments(step)
+        data["approve"] = data.pop("decision") == "approve"
+        data["extension_id"] = data.pop("extension")
+        return data
+
 
 class InstructionForm(VersionedForm):
     text = forms.CharField(label=_("批示内容"), error_messages=REQUIRED, widget=text_area(3))
@@ -120,16 +178,6 @@ class IssueFieldsForm(forms.Form):
     severity = forms.ChoiceField(label=_("严重程度"), choices=IssueSeverity.choices, initial=IssueSeverity.GENERAL)
     sign_deadline = forms.DateField(label=_("签收时限"), widget=DateInput, error_messages=DATE_ERRORS)
     rectification_deadline = forms.DateField(label=_("整改时限"), widget=DateInput, error_messages=DATE_ERRORS)
-
-    def clean(self):
-        cleaned = super().clean()
-        sign, rectify = cleaned.get("sign_deadline"), cleaned.get("rectification_deadline")
-        if sign and rectify and rectify < sign:
-            self.add_error("rectification_deadline", _("整改时限不能早于签收时限。"))
-        return cleaned
-
-    def add_service_error(self, field: str | None, message: str) -> None:
-        self.add_error(field if field in self.fields else None, message)
 
     def deadline_values(self) -> dict[str, dt.date]:
         """The deadlines as typed (bound) or proposed (initial), where they parse as dates."""
@@ -231,16 +279,6 @@ class HandOffForm(IssueFieldsForm):
         self.fields["project"].queryset = projects
         self.fields["lead_department"].queryset = departments
         self.fields["assisting_departments"].queryset = departments
-
-    def clean(self):
-        cleaned = super().clean()
-        lead, assisting = cleaned.get("lead_department"), cleaned.get("assisting_departments") or []
-        if lead and lead in assisting:
-            self.add_error("assisting_departments", _("责任单位不能同时作为协办单位。"))
-        sign = cleaned.get("sign_deadline")
-        if sign and sign < timezone.localdate():
-            self.add_error("sign_deadline", _("签收时限不能早于今天。"))
-        return cleaned
 
 
 class IssueEditForm(VersionedForm, IssueFieldsForm):

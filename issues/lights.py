@@ -1,4 +1,5 @@
-"""The traffic light, in Python and as SQL, from one rule.
+"""The traffic light, in Python and as SQL, from the one definition of each deadline condition
+(issues.conditions).
 
 green = on time; yellow = rectification deadline within DUE_SOON_WORKING_DAYS working days, or the
 sign-for deadline passed unsigned; red = overdue (department still owes work, deadline passed);
@@ -8,11 +9,13 @@ none = closed or withdrawn. A submitted issue waits on the inspector, so it is n
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from django.db.models import Case, CharField, Q, Value, When
 
 from core.workdays import add_working_days
-from issues.models import DEPARTMENT_OWES_STATUSES, DUE_SOON_WORKING_DAYS, IssueStatus, Light
+from issues.conditions import DUE_SOON, FINISHED, OVERDUE, OWES_WORK, SIGN_OVERDUE, Compare, Condition
+from issues.models import DUE_SOON_WORKING_DAYS, Light
 
 
 def due_soon_cutoff(today: dt.date, *, version: int | None = None) -> dt.date:
@@ -29,40 +32,38 @@ def light_for(
     today: dt.date,
     due_soon: dt.date | None = None,
 ) -> Light:
-    if status not in DEPARTMENT_OWES_STATUSES:
-        return Light.NONE if status in (IssueStatus.CLOSED, IssueStatus.WITHDRAWN) else Light.GREEN
-    if today > rectification_deadline:
-        return Light.RED
-    if rectification_deadline <= (due_soon if due_soon is not None else due_soon_cutoff(today)):
-        return Light.YELLOW
-    if status == IssueStatus.HANDED_OFF and today > sign_deadline:
-        return Light.YELLOW
+    """The light of one issue, from the conditions the SQL below uses (issues.conditions)."""
+    issue = SimpleNamespace(status=status, sign_deadline=sign_deadline, rectification_deadline=rectification_deadline)
+    for light, condition in _LIGHTS:
+        if light == Light.YELLOW and due_soon is None and OWES_WORK.holds(issue):
+            due_soon = due_soon_cutoff(today)  # a holiday lookup: only for work still owed, not late
+        if condition.holds(issue, today=today, due_soon=due_soon):
+            return light
     return Light.GREEN
+
+
+# In order: the first that holds is the light. Yellow is "due soon, or the sign-for deadline passed"
+# for work the department still owes and that is not yet late.
+_LIGHTS: tuple[tuple[Light, Condition], ...] = (
+    (Light.NONE, FINISHED),
+    (Light.RED, OVERDUE),
+    (Light.YELLOW, DUE_SOON | (SIGN_OVERDUE & Compare("rectification_deadline", ">=", "today"))),
+)
 
 
 def light_q(light: Light | str, *, today: dt.date, prefix: str = "", due_soon: dt.date | None = None) -> Q:
     """A filter matching issues whose light is `light` today. `due_soon` (the cutoff of
     due_soon_cutoff(today)) may be passed in so several lights share one holiday lookup."""
     light = Light(light)
-    owes = Q(**{f"{prefix}status__in": DEPARTMENT_OWES_STATUSES})
-    red = owes & Q(**{f"{prefix}rectification_deadline__lt": today})
-    finished = Q(**{f"{prefix}status__in": (IssueStatus.CLOSED, IssueStatus.WITHDRAWN)})
-    if light == Light.RED:
-        return red
-    if light == Light.NONE:
-        return finished
-    cutoff = due_soon if due_soon is not None else due_soon_cutoff(today)
-    yellow = (
-        owes
-        & Q(**{f"{prefix}rectification_deadline__gte": today})
-        & (
-            Q(**{f"{prefix}rectification_deadline__lte": cutoff})
-            | Q(**{f"{prefix}status": IssueStatus.HANDED_OFF, f"{prefix}sign_deadline__lt": today})
-        )
-    )
+    conditions = dict(_LIGHTS)
+    if light in (Light.NONE, Light.RED):
+        return conditions[light].q(prefix=prefix, today=today)
+    bounds = {"today": today, "due_soon": due_soon if due_soon is not None else due_soon_cutoff(today)}
+    yellow = conditions[Light.YELLOW].q(prefix=prefix, **bounds)
     if light == Light.YELLOW:
         return yellow
-    return ~red & ~yellow & ~finished
+    others = (conditions[Light.NONE], conditions[Light.RED])
+    return ~yellow & ~others[0].q(prefix=prefix, today=today) & ~others[1].q(prefix=prefix, today=today)
 
 
 def light_annotation(*, today: dt.date, version: int | None = None) -> Case:

@@ -1,3 +1,11 @@
+"""The issue workflow's records: the issue (交办问题) with its status and deadlines, its events,
+progress updates with evidence, extension requests, leaders' instructions and case records.
+
+Rules live elsewhere: who may do what in issues.workflow / issues.rules, every write in
+issues.services, the deadline facts (overdue, due soon, on time) in issues.conditions. The
+constraints below hold what must never be false whatever code writes.
+"""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,11 +29,15 @@ class IssueStatus(models.TextChoices):
     HANDED_OFF = "handed_off", _("已交办")
     IN_PROGRESS = "in_progress", _("整改中")
     SUBMITTED = "submitted", _("待核验")
+    # An inspector verified the evidence and proposed 销号; the group lead (or a leader) confirms it.
+    CLOSE_PROPOSED = "close_proposed", _("待确认销号")
     CLOSED = "closed", _("已销号")
     WITHDRAWN = "withdrawn", _("已撤销")
 
 
-OPEN_STATUSES = (IssueStatus.HANDED_OFF, IssueStatus.IN_PROGRESS, IssueStatus.SUBMITTED)
+OPEN_STATUSES = (IssueStatus.HANDED_OFF, IssueStatus.IN_PROGRESS, IssueStatus.SUBMITTED, IssueStatus.CLOSE_PROPOSED)
+# States in which the inspectors hold the issue: the department has finished and waits for 销号.
+VERIFICATION_STATUSES = (IssueStatus.SUBMITTED, IssueStatus.CLOSE_PROPOSED)
 # States in which the department still owes work: only these can run late.
 DEPARTMENT_OWES_STATUSES = (IssueStatus.HANDED_OFF, IssueStatus.IN_PROGRESS)
 
@@ -86,6 +98,16 @@ class Issue(models.Model):
     submitted_at = models.DateTimeField(_("提交核验时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    close_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提出销号人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    close_proposed_at = models.DateTimeField(_("提出销号时间"), null=True, blank=True)
+    verification_opinion = models.TextField(_("核验意见"), blank=True)
     return_count = models.PositiveIntegerField(_("退回次数"), default=0)
     progress_percent = models.PositiveSmallIntegerField(_("整改进度（%）"), default=0)
     version = models.PositiveIntegerField(_("版本"), default=1)
@@ -133,6 +155,15 @@ class Issue(models.Model):
                 name="issue_signed_before_progress",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="issue_title_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(status="close_proposed")
+                | Q(close_proposed_by__isnull=False, close_proposed_at__isnull=False),
+                name="issue_close_proposal_has_author",
+            ),
+            # A closed issue is complete: the department's last word (its submission) said 100 %.
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(progress_percent=100), name="issue_closed_is_complete"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,13 +174,16 @@ class Issue(models.Model):
         return self.status in OPEN_STATUSES
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
-        """Past the rectification deadline while the department still owes the work. Derived, never stored."""
-        today = today or timezone.localdate()
-        return self.status in DEPARTMENT_OWES_STATUSES and today > self.rectification_deadline
+        """Past the rectification deadline while the department still owes the work (issues.conditions)."""
+        from issues.conditions import OVERDUE
+
+        return OVERDUE.holds(self, today=today or timezone.localdate())
 
     def is_sign_overdue(self, today: dt.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.status == IssueStatus.HANDED_OFF and today > self.sign_deadline
+        """Still not signed for after the sign-for deadline (issues.conditions)."""
+        from issues.conditions import SIGN_OVERDUE
+
+        return SIGN_OVERDUE.holds(self, today=today or timezone.localdate())
 
     def overdue_working_days(self, today: dt.date | None = None) -> int:
         from core.workdays import working_days_between
@@ -161,7 +195,8 @@ class Issue(models.Model):
 
     def light(self, today: dt.date | None = None) -> Light:
         """green on time; yellow within 3 working days of the deadline or sign-for deadline passed;
-        red overdue; none once closed or withdrawn. The same rule as selectors.annotate_light."""
+        red overdue; none once closed or withdrawn. The same rule as the SQL of
+        issues.lights.light_annotation / light_q (both read issues.conditions)."""
         from issues.lights import light_for
 
         return light_for(
@@ -180,11 +215,16 @@ class IssueEvent(models.Model):
         NOTE = "note", _("协办说明")
         SUBMIT = "submit", _("提交核验")
         RETURN = "return", _("退回重办")
-        CLOSE = "close", _("核验销号")
+        REVIEW_EVIDENCE = "review_evidence", _("审核佐证材料")
+        PROPOSE_CLOSE = "propose_close", _("提出销号")
+        REJECT_CLOSE = "reject_close", _("退回核验")
+        CLOSE = "close", _("确认销号")
+        REOPEN = "reopen", _("重新整改")
         WITHDRAW = "withdraw", _("撤销")
         EXTENSION_REQUEST = "extension_request", _("申请延期")
         EXTENSION_APPROVE = "extension_approve", _("同意延期")
         EXTENSION_DENY = "extension_deny", _("不同意延期")
+        EXTENSION_LAPSE = "extension_lapse", _("延期申请失效")
         INSTRUCTION = "instruction", _("领导批示")
         EDIT = "edit", _("修改交办内容")
         RECHECK = "recheck", _("回头看")
@@ -241,10 +281,51 @@ class EvidenceFile(StoredFile):
         ProgressUpdate, verbose_name=_("整改进展"), on_delete=models.PROTECT, related_name="evidence"
     )
 
+    @property
+    def review_history(self) -> list[EvidenceReview]:
+        """Every verdict on the file, oldest first (the last one counts); reads a prefetch if any."""
+        return list(self.reviews.all())
+
     class Meta:
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
         ordering = ["uploaded_at", "id"]
+
+
+class EvidenceReview(models.Model):
+    """One inspector's verdict on one evidence file while verifying (已审 / 不足 with a note). Every
+    verdict is kept: the latest is the file's current state, the earlier ones its history."""
+
+    class Verdict(models.TextChoices):
+        ACCEPTED = "accepted", _("已审")
+        INSUFFICIENT = "insufficient", _("不足")
+
+    evidence = models.ForeignKey(
+        EvidenceFile, verbose_name=_("佐证材料"), on_delete=models.PROTECT, related_name="reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT, related_name="+"
+    )
+    verdict = models.CharField(_("审核结论"), max_length=20, choices=Verdict.choices)
+    note = models.TextField(_("审核意见"), blank=True)
+    created_at = models.DateTimeField(_("审核时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("佐证材料审核")
+        verbose_name_plural = _("佐证材料审核")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["evidence", "created_at"], name="evidence_review_history")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verdict__in=["accepted", "insufficient"]), name="evidence_review_verdict_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(verdict="insufficient") | ~Q(note=""), name="evidence_review_insufficient_has_note"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence} {self.get_verdict_display()}"
 
 
 class ExtensionRequest(models.Model):
@@ -252,6 +333,8 @@ class ExtensionRequest(models.Model):
         PENDING = "pending", _("待审批")
         APPROVED = "approved", _("已同意")
         DENIED = "denied", _("未同意")
+        # The issue was closed or withdrawn before anyone decided: nothing left to extend.
+        LAPSED = "lapsed", _("已失效")
 
     issue = models.ForeignKey(
         Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="extension_requests"

@@ -44,7 +44,7 @@ def issue_list_visible_to(*, user: User) -> QuerySet[Issue]:
 def issue_get_for_user(*, user: User, pk: int) -> Issue:
     """The issue or Http404: 'missing' and 'not yours' answer the same."""
     try:
-        return issue_list_visible_to(user=user).get(pk=pk)
+        return issue_list_visible_to(user=user).select_related("close_proposed_by").get(pk=pk)
     except (Issue.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

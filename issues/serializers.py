@@ -7,7 +7,7 @@ service's, so the web and the API can never disagree.
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -16,6 +16,7 @@ from core.api import JsonBooleanField, JsonCharField, JsonIntegerField, JsonPrim
 from inspections.models import Finding, SiteVisit
 from issues.models import (
     EvidenceFile,
+    EvidenceReview,
     ExtensionRequest,
     Instruction,
     Issue,
@@ -26,20 +27,33 @@ from issues.models import (
     Light,
     ProgressUpdate,
 )
-from issues.rules import IssueAction
+from issues.workflow import API_ACTIONS, WORKFLOW, IssueAction
 from projects.models import Project
 from projects.serializers import DepartmentRefSerializer, UserRefSerializer
 
-TRANSITION_ACTIONS = (
-    IssueAction.SIGN,
-    IssueAction.SUBMIT,
-    IssueAction.RETURN,
-    IssueAction.CLOSE,
-    IssueAction.WITHDRAW,
-    IssueAction.EXTENSION_REQUEST,
-    IssueAction.EXTENSION_DECIDE,
+TRANSITION_ACTION_CHOICES = [(str(action), str(action)) for action in API_ACTIONS]
+
+
+def _transition_line(step) -> str:
+    # Chinese first in the schema, as every other description: the table's label in the source language.
+    with translation.override("zh-hans"):
+        label = str(step.label)
+    parts = [f"note={step.text_argument}" if step.text_argument != "note" else "", *step.arguments]
+    extra = "，".join(part for part in parts if part)
+    sources = "/".join(str(status) for status in step.sources)
+    return f"{step.action}（{label}{'：' + extra if extra else ''}；{sources} → {step.target or '—'}）"
+
+
+with translation.override("zh-hans"):
+    ACTION_HELP = " / ".join(f"{action} {WORKFLOW[action].label}" for action in API_ACTIONS)
+
+TRANSITIONS_DESCRIPTION = (
+    "action 取以下之一（括号内：名称、参数、可执行的状态 → 结果状态），按流转表执行："
+    + "；".join(_transition_line(WORKFLOW[action]) for action in API_ACTIONS)
+    + "。无权 403，状态不允许或 expected_version 过期 409。"
+    "/ Takes one transition of the workflow table through its service; forbidden answers 403, a wrong "
+    "state or a stale expected_version 409."
 )
-TRANSITION_ACTION_CHOICES = [(str(action), str(action)) for action in TRANSITION_ACTIONS]
 
 
 class IssueListSerializer(serializers.Serializer):
@@ -106,6 +120,7 @@ class IssueDetailSerializer(serializers.ModelSerializer):
     lead_department = DepartmentRefSerializer(read_only=True)
     assisting_departments = DepartmentRefSerializer(many=True, read_only=True)
     handed_off_by = UserRefSerializer(read_only=True)
+    close_proposed_by = UserRefSerializer(read_only=True, allow_null=True)
     light = serializers.SerializerMethodField()
     is_overdue = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
@@ -136,6 +151,9 @@ class IssueDetailSerializer(serializers.ModelSerializer):
             "closed_at",
             "withdrawn_at",
             "return_count",
+            "close_proposed_by",
+            "close_proposed_at",
+            "verification_opinion",
             "progress_percent",
             "version",
             "source_visit",
@@ -200,12 +218,23 @@ class IssueCreateSerializer(serializers.Serializer):
             self.fields["source_finding"].queryset = Finding.objects.filter(visit__in=visits)
 
 
+class EvidenceReviewSerializer(serializers.ModelSerializer):
+    reviewer = UserRefSerializer(read_only=True)
+
+    class Meta:
+        model = EvidenceReview
+        fields = ["id", "verdict", "note", "reviewer", "created_at"]
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    reviews = EvidenceReviewSerializer(
+        many=True, read_only=True, help_text="审核记录，最后一条为当前结论 / verdicts, the last one counts"
+    )
 
     class Meta:
         model = EvidenceFile
-        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "download_url"]
+        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "download_url", "reviews"]
 
     def get_download_url(self, evidence) -> str:
         """The API's download, which takes the caller's token as the rest of the API does."""
@@ -245,14 +274,14 @@ class ProgressCreateSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
         choices=TRANSITION_ACTION_CHOICES,
-        help_text="sign 签收 / submit 提交核验 / return 退回 / close 销号 / withdraw 撤销 / "
-        "extension_request 申请延期 / extension_decide 审批延期",
+        help_text=ACTION_HELP,
     )
     note = JsonCharField(
         required=False,
         allow_blank=True,
         default="",
-        help_text="说明；submit、return、withdraw、extension_request 必填（理由）/ note or reason",
+        help_text="说明；submit、propose_close（核验意见）、reject_close、return、withdraw、extension_request 必填"
+        " / note or reason",
     )
     expected_version = JsonIntegerField(
         required=False,
@@ -263,6 +292,20 @@ class TransitionSerializer(serializers.Serializer):
     )
     requested_deadline = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="extension_request：申请延至 / requested deadline"
+    )
+    evidence_id = JsonIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="review_evidence：佐证材料 id / evidence id",
+    )
+    verdict = serializers.ChoiceField(
+        choices=EvidenceReview.Verdict.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="review_evidence：accepted 已审 / insufficient 不足（note 必填）",
     )
     approve = JsonBooleanField(
         required=False, allow_null=True, default=None, help_text="extension_decide：是否同意 / approve or deny"
@@ -275,12 +318,18 @@ class TransitionSerializer(serializers.Serializer):
         help_text="extension_decide：延期申请 id，缺省为待审批的那条 / extension request id",
     )
 
+    # The step's arguments (issues.workflow) a client must send; the others may be left out.
+    REQUIRED_ARGUMENTS = {
+        "evidence_id": _("请指明审核的佐证材料。"),
+        "verdict": _("请选择审核结论。"),
+        "requested_deadline": _("请填写申请延至的日期。"),
+        "approve": _("请选择同意或不同意。"),
+    }
+
     def validate(self, attrs):
-        action = attrs["action"]
-        if action == IssueAction.EXTENSION_REQUEST and attrs.get("requested_deadline") is None:
-            raise serializers.ValidationError({"requested_deadline": [_("请填写申请延至的日期。")]})
-        if action == IssueAction.EXTENSION_DECIDE and attrs.get("approve") is None:
-            raise serializers.ValidationError({"approve": [_("请选择同意或不同意。")]})
+        for name in WORKFLOW[IssueAction(attrs["action"])].arguments:
+            if name in self.REQUIRED_ARGUMENTS and attrs.get(name) is None:
+                raise serializers.ValidationError({name: [self.REQUIRED_ARGUMENTS[name]]})
         return attrs
 
 

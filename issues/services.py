@@ -1,9 +1,13 @@
 """Every write to an issue. The only place where an issue's status changes.
 
-Each transition: checks the actor's right, compares-and-sets the old status and version in one
-UPDATE (a concurrent change raises IssueConflict, never a lost update), writes an IssueEvent, and
-queues notifications after commit. All functions are keyword-only and raise IssueWorkflowError
-subclasses carrying a message in the user's language.
+Each function checks the actor and the status against the workflow table (issues.workflow through
+issues.rules.check), then passes the guard of every write (_compare_and_set): ONE UPDATE that
+succeeds only while the issue is in the status the caller saw (and at the version the client
+sent, when it sent one) — progress, notes, evidence reviews, extension requests and instructions
+included, so nothing is written on an issue a concurrent transition has just closed or withdrawn.
+A concurrent change raises IssueConflict, never a lost update. Each write records an IssueEvent
+and queues its notifications after commit. All functions are keyword-only and raise
+IssueWorkflowError (a core.errors.ServiceError) carrying a message in the user's language.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
-from accounts.roles import Role
+from accounts.selectors import department_liaisons
 from core.files import check_uploads
 from core.i18n import system_language
 from core.workdays import add_working_days
@@ -30,6 +34,7 @@ from issues.errors import IssueConflict, IssueInvalidInput, IssuePermissionDenie
 from issues.models import (
     RECHECK_FAILED_RESULTS,
     EvidenceFile,
+    EvidenceReview,
     ExtensionRequest,
     Instruction,
     Issue,
@@ -42,8 +47,9 @@ from issues.models import (
     RecheckPhoto,
     RecheckResult,
 )
-from issues.rules import STATUSES_FOR, IssueAction, actor_may
+from issues.rules import actor_may, check, check_hand_off
 from issues.selectors import issue_changes_since
+from issues.workflow import IssueAction, Step, step_for
 from notifications.models import NotificationKind
 from notifications.services import Target, notify
 from projects.models import Project, SupervisionGroup
@@ -56,34 +62,6 @@ DEFAULT_RECTIFICATION_WORKING_DAYS = 20
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _require(action: IssueAction, *, issue: Issue, actor: User) -> None:
-    if not actor_may(action, actor, issue):
-        raise IssuePermissionDenied()
-    if issue.status not in STATUSES_FOR[action]:
-        raise IssueTransitionNotAllowed(
-            _("问题当前为“%(status)s”状态，不能%(action)s。"),
-            status=issue.get_status_display(),
-            action=_action_label(action),
-        )
-
-
-def _action_label(action: IssueAction) -> str:
-    labels = {
-        IssueAction.SIGN: _("签收"),
-        IssueAction.PROGRESS: _("报送进展"),
-        IssueAction.NOTE: _("添加协办说明"),
-        IssueAction.SUBMIT: _("提交核验"),
-        IssueAction.RETURN: _("退回重办"),
-        IssueAction.CLOSE: _("销号"),
-        IssueAction.WITHDRAW: _("撤销"),
-        IssueAction.EXTENSION_REQUEST: _("申请延期"),
-        IssueAction.EXTENSION_DECIDE: _("审批延期"),
-        IssueAction.INSTRUCT: _("批示"),
-        IssueAction.EDIT: _("修改"),
-    }
-    return labels[action]
-
-
 def _required_text(value: str | None, *, field: str, message: str) -> str:
     text = (value or "").strip()
     if not text:
@@ -94,20 +72,36 @@ def _required_text(value: str | None, *, field: str, message: str) -> str:
 def _compare_and_set(
     *,
     issue: Issue,
-    to_status: str,
+    step: Step,
     expected_version: int | None,
     updates: dict[str, Any] | None = None,
-) -> None:
-    """One UPDATE guarded by the status and version the caller saw. Zero rows = someone was faster."""
-    version = issue.version if expected_version is None else expected_version
-    changed = Issue.objects.filter(pk=issue.pk, status=issue.status, version=version).update(
-        status=to_status, version=F("version") + 1, updated_at=timezone.now(), **(updates or {})
+) -> str:
+    """The guard of every write to an issue: ONE UPDATE that succeeds only if the issue is still in
+    the status the caller saw (and at the version the client sent, when it sent one). It moves the
+    status to the step's target (or keeps it), counts the version up, and holds the row until the
+    transaction ends, so no write lands on an issue a concurrent transition has just moved on.
+    Zero rows = someone was faster: IssueConflict with what changed since. Returns the old status."""
+    from_status = issue.status
+    guard = {"pk": issue.pk, "status": from_status}
+    if expected_version is not None:
+        guard["version"] = expected_version
+    changed = Issue.objects.filter(**guard).update(
+        status=step.target or from_status, version=F("version") + 1, updated_at=timezone.now(), **(updates or {})
     )
     if changed != 1:
         current = Issue.objects.filter(pk=issue.pk).first()
         status_label = current.get_status_display() if current else "—"
-        raise IssueConflict(status=status_label, changes=issue_changes_since(issue_id=issue.pk, version=version))
+        since = issue.version if expected_version is None else expected_version
+        raise IssueConflict(status=status_label, changes=issue_changes_since(issue_id=issue.pk, version=since))
     issue.refresh_from_db()
+    return from_status
+
+
+def _lock(issue: Issue) -> None:
+    """Hold the issue's row until the transaction ends, before checking what other rows say about
+    it (a pending extension, the evidence verdicts): every write to those rows first passes the
+    guard on this row, so what was checked cannot change before the commit."""
+    list(Issue.objects.select_for_update().filter(pk=issue.pk).values_list("pk", flat=True))
 
 
 def _event(
@@ -129,21 +123,13 @@ def _issue_target(issue: Issue) -> Target:
     return Target(type="issue", id=issue.pk, url=reverse("issues:detail", args=[issue.pk]))
 
 
-def department_liaisons(department_ids: Iterable[int]) -> list[User]:
-    return list(
-        User.objects.filter(
-            department_id__in=list(department_ids), is_active=True, groups__name=Role.LIAISON
-        ).distinct()
-    )
-
-
 def _notify_lead_department(
     issue: Issue, *, kind: NotificationKind, event: IssueEvent, title: str, body: str = ""
 ) -> None:
     notify(
         kind=kind,
         target=_issue_target(issue),
-        recipients=department_liaisons([issue.lead_department_id]),
+        recipients=department_liaisons(department_ids=[issue.lead_department_id]),
         period=f"event-{event.pk}",
         title=title,
         body=body,
@@ -159,6 +145,43 @@ def _notify_inspector(issue: Issue, *, kind: NotificationKind, event: IssueEvent
         title=title,
         body=body,
     )
+
+
+def _notify_group_leads_and_inspector(
+    issue: Issue, *, kind: NotificationKind, event: IssueEvent, title: str, body: str = ""
+) -> None:
+    """The work of the group lead(s) of the issue's group(s) — a submission to verify, an extension
+    to decide — with the inspector who handed the issue off kept informed."""
+    recipients = {user.pk: user for user in group_leads_of_project(project_id=issue.project_id)}
+    recipients.setdefault(issue.handed_off_by_id, issue.handed_off_by)
+    notify(
+        kind=kind,
+        target=_issue_target(issue),
+        recipients=list(recipients.values()),
+        period=f"event-{event.pk}",
+        title=title,
+        body=body,
+    )
+
+
+def _lapse_pending_extensions(*, issue: Issue, actor: User) -> None:
+    """Closing or withdrawing settles what was still pending: a request nobody decided lapses,
+    with its event, so nothing stays pending on a finished issue."""
+    pending = list(ExtensionRequest.objects.filter(issue=issue, status=ExtensionRequest.Status.PENDING))
+    for extension in pending:
+        ExtensionRequest.objects.filter(pk=extension.pk, status=ExtensionRequest.Status.PENDING).update(
+            status=ExtensionRequest.Status.LAPSED, decided_by=actor, decided_at=timezone.now()
+        )
+        with system_language():  # stored text: read later, by others
+            note = _("问题已%(status)s，延期申请不再审批。") % {"status": issue.get_status_display()}
+        _event(
+            issue=issue,
+            actor=actor,
+            action=IssueEvent.Action.EXTENSION_LAPSE,
+            note=note,
+            extension_id=extension.pk,
+            requested_deadline=extension.requested_deadline.isoformat(),
+        )
 
 
 def _save_evidence(*, update: ProgressUpdate, checked: list, actor: User) -> list[EvidenceFile]:
@@ -209,8 +232,7 @@ def issue_hand_off(
 ) -> Issue:
     """Hand an issue off point-to-point to ONE lead department. Deadlines default to working days
     from today (Chinese holidays counted). The lead department's liaisons are notified."""
-    if not user_can_inspect_project(user=actor, project_id=project.pk):
-        raise IssuePermissionDenied(_("您不是该项目的督导人员，不能交办问题。"))
+    check_hand_off(user=actor, project_id=project.pk)
     title = _required_text(title, field="title", message=_("请填写问题标题。"))
     description = _required_text(description, field="description", message=_("请填写问题描述。"))
     if category not in IssueCategory.values:
@@ -291,7 +313,7 @@ def issue_hand_off(
             notify(
                 kind=NotificationKind.ISSUE_HANDED_OFF,
                 target=_issue_target(issue),
-                recipients=department_liaisons(dept.pk for dept in assisting),
+                recipients=department_liaisons(department_ids=[dept.pk for dept in assisting]),
                 period=f"event-{event.pk}",
                 title=_("协办问题 %(code)s：%(title)s") % {"code": issue.code, "title": issue.title},
             )
@@ -312,7 +334,7 @@ def issue_edit(
     rectification_deadline: dt.date,
 ) -> Issue:
     """An inspector corrects a hand-off before it is signed for. A stale version is a conflict."""
-    _require(IssueAction.EDIT, issue=issue, actor=actor)
+    step = check(IssueAction.EDIT, user=actor, issue=issue)
     title = _required_text(title, field="title", message=_("请填写问题标题。"))
     description = _required_text(description, field="description", message=_("请填写问题描述。"))
     if rectification_deadline < sign_deadline:
@@ -335,7 +357,7 @@ def issue_edit(
     }
     _compare_and_set(
         issue=issue,
-        to_status=issue.status,
+        step=step,
         expected_version=expected_version,
         updates={
             "title": title,
@@ -357,13 +379,9 @@ def issue_edit(
 @transaction.atomic
 def issue_sign(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
     """签收: the lead department takes the issue on; it moves to 整改中."""
-    _require(IssueAction.SIGN, issue=issue, actor=actor)
-    from_status = issue.status
-    _compare_and_set(
-        issue=issue,
-        to_status=IssueStatus.IN_PROGRESS,
-        expected_version=expected_version,
-        updates={"signed_at": timezone.now()},
+    step = check(IssueAction.SIGN, user=actor, issue=issue)
+    from_status = _compare_and_set(
+        issue=issue, step=step, expected_version=expected_version, updates={"signed_at": timezone.now()}
     )
     _event(
         issue=issue,
@@ -378,26 +396,36 @@ def issue_sign(*, issue: Issue, actor: User, note: str = "", expected_version: i
 
 @transaction.atomic
 def issue_progress_add(
-    *, issue: Issue, actor: User, text: str, percent: int | None = None, files: Sequence = ()
+    *,
+    issue: Issue,
+    actor: User,
+    text: str,
+    percent: int | None = None,
+    files: Sequence = (),
+    expected_version: int | None = None,
 ) -> ProgressUpdate:
     """整改进展 with evidence from the lead department, or a note from an assisting department.
-    Files are all checked before anything is saved."""
+    Files are all checked before anything is saved; the write is guarded like a transition (an
+    issue withdrawn or submitted meanwhile refuses it)."""
     lead = actor_may(IssueAction.PROGRESS, actor, issue)
     action = IssueAction.PROGRESS if lead else IssueAction.NOTE
-    _require(action, issue=issue, actor=actor)
+    step = check(action, user=actor, issue=issue)
     text = _required_text(text, field="text", message=_("请填写进展情况。"))
     if percent is not None and not 0 <= percent <= 100:
         raise IssueInvalidInput(_("完成进度应在 0 到 100 之间。"), field="percent")
     if not lead:
         percent = None  # only the lead department reports the overall percent
     checked = validate_uploads(files)
+    _compare_and_set(
+        issue=issue,
+        step=step,
+        expected_version=expected_version,
+        updates={} if percent is None else {"progress_percent": percent},
+    )
     update = ProgressUpdate.objects.create(
         issue=issue, author=actor, department_id=actor.department_id, text=text, percent=percent
     )
     evidence = _save_evidence(update=update, checked=checked, actor=actor)
-    if percent is not None:
-        Issue.objects.filter(pk=issue.pk).update(progress_percent=percent, updated_at=timezone.now())
-        issue.progress_percent = percent
     _event(
         issue=issue,
         actor=actor,
@@ -412,15 +440,22 @@ def issue_progress_add(
 
 @transaction.atomic
 def issue_submit(*, issue: Issue, actor: User, note: str, expected_version: int | None = None) -> Issue:
-    """提交核验: the lead department says the rectification is done; an inspector verifies next."""
-    _require(IssueAction.SUBMIT, issue=issue, actor=actor)
-    note = _required_text(note, field="note", message=_("请填写整改完成情况说明。"))
-    from_status = issue.status
-    _compare_and_set(
+    """提交核验: the lead department says the rectification is done. The note is its final progress
+    report (saved as one, at 100 %); refused while an extension request waits for a decision. The
+    group lead(s) and the handing inspector are notified; an inspector of the group verifies next."""
+    step = check(IssueAction.SUBMIT, user=actor, issue=issue)
+    note = _required_text(note, field="note", message=_("请填写整改完成情况（最终整改进展）。"))
+    _lock(issue)  # a request made meanwhile is committed (and seen below) or waits for this one
+    if ExtensionRequest.objects.filter(issue=issue, status=ExtensionRequest.Status.PENDING).exists():
+        raise IssueTransitionNotAllowed(_("该问题的延期申请尚待审批，审批后才能提交核验。"))
+    from_status = _compare_and_set(
         issue=issue,
-        to_status=IssueStatus.SUBMITTED,
+        step=step,
         expected_version=expected_version,
-        updates={"submitted_at": timezone.now()},
+        updates={"submitted_at": timezone.now(), "progress_percent": 100},
+    )
+    update = ProgressUpdate.objects.create(
+        issue=issue, author=actor, department_id=actor.department_id, text=note, percent=100
     )
     event = _event(
         issue=issue,
@@ -429,9 +464,11 @@ def issue_submit(*, issue: Issue, actor: User, note: str, expected_version: int 
         from_status=from_status,
         to_status=issue.status,
         note=note,
+        update_id=update.pk,
+        percent=100,
     )
     with system_language():  # stored text: read later, by others
-        _notify_inspector(
+        _notify_group_leads_and_inspector(
             issue,
             kind=NotificationKind.ISSUE_SUBMITTED,
             event=event,
@@ -443,10 +480,11 @@ def issue_submit(*, issue: Issue, actor: User, note: str, expected_version: int 
 
 @transaction.atomic
 def extension_request_create(
-    *, issue: Issue, actor: User, requested_deadline: dt.date, reason: str
+    *, issue: Issue, actor: User, requested_deadline: dt.date, reason: str, expected_version: int | None = None
 ) -> ExtensionRequest:
-    """申请延期: one pending request per issue; the new date must be later than the current one."""
-    _require(IssueAction.EXTENSION_REQUEST, issue=issue, actor=actor)
+    """申请延期: one pending request per issue; the new date must be later than the current one. The
+    group lead(s), who decide it, and the handing inspector are notified."""
+    step = check(IssueAction.EXTENSION_REQUEST, user=actor, issue=issue)
     reason = _required_text(reason, field="reason", message=_("请填写延期理由。"))
     if requested_deadline <= issue.rectification_deadline:
         raise IssueInvalidInput(
@@ -454,6 +492,7 @@ def extension_request_create(
             field="requested_deadline",
             deadline=f"{issue.rectification_deadline:%Y-%m-%d}",
         )
+    _compare_and_set(issue=issue, step=step, expected_version=expected_version)
     try:
         with transaction.atomic():
             extension = ExtensionRequest.objects.create(
@@ -474,7 +513,7 @@ def extension_request_create(
         requested_deadline=requested_deadline.isoformat(),
     )
     with system_language():  # stored text: read later, by others
-        _notify_inspector(
+        _notify_group_leads_and_inspector(
             issue,
             kind=NotificationKind.EXTENSION_REQUESTED,
             event=event,
@@ -487,12 +526,18 @@ def extension_request_create(
 
 @transaction.atomic
 def extension_request_decide(
-    *, issue: Issue, actor: User, approve: bool, note: str = "", extension_id: int | None = None
+    *,
+    issue: Issue,
+    actor: User,
+    approve: bool,
+    note: str = "",
+    extension_id: int | None = None,
+    expected_version: int | None = None,
 ) -> ExtensionRequest:
     """同意/不同意延期 of the issue's request `extension_id`, or of its pending one when no id is
     given (the API allows that: an issue has at most one pending request). Approval moves the
     rectification deadline (compare-and-set on the issue)."""
-    _require(IssueAction.EXTENSION_DECIDE, issue=issue, actor=actor)
+    step = check(IssueAction.EXTENSION_DECIDE, user=actor, issue=issue)
     requests = ExtensionRequest.objects.filter(issue=issue)
     if extension_id is not None:
         extension = requests.filter(pk=extension_id).first()
@@ -506,19 +551,18 @@ def extension_request_decide(
     if not approve and not note:
         raise IssueInvalidInput(_("不同意延期时请填写理由。"), field="note")
     new_status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.DENIED
+    _compare_and_set(
+        issue=issue,
+        step=step,
+        expected_version=expected_version,
+        updates={"rectification_deadline": extension.requested_deadline} if approve else {},
+    )
     decided = ExtensionRequest.objects.filter(pk=extension.pk, status=ExtensionRequest.Status.PENDING).update(
         status=new_status, decided_by=actor, decided_at=timezone.now(), decision_note=note
     )
     if decided != 1:
         raise IssueConflict(_("该延期申请已被他人处理，请刷新后查看。"))
     extension.refresh_from_db()
-    if approve:
-        _compare_and_set(
-            issue=issue,
-            to_status=issue.status,
-            expected_version=None,
-            updates={"rectification_deadline": extension.requested_deadline},
-        )
     event = _event(
         issue=issue,
         actor=actor,
@@ -540,18 +584,172 @@ def extension_request_decide(
     return extension
 
 
-# --- inspector side -----------------------------------------------------------------------
+# --- inspector side: verification (核验), 销号 by two people, reopening -----------------------
+
+
+@transaction.atomic
+def evidence_review(
+    *,
+    issue: Issue,
+    actor: User,
+    evidence_id: int,
+    verdict: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> EvidenceReview:
+    """An inspector marks one evidence file of a submitted issue 已审 or 不足 (a note required for
+    不足). Earlier verdicts stay as the file's history; the latest one counts."""
+    step = check(IssueAction.REVIEW_EVIDENCE, user=actor, issue=issue)
+    evidence = EvidenceFile.objects.filter(pk=evidence_id, update__issue=issue).first()
+    if evidence is None:
+        raise IssueInvalidInput(_("该问题没有这份佐证材料。"), field="evidence_id")
+    if verdict not in EvidenceReview.Verdict.values:
+        raise IssueInvalidInput(_("请选择审核结论：已审或不足。"), field="verdict")
+    note = (note or "").strip()
+    if verdict == EvidenceReview.Verdict.INSUFFICIENT and not note:
+        raise IssueInvalidInput(_("标记为“不足”时请写明缺什么。"), field="note")
+    _compare_and_set(issue=issue, step=step, expected_version=expected_version)
+    review = EvidenceReview.objects.create(evidence=evidence, reviewer=actor, verdict=verdict, note=note)
+    _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.REVIEW_EVIDENCE,
+        note=note,
+        evidence_id=evidence.pk,
+        verdict=verdict,
+        files=[evidence.original_name],
+    )
+    return review
+
+
+def evidence_unreviewed(*, issue: Issue) -> tuple[list[EvidenceFile], list[EvidenceFile]]:
+    """(files without a verdict, files whose latest verdict is 不足) among the issue's evidence."""
+    latest = {}
+    reviews = EvidenceReview.objects.filter(evidence__update__issue=issue).order_by("created_at", "id")
+    for evidence_id, verdict in reviews.values_list("evidence_id", "verdict"):
+        latest[evidence_id] = verdict
+    files = list(EvidenceFile.objects.filter(update__issue=issue).order_by("uploaded_at", "id"))
+    unreviewed = [item for item in files if item.pk not in latest]
+    insufficient = [item for item in files if latest.get(item.pk) == EvidenceReview.Verdict.INSUFFICIENT]
+    return unreviewed, insufficient
+
+
+@transaction.atomic
+def issue_propose_close(*, issue: Issue, actor: User, note: str, expected_version: int | None = None) -> Issue:
+    """提出销号: an inspector of the group verified the rectification: every evidence file reviewed
+    and none found 不足, and his 核验意见 (required). The group lead (or a leader) confirms next."""
+    step = check(IssueAction.PROPOSE_CLOSE, user=actor, issue=issue)
+    require_recheck_proof(issue=issue)
+    note = _required_text(note, field="note", message=_("请填写核验意见。"))
+    _lock(issue)  # no verdict can change between this check and the commit
+    unreviewed, insufficient = evidence_unreviewed(issue=issue)
+    if unreviewed:
+        raise IssueTransitionNotAllowed(
+            _("还有 %(count)s 份佐证材料未审核（%(names)s），请逐份审核后再提出销号。"),
+            count=len(unreviewed),
+            names="、".join(item.original_name for item in unreviewed[:5]),
+        )
+    if insufficient:
+        raise IssueTransitionNotAllowed(
+            _("有佐证材料被标记为“不足”（%(names)s），不能提出销号：请退回重办。"),
+            names="、".join(item.original_name for item in insufficient[:5]),
+        )
+    from_status = _compare_and_set(
+        issue=issue,
+        step=step,
+        expected_version=expected_version,
+        updates={"close_proposed_by": actor, "close_proposed_at": timezone.now(), "verification_opinion": note},
+    )
+    event = _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.PROPOSE_CLOSE,
+        from_status=from_status,
+        to_status=issue.status,
+        note=note,
+    )
+    with system_language():  # stored text: read later, by others
+        _notify_group_leads_and_inspector(
+            issue,
+            kind=NotificationKind.ISSUE_SUBMITTED,
+            event=event,
+            title=_("问题 %(code)s 待确认销号：%(title)s") % {"code": issue.code, "title": issue.title},
+            body=note,
+        )
+    return issue
+
+
+@transaction.atomic
+def issue_confirm_close(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
+    """确认销号: the group lead of the issue's group (or a leader) confirms an inspector's proposal;
+    never the proposer himself nor the one who handed the issue off. The issue is closed at 100 %;
+    a request for extension still pending lapses."""
+    step = check(IssueAction.CONFIRM_CLOSE, user=actor, issue=issue)
+    require_recheck_proof(issue=issue)
+    from_status = _compare_and_set(
+        issue=issue,
+        step=step,
+        expected_version=expected_version,
+        updates={"closed_at": timezone.now(), "progress_percent": 100},
+    )
+    _lapse_pending_extensions(issue=issue, actor=actor)
+    event = _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.CLOSE,
+        from_status=from_status,
+        to_status=issue.status,
+        note=note.strip(),
+        proposed_by=issue.close_proposed_by_id,
+    )
+    with system_language():  # stored text: read later, by others
+        title = _("问题 %(code)s 已核验销号") % {"code": issue.code}
+        _notify_lead_department(issue, kind=NotificationKind.ISSUE_CLOSED, event=event, title=title, body=note)
+        _notify_inspector(issue, kind=NotificationKind.ISSUE_CLOSED, event=event, title=title, body=note)
+    return issue
+
+
+@transaction.atomic
+def issue_reject_close(*, issue: Issue, actor: User, note: str, expected_version: int | None = None) -> Issue:
+    """退回核验: the group lead (or a leader) does not confirm the proposed 销号; the issue goes back to
+    待核验 with his reason, for the inspectors to verify again (or return it for rework)."""
+    step = check(IssueAction.REJECT_CLOSE, user=actor, issue=issue)
+    note = _required_text(note, field="note", message=_("请填写不同意销号的理由。"))
+    proposer = issue.close_proposed_by
+    from_status = _compare_and_set(
+        issue=issue,
+        step=step,
+        expected_version=expected_version,
+        updates={"close_proposed_by": None, "close_proposed_at": None},
+    )
+    event = _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.REJECT_CLOSE,
+        from_status=from_status,
+        to_status=issue.status,
+        note=note,
+    )
+    with system_language():  # stored text: read later, by others
+        notify(
+            kind=NotificationKind.ISSUE_RETURNED,
+            target=_issue_target(issue),
+            recipients=[user for user in (proposer, issue.handed_off_by) if user is not None],
+            period=f"event-{event.pk}",
+            title=_("问题 %(code)s 的销号建议未获确认") % {"code": issue.code},
+            body=note,
+        )
+    return issue
 
 
 @transaction.atomic
 def issue_return(*, issue: Issue, actor: User, reason: str, expected_version: int | None = None) -> Issue:
-    """退回重办: the rectification is not accepted; back to 整改中 with the reason."""
-    _require(IssueAction.RETURN, issue=issue, actor=actor)
+    """退回重办: the rectification is not accepted; back to 整改中 with the reason (counts as rework)."""
+    step = check(IssueAction.RETURN, user=actor, issue=issue)
     reason = _required_text(reason, field="note", message=_("请填写退回理由。"))
-    from_status = issue.status
-    _compare_and_set(
+    from_status = _compare_and_set(
         issue=issue,
-        to_status=IssueStatus.IN_PROGRESS,
+        step=step,
         expected_version=expected_version,
         updates={"return_count": F("return_count") + 1, "submitted_at": None},
     )
@@ -575,32 +773,55 @@ def issue_return(*, issue: Issue, actor: User, reason: str, expected_version: in
 
 
 @transaction.atomic
-def issue_close(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
-    """核验销号: the inspector verified the rectification; the issue is closed for good. An issue
-    whose groups require a 回头看 needs one that proves the rectification (require_recheck_proof)."""
-    _require(IssueAction.CLOSE, issue=issue, actor=actor)
-    require_recheck_proof(issue=issue)
-    from_status = issue.status
-    _compare_and_set(
+def issue_reopen(
+    *,
+    issue: Issue,
+    actor: User,
+    note: str,
+    rectification_deadline: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Issue:
+    """重新整改: a closed issue (or one whose 销号 is still to be confirmed) comes back because the
+    problem did (a 回头看 found 反弹 or 未整改到位). An inspector of the group or its lead reopens it
+    with the reason and a fresh rectification deadline (default: DEFAULT_RECTIFICATION_WORKING_DAYS
+    working days from today); it counts as rework, and the lead department is notified."""
+    step = check(IssueAction.REOPEN, user=actor, issue=issue)
+    note = _required_text(note, field="note", message=_("请填写重新整改的原因。"))
+    today = timezone.localdate()
+    deadline = rectification_deadline or add_working_days(today, DEFAULT_RECTIFICATION_WORKING_DAYS)
+    if deadline <= today:
+        raise IssueInvalidInput(_("新的整改时限必须晚于今天。"), field="rectification_deadline")
+    previous = issue.rectification_deadline
+    from_status = _compare_and_set(
         issue=issue,
-        to_status=IssueStatus.CLOSED,
+        step=step,
         expected_version=expected_version,
-        updates={"closed_at": timezone.now(), "progress_percent": 100},
+        updates={
+            "rectification_deadline": deadline,
+            "closed_at": None,
+            "submitted_at": None,
+            "close_proposed_by": None,
+            "close_proposed_at": None,
+            "return_count": F("return_count") + 1,
+        },
     )
     event = _event(
         issue=issue,
         actor=actor,
-        action=IssueEvent.Action.CLOSE,
+        action=IssueEvent.Action.REOPEN,
         from_status=from_status,
         to_status=issue.status,
-        note=note.strip(),
+        note=note,
+        previous_deadline=previous.isoformat(),
+        rectification_deadline=deadline.isoformat(),
     )
     with system_language():  # stored text: read later, by others
         _notify_lead_department(
             issue,
-            kind=NotificationKind.ISSUE_CLOSED,
+            kind=NotificationKind.ISSUE_RETURNED,
             event=event,
-            title=_("问题 %(code)s 已核验销号") % {"code": issue.code},
+            title=_("问题 %(code)s 需重新整改，整改时限 %(deadline)s")
+            % {"code": issue.code, "deadline": f"{deadline:%Y-%m-%d}"},
             body=note,
         )
     return issue
@@ -608,16 +829,14 @@ def issue_close(*, issue: Issue, actor: User, note: str = "", expected_version: 
 
 @transaction.atomic
 def issue_withdraw(*, issue: Issue, actor: User, reason: str, expected_version: int | None = None) -> Issue:
-    """撤销 with a reason (e.g. handed off by mistake). Nothing is deleted."""
-    _require(IssueAction.WITHDRAW, issue=issue, actor=actor)
+    """撤销 with a reason (e.g. handed off by mistake). Nothing is deleted; a pending extension
+    request lapses."""
+    step = check(IssueAction.WITHDRAW, user=actor, issue=issue)
     reason = _required_text(reason, field="note", message=_("请填写撤销理由。"))
-    from_status = issue.status
-    _compare_and_set(
-        issue=issue,
-        to_status=IssueStatus.WITHDRAWN,
-        expected_version=expected_version,
-        updates={"withdrawn_at": timezone.now()},
+    from_status = _compare_and_set(
+        issue=issue, step=step, expected_version=expected_version, updates={"withdrawn_at": timezone.now()}
     )
+    _lapse_pending_extensions(issue=issue, actor=actor)
     event = _event(
         issue=issue,
         actor=actor,
@@ -641,12 +860,12 @@ def issue_withdraw(*, issue: Issue, actor: User, reason: str, expected_version: 
 
 
 @transaction.atomic
-def instruction_create(*, issue: Issue, actor: User, text: str) -> Instruction:
-    """领导批示: shown on the issue and sent to the lead department, the leads of the issue's
-    groups and the inspector who handed it off."""
-    if not actor_may(IssueAction.INSTRUCT, actor, issue):
-        raise IssuePermissionDenied(_("只有领导可以作出批示。"))
+def instruction_create(*, issue: Issue, actor: User, text: str, expected_version: int | None = None) -> Instruction:
+    """领导批示 on an open issue: shown on it and sent to the lead department, the group lead(s) and
+    the handing inspector."""
+    step = check(IssueAction.INSTRUCT, user=actor, issue=issue)
     text = _required_text(text, field="text", message=_("请填写批示内容。"))
+    _compare_and_set(issue=issue, step=step, expected_version=expected_version)
     instruction = Instruction.objects.create(issue=issue, leader=actor, text=text)
     event = _event(
         issue=issue, actor=actor, action=IssueEvent.Action.INSTRUCTION, note=text, instruction_id=instruction.pk
@@ -654,23 +873,22 @@ def instruction_create(*, issue: Issue, actor: User, text: str) -> Instruction:
     with system_language():  # stored text: read later, by others
         title = _("领导批示（%(code)s）：%(text)s") % {"code": issue.code, "text": text[:40]}
         _notify_lead_department(issue, kind=NotificationKind.INSTRUCTION, event=event, title=title, body=text)
-        # The lead of the issue's group acts on it; the inspector who handed it off stays informed.
-        notify(
-            kind=NotificationKind.INSTRUCTION,
-            target=_issue_target(issue),
-            recipients=[*group_leads_of_project(project_id=issue.project_id), issue.handed_off_by],
-            period=f"event-{event.pk}",
-            title=title,
-            body=text,
-        )
+        _notify_group_leads_and_inspector(issue, kind=NotificationKind.INSTRUCTION, event=event, title=title, body=text)
     return instruction
+
+
+def issue_act(*, action: IssueAction | str, issue: Issue, actor: User, **arguments: Any) -> object:
+    """Take `action` on the issue through the service the workflow table names for it (pages and
+    the API take every action through here). Raises IssueWorkflowError like the service does."""
+    return globals()[step_for(action).service](issue=issue, actor=actor, **arguments)
 
 
 # --- 回头看 (re-check visits) ------------------------------------------------------------------
 
 # The severities in rising order; a group requires a 回头看 before 销号 from its threshold on.
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(IssueSeverity.values)}
-RECHECK_STATUSES = (IssueStatus.SUBMITTED, IssueStatus.CLOSED)
+# Submitted (待核验), proposed for 销号 (待确认销号) or closed (已销号): the department has finished.
+RECHECK_STATUSES = (IssueStatus.SUBMITTED, IssueStatus.CLOSE_PROPOSED, IssueStatus.CLOSED)
 
 
 def recheck_required(*, issue: Issue) -> bool:
@@ -716,10 +934,11 @@ def recheck_visits_for(*, issue: Issue):
 def issue_recheck_record(
     *, issue: Issue, actor: User, visit: SiteVisit, result: str, note: str = "", files: Sequence = ()
 ) -> IssueRecheck:
-    """回头看: an inspector of the project records what a re-check visit found for a submitted or
-    closed issue, with at least one photo. 已整改到位 is the proof a serious issue's 销号 needs;
-    反弹 or 未整改到位 (with what was found) sends the issue back to the department: a closed issue
-    is reopened with fresh working-day deadlines, a submitted one is returned for rework."""
+    """回头看: an inspector of the project records what a re-check visit found for an issue the
+    department finished (submitted, proposed for 销号 or closed), with at least one photo.
+    已整改到位 is the proof a serious issue's 销号 needs (require_recheck_proof); 反弹 or 未整改到位
+    (with what was found) sends the issue back to the department: a closed or proposed one is
+    reopened (issue_reopen: fresh working-day deadline, rework), a submitted one is returned."""
     if not user_can_inspect_project(user=actor, project_id=issue.project_id):
         raise IssuePermissionDenied(_("只有本项目的督导人员可以记录回头看。"))
     if issue.status not in RECHECK_STATUSES:
@@ -773,12 +992,3 @@ def issue_recheck_record(
         else:
             issue_reopen(issue=issue, actor=actor, note=reason)
     return recheck
-
-
-TRANSITIONS = {
-    "sign": issue_sign,
-    "submit": issue_submit,
-    "return": issue_return,
-    "close": issue_close,
-    "withdraw": issue_withdraw,
-}

@@ -5,7 +5,7 @@ write is one call to issues.services."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -22,18 +22,30 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.dataversion import CountedRows, data_version, query_pairs, scoped_cache_key
+from core.errors import ServiceError, add_to_form
 from core.files import stored_file_response
 from core.templatetags.dudao import light_css as light_css_class
 from core.workdays import WorkCalendar, working_days_between
 from inspections.models import Finding
 from inspections.selectors import finding_get_for_user
 from issues import forms, services
-from issues.errors import IssueConflict, IssueWorkflowError
+from issues.errors import IssuePermissionDenied
 from issues.filters import issue_filter_for
-from issues.models import EvidenceFile, ExtensionRequest, Issue, IssueCategory, IssueSeverity, IssueStatus, Light
-from issues.rules import IssueAction, actor_may, allowed_actions
+from issues.models import (
+    EvidenceFile,
+    EvidenceReview,
+    ExtensionRequest,
+    Issue,
+    IssueCategory,
+    IssueSeverity,
+    IssueStatus,
+    Light,
+    ProgressUpdate,
+)
+from issues.rules import actor_may, allowed_actions, check_hand_off, refusal
 from issues.selectors import evidence_get_for_user, issue_get_for_user
 from issues.templatetags.issues_tags import status_badge as status_badge_class
+from issues.workflow import WORKFLOW, IssueAction, Step
 from projects.models import Project
 from projects.selectors import project_ids_for_inspector
 
@@ -228,117 +240,60 @@ def issue_ledger(request):
 
 @dataclass(frozen=True)
 class ActionSpec:
+    """What the page adds to a row of the workflow table: the panel's form and its thank-you."""
+
     form: type[forms.VersionedForm]
-    label: str
     success: str
-    run: Callable[..., object]
+    step: Step
+
+    @property
+    def label(self) -> str:  # the panel's title and button: the table's label
+        return self.step.label
 
 
-def _run_sign(issue, actor, data):
-    services.issue_sign(issue=issue, actor=actor, note=data["note"], expected_version=data["expected_version"])
-
-
-def _run_progress(issue, actor, data):
-    services.issue_progress_add(
-        issue=issue, actor=actor, text=data["text"], percent=data.get("percent"), files=data["files"]
-    )
-
-
-def _run_extension_request(issue, actor, data):
-    services.extension_request_create(
-        issue=issue, actor=actor, requested_deadline=data["requested_deadline"], reason=data["reason"]
-    )
-
-
-def _run_submit(issue, actor, data):
-    services.issue_submit(issue=issue, actor=actor, note=data["note"], expected_version=data["expected_version"])
-
-
-def _run_close(issue, actor, data):
-    services.issue_close(issue=issue, actor=actor, note=data["note"], expected_version=data["expected_version"])
-
-
-def _run_return(issue, actor, data):
-    services.issue_return(issue=issue, actor=actor, reason=data["note"], expected_version=data["expected_version"])
-
-
-def _run_withdraw(issue, actor, data):
-    services.issue_withdraw(issue=issue, actor=actor, reason=data["note"], expected_version=data["expected_version"])
-
-
-def _run_extension_decide(issue, actor, data):
-    services.extension_request_decide(
-        issue=issue,
-        actor=actor,
-        approve=data["decision"] == "approve",
-        note=data["note"],
-        extension_id=data["extension"],
-    )
-
-
-def _run_instruct(issue, actor, data):
-    services.instruction_create(issue=issue, actor=actor, text=data["text"])
-
-
-def _run_edit(issue, actor, data):
-    services.issue_edit(
-        issue=issue,
-        actor=actor,
-        expected_version=data["expected_version"],
-        title=data["title"],
-        description=data["description"],
-        category=data["category"],
-        severity=data["severity"],
-        sign_deadline=data["sign_deadline"],
-        rectification_deadline=data["rectification_deadline"],
-    )
-
-
+# The panels a page offers: every action of the workflow table, in the table's order.
+PANELS = {
+    IssueAction.SIGN: (forms.SignForm, gettext_lazy("已签收，问题进入整改。")),
+    IssueAction.PROGRESS: (forms.ProgressForm, gettext_lazy("整改进展已报送。")),
+    IssueAction.NOTE: (forms.ProgressForm, gettext_lazy("协办说明已添加。")),
+    IssueAction.EXTENSION_REQUEST: (forms.ExtensionRequestForm, gettext_lazy("延期申请已提交，等待督导组审批。")),
+    IssueAction.SUBMIT: (forms.SubmitForm, gettext_lazy("已提交核验，等待督导组核验销号。")),
+    IssueAction.REVIEW_EVIDENCE: (forms.EvidenceReviewForm, gettext_lazy("审核结论已记录。")),
+    IssueAction.PROPOSE_CLOSE: (forms.ProposeCloseForm, gettext_lazy("已提出销号，等待组长确认。")),
+    IssueAction.RETURN: (forms.ReturnForm, gettext_lazy("问题已退回重办。")),
+    IssueAction.CONFIRM_CLOSE: (forms.ConfirmCloseForm, gettext_lazy("问题已确认销号。")),
+    IssueAction.REJECT_CLOSE: (forms.RejectCloseForm, gettext_lazy("销号建议已退回核验。")),
+    IssueAction.EXTENSION_DECIDE: (forms.ExtensionDecideForm, gettext_lazy("延期申请已审批。")),
+    IssueAction.WITHDRAW: (forms.WithdrawForm, gettext_lazy("问题已撤销。")),
+    IssueAction.INSTRUCT: (forms.InstructionForm, gettext_lazy("批示已发出。")),
+    IssueAction.EDIT: (forms.IssueEditForm, gettext_lazy("交办内容已修改。")),
+}
 ACTIONS: dict[IssueAction, ActionSpec] = {
-    IssueAction.SIGN: ActionSpec(
-        forms.SignForm, gettext_lazy("签收"), gettext_lazy("已签收，问题进入整改。"), _run_sign
-    ),
-    IssueAction.PROGRESS: ActionSpec(
-        forms.ProgressForm, gettext_lazy("报送进展"), gettext_lazy("整改进展已报送。"), _run_progress
-    ),
-    IssueAction.NOTE: ActionSpec(
-        forms.ProgressForm, gettext_lazy("协办说明"), gettext_lazy("协办说明已添加。"), _run_progress
-    ),
-    IssueAction.EXTENSION_REQUEST: ActionSpec(
-        forms.ExtensionRequestForm,
-        gettext_lazy("申请延期"),
-        gettext_lazy("延期申请已提交，等待督导组审批。"),
-        _run_extension_request,
-    ),
-    IssueAction.SUBMIT: ActionSpec(
-        forms.SubmitForm, gettext_lazy("提交核验"), gettext_lazy("已提交核验，等待督导组核验销号。"), _run_submit
-    ),
-    IssueAction.CLOSE: ActionSpec(
-        forms.CloseForm, gettext_lazy("核验销号"), gettext_lazy("问题已核验销号。"), _run_close
-    ),
-    IssueAction.RETURN: ActionSpec(
-        forms.ReturnForm, gettext_lazy("退回重办"), gettext_lazy("问题已退回重办。"), _run_return
-    ),
-    IssueAction.EXTENSION_DECIDE: ActionSpec(
-        forms.ExtensionDecideForm, gettext_lazy("审批延期"), gettext_lazy("延期申请已审批。"), _run_extension_decide
-    ),
-    IssueAction.WITHDRAW: ActionSpec(
-        forms.WithdrawForm, gettext_lazy("撤销"), gettext_lazy("问题已撤销。"), _run_withdraw
-    ),
-    IssueAction.INSTRUCT: ActionSpec(
-        forms.InstructionForm, gettext_lazy("批示"), gettext_lazy("批示已发出。"), _run_instruct
-    ),
-    IssueAction.EDIT: ActionSpec(
-        forms.IssueEditForm, gettext_lazy("修改交办内容"), gettext_lazy("交办内容已修改。"), _run_edit
-    ),
+    action: ActionSpec(*PANELS[action], step=step) for action, step in WORKFLOW.items() if action in PANELS
 }
 
 
-def _form_kwargs(action: IssueAction) -> dict:
-    return {"lead": action != IssueAction.NOTE} if ACTIONS[action].form is forms.ProgressForm else {}
+def _evidence_choices(updates: Iterable[ProgressUpdate]) -> list[tuple[int, str]]:
+    """(id, "file — current verdict") of every evidence file, from updates read with their evidence
+    and its reviews: what the 审核佐证材料 panel offers."""
+    choices = []
+    for update in updates:
+        for evidence in update.evidence.all():
+            reviews = evidence.review_history
+            state = reviews[-1].get_verdict_display() if reviews else _("未审核")
+            choices.append((evidence.pk, f"{evidence.original_name}（{state}）"))
+    return choices
 
 
-def _unbound_form(action: IssueAction, issue: Issue, pending: ExtensionRequest | None):
+def _form_kwargs(action: IssueAction, evidence: list[tuple[int, str]]) -> dict:
+    if ACTIONS[action].form is forms.ProgressForm:
+        return {"lead": action != IssueAction.NOTE}
+    if action == IssueAction.REVIEW_EVIDENCE:
+        return {"evidence": evidence}
+    return {}
+
+
+def _unbound_form(action: IssueAction, issue: Issue, pending: ExtensionRequest | None, evidence: list):
     initial = {"expected_version": issue.version}
     if action == IssueAction.EDIT:
         initial.update(
@@ -351,19 +306,34 @@ def _unbound_form(action: IssueAction, issue: Issue, pending: ExtensionRequest |
         )
     if action == IssueAction.EXTENSION_DECIDE and pending is not None:
         initial["extension"] = pending.pk
-    return ACTIONS[action].form(initial=initial, prefix=action.value, **_form_kwargs(action))
+    return ACTIONS[action].form(initial=initial, prefix=action.value, **_form_kwargs(action, evidence))
+
+
+def _updates_of(issue: Issue) -> list[ProgressUpdate]:
+    """Progress updates with their evidence and each file's reviews (history, oldest first)."""
+    evidence = EvidenceFile.objects.order_by("uploaded_at", "id").prefetch_related(
+        Prefetch("reviews", queryset=EvidenceReview.objects.select_related("reviewer").order_by("created_at", "id"))
+    )
+    return list(
+        issue.updates.select_related("author", "department").prefetch_related(Prefetch("evidence", queryset=evidence))
+    )
 
 
 def _render_detail(request, issue: Issue, *, bound: tuple[IssueAction, forms.VersionedForm] | None = None, status=200):
     today = timezone.localdate()
     extensions = list(issue.extension_requests.select_related("requested_by", "decided_by"))
     pending = next((ext for ext in extensions if ext.status == ExtensionRequest.Status.PENDING), None)
-    actions = allowed_actions(request.user, issue)
-    panel_forms = {action: _unbound_form(action, issue, pending) for action in ACTIONS if action in actions}
+    actions = allowed_actions(request.user, issue, pending_extension=pending is not None)
+    updates = _updates_of(issue)
+    evidence = _evidence_choices(updates) if IssueAction.REVIEW_EVIDENCE in actions else []
+    panel_forms = {action: _unbound_form(action, issue, pending, evidence) for action in ACTIONS if action in actions}
     if bound is not None:
         panel_forms[bound[0]] = bound[1]
-    updates = issue.updates.select_related("author", "department").prefetch_related(
-        Prefetch("evidence", queryset=EvidenceFile.objects.order_by("uploaded_at", "id"))
+    # A submission waits for the extension decision: say so where the button would be.
+    submit_waits = (
+        pending is not None
+        and issue.status in WORKFLOW[IssueAction.SUBMIT].sources
+        and actor_may(IssueAction.SUBMIT, request.user, issue)
     )
     if issue.is_open:
         days_left = working_days_between(today, issue.rectification_deadline)
@@ -378,9 +348,10 @@ def _render_detail(request, issue: Issue, *, bound: tuple[IssueAction, forms.Ver
         "sign_overdue": issue.is_sign_overdue(today),
         "assisting": list(issue.assisting_departments.all()),
         "instructions": list(issue.instructions.select_related("leader")),
-        "updates": list(updates),
+        "updates": updates,
         "extensions": extensions,
         "pending_extension": pending,
+        "submit_waits_for_extension": submit_waits,
         "events": list(issue.events.select_related("actor")),
         "panels": [(action, ACTIONS[action], form) for action, form in panel_forms.items()],
         "open_panel": bound[0].value if bound else "",
@@ -409,19 +380,18 @@ def issue_act(request, pk: int, action: str):
         action = IssueAction.NOTE  # assisting departments post the same progress form
     if action not in ACTIONS:
         raise Http404
-    if not actor_may(action, request.user, issue):
-        raise PermissionDenied(_("您无权对该问题执行此操作。"))
     spec = ACTIONS[action]
-    form = spec.form(request.POST, request.FILES, prefix=action.value, **_form_kwargs(action))
+    refused = refusal(action, request.user, issue)
+    if refused is not None:
+        raise PermissionDenied(refused)
+    evidence = _evidence_choices(_updates_of(issue)) if action == IssueAction.REVIEW_EVIDENCE else []
+    form = spec.form(request.POST, request.FILES, prefix=action.value, **_form_kwargs(action, evidence))
     form.files_dropped = bool(request.FILES)  # the browser will not re-send them: the page says so
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            if data["expected_version"] != issue.version:
-                raise IssueConflict(status=issue.get_status_display())
-            spec.run(issue, request.user, data)
-        except IssueWorkflowError as error:
-            form.add_service_error(getattr(error, "field", None), str(error))
+            services.issue_act(action=action, issue=issue, actor=request.user, **form.service_arguments(spec.step))
+        except ServiceError as error:
+            add_to_form(form, error)
         else:
             messages.success(request, spec.success)
             return redirect("issues:detail", pk=issue.pk)
@@ -438,6 +408,14 @@ def evidence_download(request, pk: int):
 
 
 # --- hand-off -----------------------------------------------------------------------------
+
+
+def _may_hand_off(request) -> None:
+    """The hand-off pages are the service's (issues.rules.check_hand_off): others get 403."""
+    try:
+        check_hand_off(user=request.user)
+    except IssuePermissionDenied as error:
+        raise PermissionDenied(str(error)) from None
 
 
 def _inspector_projects(user):
@@ -477,8 +455,7 @@ def _handoff_initial(request, finding: Finding | None, projects: list[Project]) 
 @login_required
 @require_http_methods(["GET", "POST"])
 def issue_create(request):
-    if not request.user.is_inspector:
-        raise PermissionDenied(_("只有督导人员可以交办问题。"))
+    _may_hand_off(request)
     projects = _inspector_projects(request.user)
     finding_id = request.POST.get("source_finding") or request.GET.get("finding")
     finding = finding_get_for_user(user=request.user, pk=finding_id) if finding_id else None
@@ -501,8 +478,8 @@ def issue_create(request):
                     rectification_deadline=data["rectification_deadline"],
                     source_finding=finding,
                 )
-            except IssueWorkflowError as error:
-                form.add_service_error(getattr(error, "field", None), str(error))
+            except ServiceError as error:
+                add_to_form(form, error)
             else:
                 messages.success(
                     request,
@@ -520,8 +497,7 @@ def issue_create(request):
 @require_GET
 def handoff_deadlines(request):
     """htmx: recompute both deadlines from numbers of working days typed on the hand-off form."""
-    if not request.user.is_inspector:
-        raise PermissionDenied
+    _may_hand_off(request)
 
     def days(name: str, default: int, high: int) -> int:
         try:

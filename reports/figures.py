@@ -52,10 +52,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.months import Month, current_month  # noqa: F401  (current_month: re-exported for the report modules)
 from core.workdays import WorkCalendar
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
-from issues.filters import never_reopened_q
+from issues.conditions import done_on, on_time_q
 from issues.lights import due_soon_cutoff, light_q
 from issues.models import OPEN_STATUSES, CaseRecord, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_scope_q
@@ -74,59 +75,8 @@ SCOPE_ALL = "all"
 # --- months ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, order=True)
-class Month:
-    year: int
-    month: int
-
-    @classmethod
-    def of(cls, day: dt.date) -> Month:
-        return cls(day.year, day.month)
-
-    @classmethod
-    def parse(cls, value: str) -> Month:
-        """'2026-03' -> Month; ValueError for anything else (the URL converter relies on it)."""
-        year, _sep, month = value.partition("-")
-        if len(year) != 4 or len(month) != 2 or not (year + month).isdigit():
-            raise ValueError(value)
-        parsed = cls(int(year), int(month))
-        if not (1 <= parsed.month <= 12 and 2000 <= parsed.year <= 2100):
-            raise ValueError(value)
-        return parsed
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def first_day(self) -> dt.date:
-        return dt.date(self.year, self.month, 1)
-
-    @property
-    def last_day(self) -> dt.date:
-        return self.next().first_day - dt.timedelta(days=1)
-
-    def next(self) -> Month:
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
-
-    def previous(self) -> Month:
-        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
-
-    @property
-    def start(self) -> dt.datetime:
-        """Local midnight of the first day (Asia/Shanghai), aware."""
-        return timezone.make_aware(dt.datetime.combine(self.first_day, dt.time()))
-
-    @property
-    def end(self) -> dt.datetime:
-        return self.next().start
-
-    @property
-    def label(self) -> str:
-        return _("%(year)s年%(month)s月") % {"year": self.year, "month": self.month}
-
-
-def current_month() -> Month:
-    return Month.of(timezone.localdate())
+# Month and current_month live in core.months (one definition of a month for every app); imported
+# here under their old names for the report modules that read them from this one.
 
 
 # --- scope ----------------------------------------------------------------------------------
@@ -229,19 +179,12 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def _issues(scope: ReportScope) -> QuerySet[Issue]:
-    # done_on: the day the department finished (its last submission; the close if none recorded).
-    return _scoped(Issue.objects.all(), scope.issue_q()).annotate(
-        done_on=TruncDate(Coalesce("submitted_at", "closed_at"))
-    )
+    # done_on: the day the department finished (issues.conditions, with the on-time rule).
+    return _scoped(Issue.objects.all(), scope.issue_q()).annotate(done_on=done_on())
 
 
 def _closed_q(*, before: dt.datetime | None = None) -> Q:
     return Q(closed_at__lt=before) if before else Q(status=IssueStatus.CLOSED)
-
-
-def _on_time_q() -> Q:
-    # A reopened issue (a 回头看 found the problem back) is rework, never on time.
-    return Q(done_on__lte=F("rectification_deadline")) & never_reopened_q()
 
 
 def _existing_q(end: dt.datetime) -> Q:
@@ -300,7 +243,7 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         "handed_off": Count("pk", filter=in_month & ~Q(withdrawn_at__lt=period.cutoff)),
         "withdrawn": Count("pk", filter=Q(withdrawn_at__gte=month.start, withdrawn_at__lt=month.end)),
         "closed": Count("pk", filter=closed_in_month),
-        "closed_on_time": Count("pk", filter=closed_in_month & _on_time_q()),
+        "closed_on_time": Count("pk", filter=closed_in_month & on_time_q()),
         "open": Count("pk", filter=open_q),
         "overdue": Count("pk", filter=overdue_q),
     }
@@ -411,7 +354,7 @@ def _department_records(issues: QuerySet[Issue], period: _Period, *, overdue_dea
         in_play.values(*_DEPARTMENT)
         .annotate(
             closed=Count("pk", filter=closed_in),
-            closed_on_time=Count("pk", filter=closed_in & _on_time_q()),
+            closed_on_time=Count("pk", filter=closed_in & on_time_q()),
             reworked=Count("pk", filter=reworked_q),
             open=Count("pk", filter=open_q),
             overdue=Count("pk", filter=overdue_q),
@@ -688,7 +631,7 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
         yellow=Count("pk", filter=lights[Light.YELLOW]),
         green=Count("pk", filter=lights[Light.GREEN]),
         closed=Count("pk", filter=closed_q),
-        closed_on_time=Count("pk", filter=closed_q & _on_time_q()),
+        closed_on_time=Count("pk", filter=closed_q & on_time_q()),
         **trend,
     )
     cards["rectification_rate"] = _percent(cards["closed"], cards["total"])

@@ -138,6 +138,13 @@ class IssueFactory(factory.django.DjangoModelFactory):
     )
     closed_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == IssueStatus.CLOSED else None)
     withdrawn_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == IssueStatus.WITHDRAWN else None)
+    progress_percent = factory.LazyAttribute(lambda o: 100 if o.status == IssueStatus.CLOSED else 0)
+    close_proposed_by = factory.LazyAttribute(
+        lambda o: o.handed_off_by if o.status == IssueStatus.CLOSE_PROPOSED else None
+    )
+    close_proposed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == IssueStatus.CLOSE_PROPOSED else None
+    )
 
 
 class ProgressUpdateFactory(factory.django.DjangoModelFactory):

@@ -13,6 +13,7 @@ STATUS_BADGES = {
     IssueStatus.HANDED_OFF: "text-bg-warning",
     IssueStatus.IN_PROGRESS: "text-bg-primary",
     IssueStatus.SUBMITTED: "text-bg-info",
+    IssueStatus.CLOSE_PROPOSED: "text-bg-info",
     IssueStatus.CLOSED: "text-bg-success",
     IssueStatus.WITHDRAWN: "text-bg-secondary",
 }

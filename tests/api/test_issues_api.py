@@ -260,7 +260,7 @@ def test_sign_per_role(role, client_as, issue):
 
 
 def test_full_workflow_through_the_api(world, client_as, issue):
-    liaison, inspector = client_as("lead_liaison"), client_as("inspector")
+    liaison, inspector, lead = client_as("lead_liaison"), client_as("inspector"), client_as("group_lead")
     body = _post_transition(liaison, issue, action="sign", expected_version=1).json()
     assert (body["status"], body["version"]) == ("in_progress", 2)
     deadline = (issue.rectification_deadline + dt.timedelta(days=10)).isoformat()
@@ -268,14 +268,23 @@ def test_full_workflow_through_the_api(world, client_as, issue):
         liaison, issue, action="extension_request", note="需跨部门协调", requested_deadline=deadline
     ).json()
     assert body["extension_requests"][0]["status"] == "pending"
-    body = _post_transition(inspector, issue, action="extension_decide", approve=True, note="同意").json()
+    refused = _post_transition(liaison, issue, action="submit", note="已整改")
+    assert "延期申请尚待审批" in assert_error(refused, 409, "transition_not_allowed")["message"]
+    refused = _post_transition(inspector, issue, action="extension_decide", approve=True, note="同意")
+    assert "您无权审批延期" in assert_error(refused, 403, "permission_denied")["message"]
+    body = _post_transition(lead, issue, action="extension_decide", approve=True, note="同意").json()
     assert body["rectification_deadline"] == deadline
     body = _post_transition(liaison, issue, action="submit", note="已整改", expected_version=body["version"]).json()
-    assert body["status"] == "submitted"
+    assert (body["status"], body["progress_percent"]) == ("submitted", 100)
     body = _post_transition(inspector, issue, action="return", note="佐证不足").json()
     assert (body["status"], body["return_count"]) == ("in_progress", 1)
     _post_transition(liaison, issue, action="submit", note="补充佐证")
-    body = _post_transition(inspector, issue, action="close", note="核验属实").json()
+    body = _post_transition(inspector, issue, action="propose_close", note="核验属实").json()
+    assert (body["status"], body["verification_opinion"]) == ("close_proposed", "核验属实")
+    assert body["close_proposed_by"]["id"] == world.inspector.pk
+    refused = _post_transition(inspector, issue, action="confirm_close")
+    assert_error(refused, 403, "permission_denied")
+    body = _post_transition(lead, issue, action="confirm_close", note="同意销号").json()
     assert body["status"] == "closed"
     assert [event["action"] for event in body["events"]] == [
         "hand_off",
@@ -285,8 +294,29 @@ def test_full_workflow_through_the_api(world, client_as, issue):
         "submit",
         "return",
         "submit",
+        "propose_close",
         "close",
     ]
+
+
+def test_evidence_is_reviewed_through_the_api(world, client_as, issue):
+    from tests.issues.view_helpers import png_upload
+
+    services.issue_sign(issue=issue, actor=world.lead_liaison)
+    services.issue_progress_add(issue=issue, actor=world.lead_liaison, text="照片", percent=90, files=[png_upload()])
+    services.issue_submit(issue=issue, actor=world.lead_liaison, note="完成")
+    evidence = issue.updates.get(percent=90).evidence.get()
+    inspector = client_as("inspector")
+    error = assert_error(
+        _post_transition(inspector, issue, action="review_evidence", evidence_id=evidence.pk, verdict="insufficient"),
+        400,
+        "invalid",
+    )
+    assert list(error["fields"]) == ["note"]
+    _post_transition(inspector, issue, action="review_evidence", evidence_id=evidence.pk, verdict="accepted")
+    updates = inspector.get(f"/api/v1/issues/{issue.pk}/updates/").json()
+    reviews = updates[0]["evidence"][0]["reviews"]
+    assert [(review["verdict"], review["reviewer"]["id"]) for review in reviews] == [("accepted", world.inspector.pk)]
 
 
 def test_stale_expected_version_is_409_and_changes_nothing(world, client_as, issue):
@@ -298,7 +328,7 @@ def test_stale_expected_version_is_409_and_changes_nothing(world, client_as, iss
 
 
 def test_transition_not_allowed_in_state_is_409(client_as, issue):
-    response = _post_transition(client_as("inspector"), issue, action="close")
+    response = _post_transition(client_as("inspector"), issue, action="propose_close", note="核验属实")
     assert_error(response, 409, "transition_not_allowed")
 
 
@@ -311,7 +341,9 @@ def test_missing_reason_is_a_field_error(client_as, issue):
 
 def test_extension_decision_without_a_pending_request_is_400(world, client_as, issue):
     services.issue_sign(issue=issue, actor=world.lead_liaison)
-    error = assert_error(_post_transition(client_as("inspector"), issue, action="extension_decide", approve=False), 400)
+    error = assert_error(
+        _post_transition(client_as("group_lead"), issue, action="extension_decide", approve=False), 400
+    )
     assert "extension_id" in error["fields"]
 
 

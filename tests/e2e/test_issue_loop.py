@@ -2,7 +2,8 @@
 
 inspector logs a visit with a photo and a finding → hands it off from the finding → the lead
 department signs, reports progress with a photo, submits → the inspector returns it with a reason
-→ the department resubmits → the inspector closes it; the timeline shows every step and its actor.
+→ the department resubmits → the inspector reviews the evidence and proposes 销号 (he is offered no
+confirmation) → the group lead confirms it; the timeline shows every step and its actor.
 Screenshots of the ledger, the detail and the hand-off form (1366 and 375 wide) go to test-artifacts/.
 """
 
@@ -106,17 +107,42 @@ def test_issue_loop_from_visit_to_close(browser, live_server, world, tmp_path):
     assert "缺少企业确认意见，请补充" in liaison.locator("[data-testid=timeline]").inner_text()
     submit_panel(liaison, "submit", note="已补充企业确认意见")
 
-    # 6. The inspector closes it.
+    # 6. The inspector reviews the photo and proposes 销号; confirming is not his to do.
     inspector.goto(detail_url)
-    submit_panel(inspector, "close", note="回头看核实，企业确认已解决")
-    assert inspector.locator("[data-testid=issue-status]").inner_text() == "已销号"
+    review = inspector.locator("#panel-review_evidence")
+    if review.get_attribute("open") is None:
+        review.locator("summary").click()
+    review.locator("[name=review_evidence-evidence]").select_option(index=1)
+    review.locator("[name=review_evidence-verdict][value=accepted]").check()
+    with inspector.expect_navigation():
+        review.locator("button[type=submit]").click()
+    submit_panel(inspector, "propose_close", note="回头看核实，企业确认已解决")
+    assert inspector.locator("[data-testid=issue-status]").inner_text() == "待确认销号"
+    assert inspector.locator("#panel-confirm_close").count() == 0
+
+    # 7. The group lead confirms it.
+    lead = browser.open_as("grouplead")
+    lead.goto(detail_url)
+    assert "回头看核实，企业确认已解决" in lead.locator("#panel-confirm_close").inner_text()
+    submit_panel(lead, "confirm_close", note="同意销号")
+    assert lead.locator("[data-testid=issue-status]").inner_text() == "已销号"
 
     issue.refresh_from_db()
-    assert issue.status == IssueStatus.CLOSED and issue.return_count == 1
-    steps = [item.get_attribute("data-action") for item in inspector.locator("[data-testid=timeline] > li").all()]
-    assert steps == ["hand_off", "sign", "progress", "submit", "return", "submit", "close"]
-    timeline = inspector.locator("[data-testid=timeline]").inner_text()
-    for actor in ("张督导", "刘联络员"):
+    assert issue.status == IssueStatus.CLOSED and issue.return_count == 1 and issue.progress_percent == 100
+    steps = [item.get_attribute("data-action") for item in lead.locator("[data-testid=timeline] > li").all()]
+    assert steps == [
+        "hand_off",
+        "sign",
+        "progress",
+        "submit",
+        "return",
+        "submit",
+        "review_evidence",
+        "propose_close",
+        "close",
+    ]
+    timeline = lead.locator("[data-testid=timeline]").inner_text()
+    for actor in ("张督导", "刘联络员", "李组长"):
         assert actor in timeline
     actors = list(IssueEvent.objects.filter(issue=issue).values_list("action", "actor__username"))
     assert actors == [
@@ -126,8 +152,11 @@ def test_issue_loop_from_visit_to_close(browser, live_server, world, tmp_path):
         ("submit", "lead_liaison"),
         ("return", "inspector"),
         ("submit", "lead_liaison"),
-        ("close", "inspector"),
+        ("review_evidence", "inspector"),
+        ("propose_close", "inspector"),
+        ("close", "grouplead"),
     ]
+    inspector.goto(detail_url)
     browser.shot(inspector, "issue-detail-desktop")
 
     # Screenshots: the ledger on a desktop (with a late and a due-soon issue beside it); everything on a phone.

@@ -11,7 +11,7 @@ from issues.models import Issue, IssueEvent, IssueStatus
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_close_and_return_have_exactly_one_winner(world):
+def test_concurrent_propose_and_return_have_exactly_one_winner(world):
     if connection.vendor != "postgresql":
         pytest.skip("real concurrent transactions need PostgreSQL (SQLite serialises writers)")
     issue = world.hand_off()
@@ -25,8 +25,8 @@ def test_concurrent_close_and_return_have_exactly_one_winner(world):
         stale = Issue.objects.get(pk=issue.pk)  # both read "submitted" before either writes
         barrier.wait()
         try:
-            if kind == "close":
-                services.issue_close(issue=stale, actor=actor, note="核验通过")
+            if kind == "propose_close":
+                services.issue_propose_close(issue=stale, actor=actor, note="核验通过")
             else:
                 services.issue_return(issue=stale, actor=actor, reason="材料不全")
             outcomes.append("won")
@@ -38,7 +38,7 @@ def test_concurrent_close_and_return_have_exactly_one_winner(world):
             connection.close()
 
     threads = [
-        threading.Thread(target=act, args=("close", world.inspector)),
+        threading.Thread(target=act, args=("propose_close", world.inspector)),
         threading.Thread(target=act, args=("return", world.group_lead)),
     ]
     for thread in threads:
@@ -47,8 +47,8 @@ def test_concurrent_close_and_return_have_exactly_one_winner(world):
         thread.join(timeout=30)
     assert sorted(outcomes) == ["conflict", "won"]
     issue.refresh_from_db()
-    assert issue.status in (IssueStatus.CLOSED, IssueStatus.IN_PROGRESS)
-    decisive = IssueEvent.objects.filter(issue=issue, action__in=["close", "return"])
+    assert issue.status in (IssueStatus.CLOSE_PROPOSED, IssueStatus.IN_PROGRESS)
+    decisive = IssueEvent.objects.filter(issue=issue, action__in=["propose_close", "return"])
     assert decisive.count() == 1 and decisive.get().to_status == issue.status
 
 

@@ -25,12 +25,16 @@ INSPECTORS_OF_PROJECT = {"inspector", "group_lead", "authorized_inspector"}
 
 
 def _bring_to(world, issue: Issue, status: str) -> Issue:
-    if status in (IssueStatus.IN_PROGRESS, IssueStatus.SUBMITTED, IssueStatus.CLOSED):
+    """Walk the issue (handed off by world.inspector) to `status` the way the workflow allows: the
+    handing inspector proposes 销号, the group lead confirms it."""
+    if status in (IssueStatus.IN_PROGRESS, IssueStatus.SUBMITTED, IssueStatus.CLOSE_PROPOSED, IssueStatus.CLOSED):
         services.issue_sign(issue=issue, actor=world.lead_liaison)
-    if status in (IssueStatus.SUBMITTED, IssueStatus.CLOSED):
+    if status in (IssueStatus.SUBMITTED, IssueStatus.CLOSE_PROPOSED, IssueStatus.CLOSED):
         services.issue_submit(issue=issue, actor=world.lead_liaison, note="已整改完毕")
+    if status in (IssueStatus.CLOSE_PROPOSED, IssueStatus.CLOSED):
+        services.issue_propose_close(issue=issue, actor=world.inspector, note="佐证材料齐全，整改到位")
     if status == IssueStatus.CLOSED:
-        services.issue_close(issue=issue, actor=world.inspector)
+        services.issue_confirm_close(issue=issue, actor=world.group_lead)
     if status == IssueStatus.WITHDRAWN:
         services.issue_withdraw(issue=issue, actor=world.inspector, reason="重复交办")
     issue.refresh_from_db()
@@ -43,23 +47,37 @@ def _call(action: str, issue: Issue, actor):
             return services.issue_sign(issue=issue, actor=actor)
         case "submit":
             return services.issue_submit(issue=issue, actor=actor, note="整改完成")
+        case "propose_close":
+            return services.issue_propose_close(issue=issue, actor=actor, note="核验属实")
+        case "confirm_close":
+            return services.issue_confirm_close(issue=issue, actor=actor, note="同意")
+        case "reject_close":
+            return services.issue_reject_close(issue=issue, actor=actor, note="佐证材料需再核")
         case "return":
             return services.issue_return(issue=issue, actor=actor, reason="佐证材料不足")
-        case "close":
-            return services.issue_close(issue=issue, actor=actor, note="核验属实")
+        case "reopen":
+            return services.issue_reopen(issue=issue, actor=actor, note="回头看发现问题反弹")
         case "withdraw":
             return services.issue_withdraw(issue=issue, actor=actor, reason="交办有误")
 
+
+LEAD_OR_LEADER = {"group_lead", "leader"}
 
 # (action, status it starts from, status it ends in, the roles allowed)
 TRANSITIONS = [
     ("sign", IssueStatus.HANDED_OFF, IssueStatus.IN_PROGRESS, {"lead_liaison"}),
     ("submit", IssueStatus.IN_PROGRESS, IssueStatus.SUBMITTED, {"lead_liaison"}),
+    ("propose_close", IssueStatus.SUBMITTED, IssueStatus.CLOSE_PROPOSED, INSPECTORS_OF_PROJECT),
     ("return", IssueStatus.SUBMITTED, IssueStatus.IN_PROGRESS, INSPECTORS_OF_PROJECT),
-    ("close", IssueStatus.SUBMITTED, IssueStatus.CLOSED, INSPECTORS_OF_PROJECT),
+    # proposed by world.inspector, who also handed it off: he is never the second signature
+    ("confirm_close", IssueStatus.CLOSE_PROPOSED, IssueStatus.CLOSED, LEAD_OR_LEADER),
+    ("reject_close", IssueStatus.CLOSE_PROPOSED, IssueStatus.SUBMITTED, LEAD_OR_LEADER),
+    ("reopen", IssueStatus.CLOSED, IssueStatus.IN_PROGRESS, INSPECTORS_OF_PROJECT),
+    ("reopen", IssueStatus.CLOSE_PROPOSED, IssueStatus.IN_PROGRESS, INSPECTORS_OF_PROJECT),
     ("withdraw", IssueStatus.HANDED_OFF, IssueStatus.WITHDRAWN, INSPECTORS_OF_PROJECT),
     ("withdraw", IssueStatus.IN_PROGRESS, IssueStatus.WITHDRAWN, INSPECTORS_OF_PROJECT),
     ("withdraw", IssueStatus.SUBMITTED, IssueStatus.WITHDRAWN, INSPECTORS_OF_PROJECT),
+    ("withdraw", IssueStatus.CLOSE_PROPOSED, IssueStatus.WITHDRAWN, INSPECTORS_OF_PROJECT),
 ]
 
 
@@ -91,8 +109,14 @@ WRONG_STATE = [
     ("submit", IssueStatus.HANDED_OFF, "lead_liaison"),
     ("submit", IssueStatus.SUBMITTED, "lead_liaison"),
     ("return", IssueStatus.IN_PROGRESS, "inspector"),
-    ("close", IssueStatus.IN_PROGRESS, "inspector"),
-    ("close", IssueStatus.HANDED_OFF, "inspector"),
+    ("return", IssueStatus.CLOSE_PROPOSED, "inspector"),
+    ("propose_close", IssueStatus.IN_PROGRESS, "inspector"),
+    ("propose_close", IssueStatus.CLOSE_PROPOSED, "group_lead"),
+    ("confirm_close", IssueStatus.SUBMITTED, "group_lead"),
+    ("confirm_close", IssueStatus.CLOSED, "leader"),
+    ("reject_close", IssueStatus.SUBMITTED, "group_lead"),
+    ("reopen", IssueStatus.SUBMITTED, "group_lead"),
+    ("reopen", IssueStatus.WITHDRAWN, "inspector"),
     ("withdraw", IssueStatus.CLOSED, "inspector"),
     ("withdraw", IssueStatus.WITHDRAWN, "inspector"),
 ]
@@ -148,11 +172,22 @@ def test_return_counts_and_resubmission_closes(world, issue):
     services.issue_submit(issue=issue, actor=world.lead_liaison, note="补充材料")
     services.issue_return(issue=issue, actor=world.inspector, reason="仍不完整")
     services.issue_submit(issue=issue, actor=world.lead_liaison, note="再次补充")
-    services.issue_close(issue=issue, actor=world.inspector, note="核验通过")
+    services.issue_propose_close(issue=issue, actor=world.authorized_inspector, note="核验通过")
+    services.issue_confirm_close(issue=issue, actor=world.group_lead, note="同意销号")
     issue.refresh_from_db()
     assert issue.status == IssueStatus.CLOSED and issue.return_count == 2 and issue.closed_at
     actions = list(issue.events.values_list("action", flat=True))
-    assert actions == ["hand_off", "sign", "submit", "return", "submit", "return", "submit", "close"]
+    assert actions == [
+        "hand_off",
+        "sign",
+        "submit",
+        "return",
+        "submit",
+        "return",
+        "submit",
+        "propose_close",
+        "close",
+    ]
 
 
 @pytest.mark.django_db
@@ -197,10 +232,12 @@ def test_extension_request_approve_moves_deadline(world, issue):
         services.extension_request_create(
             issue=issue, actor=world.lead_liaison, requested_deadline=old + dt.timedelta(days=20), reason="再延"
         )
-    with pytest.raises(IssuePermissionDenied):
-        services.extension_request_decide(issue=issue, extension_id=request.pk, actor=world.lead_liaison, approve=True)
+    for refused in (world.lead_liaison, world.inspector, world.authorized_inspector):
+        with pytest.raises(IssuePermissionDenied) as caught:
+            services.extension_request_decide(issue=issue, extension_id=request.pk, actor=refused, approve=True)
+        assert "您无权审批延期：只有该问题所属督导组的组长或领导可以审批。" == str(caught.value)
     services.extension_request_decide(
-        issue=issue, extension_id=request.pk, actor=world.inspector, approve=True, note="同意"
+        issue=issue, extension_id=request.pk, actor=world.group_lead, approve=True, note="同意"
     )
     issue.refresh_from_db()
     assert issue.rectification_deadline == old + dt.timedelta(days=10)
@@ -216,12 +253,12 @@ def test_extension_deny_needs_reason_and_keeps_deadline(world, issue):
         issue=issue, actor=world.lead_liaison, requested_deadline=old + dt.timedelta(days=5), reason="人手不足"
     )
     with pytest.raises(IssueInvalidInput):
-        services.extension_request_decide(issue=issue, extension_id=request.pk, actor=world.inspector, approve=False)
+        services.extension_request_decide(issue=issue, extension_id=request.pk, actor=world.group_lead, approve=False)
     services.extension_request_decide(
-        issue=issue, extension_id=request.pk, actor=world.inspector, approve=False, note="理由不充分"
+        issue=issue, extension_id=request.pk, actor=world.group_lead, approve=False, note="理由不充分"
     )
     with pytest.raises(IssueConflict):
-        services.extension_request_decide(issue=issue, extension_id=request.pk, actor=world.group_lead, approve=True)
+        services.extension_request_decide(issue=issue, extension_id=request.pk, actor=world.leader, approve=True)
     issue.refresh_from_db()
     assert issue.rectification_deadline == old
 
@@ -298,10 +335,10 @@ def test_extension_decide_picks_only_this_issues_request(world, issue):
         reason="等待批复",
     )
     with pytest.raises(IssueInvalidInput) as refused:  # another issue's request, by id
-        services.extension_request_decide(issue=issue, extension_id=theirs.pk, actor=world.inspector, approve=True)
+        services.extension_request_decide(issue=issue, extension_id=theirs.pk, actor=world.group_lead, approve=True)
     assert refused.value.field == "extension_id"
     with pytest.raises(IssueInvalidInput):  # no id and nothing pending on this issue
-        services.extension_request_decide(issue=issue, actor=world.inspector, approve=True)
-    services.extension_request_decide(issue=other, actor=world.inspector, approve=True)  # the pending one
+        services.extension_request_decide(issue=issue, actor=world.group_lead, approve=True)
+    services.extension_request_decide(issue=other, actor=world.group_lead, approve=True)  # the pending one
     theirs.refresh_from_db()
     assert theirs.status == ExtensionRequest.Status.APPROVED

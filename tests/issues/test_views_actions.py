@@ -151,7 +151,13 @@ def test_extension_request_validation_and_approval(client, world, signed):
         == 302
     )
     extension = ExtensionRequest.objects.get()
-    client.force_login(world.inspector)
+    signed.refresh_from_db()  # the request is a write: the page the lead opens carries its version
+    client.force_login(world.inspector)  # an inspector of the group, not its lead: the decision is not his
+    assert (
+        act(client, signed, "extension_decide", {"extension": extension.pk, "decision": "approve"}).status_code == 403
+    )
+    assert 'id="panel-extension_decide"' not in client.get(reverse("issues:detail", args=[signed.pk])).content.decode()
+    client.force_login(world.group_lead)
     denied_without_reason = act(client, signed, "extension_decide", {"extension": extension.pk, "decision": "deny"})
     assert "不同意延期时请填写理由。" in denied_without_reason.content.decode()
     approved = act(
@@ -181,13 +187,56 @@ def test_return_needs_a_reason_then_goes_back_to_the_department(client, world, s
     assert submitted.status == IssueStatus.IN_PROGRESS and submitted.return_count == 1
 
 
-def test_close_by_inspector_and_refused_for_the_department(client, world, submitted):
+def test_verification_review_propose_then_the_lead_confirms(client, world, signed):
+    services.issue_progress_add(issue=signed, actor=world.lead_liaison, text="照片", percent=90, files=[png_upload()])
+    signed.refresh_from_db()
+    submitted = services.issue_submit(issue=signed, actor=world.lead_liaison, note="已整改完毕")
+    evidence = EvidenceFile.objects.get()
     client.force_login(world.lead_liaison)
-    assert act(client, submitted, "close").status_code == 403
-    client.force_login(world.group_lead)
-    assert act(client, submitted, "close", {"note": "回头看已核实"}).status_code == 302
+    assert act(client, submitted, "propose_close", {"note": "x"}).status_code == 403
+    client.force_login(world.inspector)
+    page = client.get(reverse("issues:detail", args=[submitted.pk])).content.decode()
+    assert 'id="panel-review_evidence"' in page and 'id="panel-propose_close"' in page
+    assert 'id="panel-confirm_close"' not in page
+    unreviewed = act(client, submitted, "propose_close", {"note": "核验属实"})
+    assert "还有 1 份佐证材料未审核" in unreviewed.content.decode() and "核验属实" in unreviewed.content.decode()
+    missing_note = act(client, submitted, "review_evidence", {"evidence": evidence.pk, "verdict": "insufficient"})
+    assert "标记为“不足”时请写明缺什么。" in missing_note.content.decode()
+    assert (
+        act(client, submitted, "review_evidence", {"evidence": evidence.pk, "verdict": "accepted"}).status_code == 302
+    )
     submitted.refresh_from_db()
-    assert submitted.status == IssueStatus.CLOSED
+    assert "已审" in client.get(reverse("issues:detail", args=[submitted.pk])).content.decode()
+    assert act(client, submitted, "propose_close", {"note": "核验属实，照片与现场一致"}).status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == IssueStatus.CLOSE_PROPOSED
+    # The handing inspector proposed: he is offered no confirmation and is refused one.
+    page = client.get(reverse("issues:detail", args=[submitted.pk])).content.decode()
+    assert 'id="panel-confirm_close"' not in page and "核验属实，照片与现场一致" in page
+    assert act(client, submitted, "confirm_close").status_code == 403
+    client.force_login(world.group_lead)
+    page = client.get(reverse("issues:detail", args=[submitted.pk])).content.decode()
+    assert 'id="panel-confirm_close"' in page and 'id="panel-reject_close"' in page
+    assert act(client, submitted, "confirm_close", {"note": "同意"}).status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == IssueStatus.CLOSED and submitted.progress_percent == 100
+
+
+def test_submit_panel_waits_for_a_pending_extension(client, world, signed):
+    services.extension_request_create(
+        issue=signed,
+        actor=world.lead_liaison,
+        requested_deadline=signed.rectification_deadline + dt.timedelta(days=5),
+        reason="等待批复",
+    )
+    signed.refresh_from_db()
+    client.force_login(world.lead_liaison)
+    page = client.get(reverse("issues:detail", args=[signed.pk])).content.decode()
+    assert 'id="panel-submit"' not in page and "延期申请尚待组长审批，审批后才能提交核验。" in page
+    stale_form = act(client, signed, "submit", {"note": "已整改"})
+    assert "该问题的延期申请尚待审批，审批后才能提交核验。" in stale_form.content.decode()
+    signed.refresh_from_db()
+    assert signed.status == IssueStatus.IN_PROGRESS
 
 
 def test_withdraw_needs_a_reason(client, world, issue):

@@ -39,10 +39,10 @@ def test_missing_issue_is_404(client, world):
 @pytest.mark.parametrize(
     "who, shown, hidden",
     [
-        ("lead_liaison", ["sign"], ["progress", "note", "close", "withdraw", "instruct", "edit"]),
+        ("lead_liaison", ["sign"], ["progress", "note", "propose_close", "withdraw", "instruct", "edit"]),
         ("assisting_liaison", ["note"], ["sign", "progress", "withdraw", "instruct"]),
-        ("inspector", ["withdraw", "edit"], ["sign", "close", "instruct", "note"]),
-        ("leader", ["instruct"], ["sign", "withdraw", "edit", "note"]),
+        ("inspector", ["withdraw", "edit"], ["sign", "propose_close", "confirm_close", "instruct", "note"]),
+        ("leader", ["instruct"], ["sign", "withdraw", "edit", "note", "reopen"]),
     ],
 )
 def test_action_panels_follow_the_rules(client, world, issue, who, shown, hidden):

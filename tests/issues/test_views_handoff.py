@@ -111,7 +111,17 @@ def test_errors_are_chinese_and_keep_what_was_typed(client, world):
     assert errors["category"] == ["此项为必填项。"]
     assert errors["project"] == ["请选择您督导的项目。"]
     assert errors["rectification_deadline"] == ["请输入有效日期，例如 2026-12-31。"]
-    assert errors["assisting_departments"] == ["责任单位不能同时作为协办单位。"]
+    assert "企业反映 110kV 线路接入方案审批超过一个月。" in response.content.decode()
+    assert not Issue.objects.exists()
+
+
+def test_the_services_rules_show_under_their_field_and_keep_what_was_typed(client, world):
+    # The form checks shapes only; the rule (no lead department among the assisting ones) is the
+    # service's, and the page shows it where the form would have.
+    client.force_login(world.inspector)
+    response = client.post(CREATE, valid_data(world, assisting_departments=[world.lead_department.pk]))
+    assert response.status_code == 200
+    assert response.context["form"].errors["assisting_departments"] == ["责任单位不能同时作为协办单位。"]
     assert "企业反映 110kV 线路接入方案审批超过一个月。" in response.content.decode()
     assert not Issue.objects.exists()
 

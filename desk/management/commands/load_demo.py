@@ -16,13 +16,22 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from accounts.roles import Role
+from accounts.selectors import active_liaisons
 from core.i18n import system_language
 from core.workdays import add_working_days
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
 from dispatch.services import agenda_snapshot
 from inspections.models import Finding, SiteVisit
 from issues import services
-from issues.models import CaseRecord, ExtensionRequest, Issue, IssueCategory, IssueEvent, IssueSeverity
+from issues.models import (
+    CaseRecord,
+    EvidenceFile,
+    ExtensionRequest,
+    Issue,
+    IssueCategory,
+    IssueEvent,
+    IssueSeverity,
+)
 from notifications.models import Notification, NotificationKind
 from projects.models import (
     Authorization,
@@ -33,6 +42,7 @@ from projects.models import (
     Project,
     SupervisionGroup,
 )
+from projects.selectors import group_leads_of_project
 
 DEMO_PASSWORD = "pass-Dudao-2026"
 
@@ -429,7 +439,7 @@ class Command(BaseCommand):
                 44,
                 2,
                 20,
-                ["sign", "progress", "submit", "return", "progress", "submit", "close"],
+                ["sign", "progress", "submit", "return", "progress", "submit", "propose", "confirm"],
             ),
             (
                 "mining",
@@ -444,7 +454,7 @@ class Command(BaseCommand):
                 25,
                 2,
                 20,
-                ["sign", "progress", "submit"],
+                ["sign", "progress", "submit", "propose"],
             ),
             (
                 "road",
@@ -534,7 +544,7 @@ class Command(BaseCommand):
                 15,
                 2,
                 12,
-                ["sign", "progress"],
+                ["sign", "progress", "submit"],
             ),
         ]
         created = 0
@@ -576,7 +586,7 @@ class Command(BaseCommand):
         return created
 
     def _liaison_of(self, issue: Issue) -> User:
-        return User.objects.filter(department=issue.lead_department, groups__name=Role.LIAISON).first()
+        return active_liaisons().filter(department=issue.lead_department).order_by("pk").first()
 
     def _walk(self, issue: Issue, path: list[str]) -> None:
         liaison = self._liaison_of(issue)
@@ -606,8 +616,20 @@ class Command(BaseCommand):
                     services.issue_return(
                         issue=issue, actor=inspector, reason="回头看发现整改不到位，佐证材料不充分，退回重办。"
                     )
-                case "close":
-                    services.issue_close(issue=issue, actor=inspector, note="经回头看核验，整改到位，予以销号。")
+                case "propose":
+                    # The handing inspector verifies: every evidence file reviewed, then his 核验意见.
+                    for evidence in EvidenceFile.objects.filter(update__issue=issue):
+                        services.evidence_review(
+                            issue=issue, actor=inspector, evidence_id=evidence.pk, verdict="accepted", note="已核对。"
+                        )
+                        issue.refresh_from_db()
+                    services.issue_propose_close(
+                        issue=issue, actor=inspector, note="经回头看核验，整改到位，佐证材料齐全，建议销号。"
+                    )
+                case "confirm":
+                    # The group lead signs second: never the one who handed it off or proposed it.
+                    lead = group_leads_of_project(project_id=issue.project_id).exclude(pk=inspector.pk).first()
+                    services.issue_confirm_close(issue=issue, actor=lead, note="同意销号。")
                 case "withdraw":
                     services.issue_withdraw(issue=issue, actor=inspector, reason="与已交办问题重复，予以撤销。")
                 case "extension":
@@ -638,6 +660,7 @@ class Command(BaseCommand):
             signed_at=when.get("sign") if issue.signed_at else None,
             submitted_at=when.get("submit") if issue.submitted_at else None,
             closed_at=when.get("close") if issue.closed_at else None,
+            close_proposed_at=when.get("propose_close") if issue.close_proposed_at else None,
             withdrawn_at=when.get("withdraw") if issue.withdrawn_at else None,
         )
         for update, event in zip(
