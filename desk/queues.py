@@ -51,12 +51,26 @@ class Queue:
 
 
 QUEUES = (
+    Queue("to_confirm", _("待确认销号"), "patch-check"),
     Queue("to_verify", _("待核验"), "clipboard-check"),
     Queue("extensions", _("延期待审批"), "calendar-plus"),
     Queue("escalations", _("逾期升级督办"), "exclamation-octagon"),
     Queue("instructions", _("未读领导批示"), "chat-square-quote"),
     Queue("meeting", _("调度会待完善"), "people"),
 )
+
+
+def to_confirm(*, user: User) -> QuerySet[Issue]:
+    """Issues of his groups an inspector proposed for 销号, awaiting his confirmation, oldest
+    proposal first. Those he proposed or handed off himself are another lead's or a leader's to
+    confirm (issues.workflow: separation of duties), so they are not his work."""
+    return (
+        _issues(user)
+        .filter(status=IssueStatus.CLOSE_PROPOSED)
+        .exclude(close_proposed_by=user)
+        .exclude(handed_off_by=user)
+        .order_by("close_proposed_at", "pk")
+    )
 
 
 def to_verify(*, user: User) -> QuerySet[Issue]:
@@ -135,6 +149,7 @@ def meeting_gaps(meeting: DispatchMeeting) -> list[str]:
 def queue_counts(*, user: User, today: dt.date, cutoff: dt.date) -> dict[str, int]:
     """One count per queue, one query each. `cutoff`: escalation_cutoff(today=today)."""
     return {
+        "to_confirm": to_confirm(user=user).count(),
         "to_verify": to_verify(user=user).count(),
         "extensions": extensions(user=user).count(),
         "escalations": escalations(user=user, cutoff=cutoff).count(),

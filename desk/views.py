@@ -118,6 +118,7 @@ def _lead_section(request, user, today: dt.date, light) -> dict | None:
     return {
         "counts": lead.counts,
         "groups": list(SupervisionGroup.objects.filter(pk__in=queues.led_group_ids(user=user)).order_by("name")),
+        "to_confirm": list(queues.to_confirm(user=user).annotate(light_value=light)[:HOME_LIST_LIMIT]),
         "to_verify": list(queues.to_verify(user=user).annotate(light_value=light)[:HOME_LIST_LIMIT]),
         "extensions": list(queues.extensions(user=user)[:HOME_LIST_LIMIT]),
         "escalations": list(

@@ -902,13 +902,15 @@ def recheck_required(*, issue: Issue) -> bool:
 
 
 def recheck_proof_exists(*, issue: Issue) -> bool:
-    """A 回头看 of the issue found it 已整改到位, on a visit on or after its (last) submission,
-    with at least one photo."""
+    """A 回头看 of the issue found it 已整改到位 with at least one photo, on a visit dated on or after
+    its last submission and recorded after it (a re-check before a reopening proves nothing)."""
     rechecks = IssueRecheck.objects.filter(
         issue=issue, result=RecheckResult.RECTIFIED, photos__content_type__startswith="image/"
     )
     if issue.submitted_at is not None:
-        rechecks = rechecks.filter(visit__visited_on__gte=timezone.localdate(issue.submitted_at))
+        rechecks = rechecks.filter(
+            visit__visited_on__gte=timezone.localdate(issue.submitted_at), recorded_at__gte=issue.submitted_at
+        )
     return rechecks.exists()
 
 

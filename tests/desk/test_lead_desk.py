@@ -27,6 +27,11 @@ def submitted(world, **overrides) -> Issue:
     return services.issue_submit(issue=issue, actor=world.lead_liaison, note="整改完成。")
 
 
+def proposed(world, **overrides) -> Issue:
+    issue = submitted(world, **overrides)
+    return services.issue_propose_close(issue=issue, actor=world.inspector, note="佐证材料齐全，整改属实。")
+
+
 def pending_extension(world, **overrides) -> Issue:
     issue = world.hand_off(**overrides)
     services.issue_sign(issue=issue, actor=world.lead_liaison)
@@ -66,6 +71,7 @@ def planned_meeting(group, *, place="", agenda=None) -> DispatchMeeting:
 def work(world):
     """One item of every queue on group A, and the same on group B (which must not show)."""
     issue = submitted(world)
+    proposal = proposed(world, title="供电线路接入迟缓")
     extension_issue = pending_extension(world, title="用地报批延期")
     late = escalated(world, world.project, world.lead_department)
     services.instruction_create(issue=issue, actor=world.leader, text="请组长亲自督办，务必按期销号。")
@@ -81,14 +87,28 @@ def work(world):
     )
     escalated(world, world.other_project, world.other_department)
     planned_meeting(world.other_group)
-    return {"issue": issue, "extension_issue": extension_issue, "late": late, "meeting": meeting}
+    return {
+        "issue": issue,
+        "proposal": proposal,
+        "extension_issue": extension_issue,
+        "late": late,
+        "meeting": meeting,
+    }
 
 
 def test_the_leads_home_lists_each_queue_with_its_count(client, world, work):
     client.force_login(world.group_lead)
     response = client.get(reverse("home"))
     lead = response.context["lead"]
-    assert lead["counts"] == {"to_verify": 1, "extensions": 1, "escalations": 1, "instructions": 1, "meeting": 1}
+    assert lead["counts"] == {
+        "to_confirm": 1,
+        "to_verify": 1,
+        "extensions": 1,
+        "escalations": 1,
+        "instructions": 1,
+        "meeting": 1,
+    }
+    assert [i.pk for i in lead["to_confirm"]] == [work["proposal"].pk]
     assert [i.pk for i in lead["to_verify"]] == [work["issue"].pk]
     assert [e.issue_id for e in lead["extensions"]] == [work["extension_issue"].pk]
     assert [i.pk for i in lead["escalations"]] == [work["late"].pk]
@@ -100,7 +120,7 @@ def test_the_leads_home_lists_each_queue_with_its_count(client, world, work):
     for key, count in lead["counts"].items():
         assert f'data-queue="{key}">{count}</span>' in html  # the navigation's badge
         assert f'data-count="{key}">{count}</div>' in html  # the desk's figure
-    assert 'data-queue="total">5</span>' in html
+    assert 'data-queue="total">6</span>' in html
     assert work["issue"].title in html and "未定会议地点" in html
 
 
@@ -117,12 +137,21 @@ def test_a_complete_meeting_leaves_the_meeting_queue(client, world, work):
 
 def test_the_queues_empty_as_the_work_is_done(client, world, work):
     services.extension_request_decide(issue=work["extension_issue"], actor=world.group_lead, approve=True)
+    services.issue_confirm_close(issue=work["proposal"], actor=world.group_lead, note="同意销号")
     Notification.objects.filter(recipient=world.group_lead, kind=NotificationKind.INSTRUCTION).update(
         read_at=timezone.now()
     )
     client.force_login(world.group_lead)
     counts = client.get(reverse("home")).context["lead"]["counts"]
-    assert counts["extensions"] == 0 and counts["instructions"] == 0 and counts["to_verify"] == 1
+    assert counts["extensions"] == 0 and counts["instructions"] == 0 and counts["to_confirm"] == 0
+    assert counts["to_verify"] == 1
+
+
+def test_a_proposal_the_lead_may_not_confirm_is_not_his_work(client, world):
+    """He handed it off (or proposed it): another lead or a leader confirms it."""
+    issue = submitted(world, actor=world.group_lead)
+    services.issue_propose_close(issue=issue, actor=world.inspector, note="核验属实。")
+    assert not queues.to_confirm(user=world.group_lead).exists()
 
 
 @pytest.mark.parametrize("who", ["inspector", "leader", "lead_liaison", "authorized_inspector"])
@@ -137,7 +166,14 @@ def test_who_leads_no_group_has_no_desk_and_no_badges(client, world, work, who):
 def test_the_lead_of_another_group_sees_only_his_groups_work(client, world, work):
     client.force_login(world.other_inspector)  # lead of group B
     lead = client.get(reverse("home")).context["lead"]
-    assert lead["counts"] == {"to_verify": 1, "extensions": 0, "escalations": 1, "instructions": 0, "meeting": 1}
+    assert lead["counts"] == {
+        "to_confirm": 0,
+        "to_verify": 1,
+        "extensions": 0,
+        "escalations": 1,
+        "instructions": 0,
+        "meeting": 1,
+    }
     assert work["issue"] not in lead["to_verify"]
 
 
@@ -155,7 +191,7 @@ def test_each_count_is_one_query(world, work, django_assert_num_queries):
     cutoff = escalation_cutoff(today=today)
     with django_assert_num_queries(len(queues.QUEUES)):
         counts = queues.queue_counts(user=world.group_lead, today=today, cutoff=cutoff)
-    assert sum(counts.values()) == 5
+    assert sum(counts.values()) == 6
 
 
 def test_the_navigation_costs_a_lead_one_query_per_count_on_every_page(client, world, work):
@@ -193,14 +229,21 @@ def test_the_leads_home_runs_a_pinned_number_of_queries_whatever_the_rows(client
         escalated(world, world.project, world.lead_department)
     with django_assert_num_queries(len(few.captured_queries)):
         counts = client.get(reverse("home")).context["lead"]["counts"]
-    assert counts == {"to_verify": 7, "extensions": 6, "escalations": 6, "instructions": 6, "meeting": 0}
+    assert counts == {
+        "to_confirm": 0,
+        "to_verify": 7,
+        "extensions": 6,
+        "escalations": 6,
+        "instructions": 6,
+        "meeting": 0,
+    }
     assert len(few.captured_queries) == HOME_QUERIES_FOR_A_LEAD
 
 
 # session, user, audit context (twice), roles, unread badge; the lead check, the calendar behind
-# the escalation cutoff and 5 counts; the light's cutoff (once for every list); his groups, the
-# meetings and 4 lists; the inspector's projects and hand-offs.
-HOME_QUERIES_FOR_A_LEAD = 22
+# the escalation cutoff and 6 counts; the light's cutoff (once for every list); his groups, the
+# meetings and 5 lists; the inspector's projects and hand-offs.
+HOME_QUERIES_FOR_A_LEAD = 24
 
 
 def test_an_instruction_notifies_the_lead_of_the_issues_group_and_the_handing_inspector(world, issue):

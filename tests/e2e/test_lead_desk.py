@@ -18,7 +18,8 @@ def _work(world):
     from issues import services
 
     issue = submitted(world, title="审批窗口推诿扯皮，用地报批材料多次退回")
-    submitted(world, title="110千伏供电线路接入方案审批迟缓")
+    proposal = submitted(world, title="110千伏供电线路接入方案审批迟缓")
+    services.issue_propose_close(issue=proposal, actor=world.inspector, note="佐证材料齐全，整改属实。")
     pending_extension(world, title="林地使用审核同意书办理延期")
     escalated(world, world.project, world.lead_department)
     services.instruction_create(issue=issue, actor=world.leader, text="请组长亲自督办，务必按期整改到位、按期销号。")
@@ -31,7 +32,8 @@ def test_the_leads_home_at_desktop_and_phone_width(browser, live_server, world, 
     _work(world)
     page = browser.open_as("grouplead", viewport=viewport)
     page.goto(f"{live_server.url}/")
-    for key, count in (("to_verify", 2), ("extensions", 1), ("escalations", 1), ("instructions", 1), ("meeting", 1)):
+    counts = {"to_confirm": 1, "to_verify": 1, "extensions": 1, "escalations": 1, "instructions": 1, "meeting": 1}
+    for key, count in counts.items():
         assert page.locator(f"[data-count={key}]").inner_text() == str(count)
     assert page.locator("#lead-meeting").get_by_text("议程未生成快照").is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -42,5 +44,5 @@ def test_the_leads_home_at_desktop_and_phone_width(browser, live_server, world, 
         page.click(".navbar-toggler")
     page.get_by_role("button", name="组长待办").or_(page.locator("a.dropdown-toggle", has_text="组长待办")).click()
     badge = page.locator(".dropdown-menu [data-queue=to_verify]")
-    assert badge.is_visible() and badge.inner_text() == "2"
+    assert badge.is_visible() and badge.inner_text() == "1"
     browser.shot(page, f"{name}-menu", full_page=False)

@@ -167,3 +167,106 @@ def test_the_visit_page_lists_what_was_recorded_and_what_is_left(client, world, 
     assert reverse("rechecks:create", args=[other.pk]) + f"?visit={recheck_visit.pk}" in response.content.decode()
     visit_page = client.get(reverse("inspections:detail", args=[recheck_visit.pk])).content.decode()
     assert reverse("rechecks:visit", args=[recheck_visit.pk]) in visit_page
+
+
+# --- the gate on 销号 and the reopening (core's propose / confirm / reopen) ---------------------
+
+
+def propose_and_confirm(world, issue):
+    services.issue_propose_close(issue=issue, actor=world.inspector, note="佐证材料齐全，回头看属实。")
+    services.issue_confirm_close(issue=issue, actor=world.group_lead, note="同意销号。")
+    issue.refresh_from_db()
+    return issue
+
+
+def test_a_serious_issue_is_not_closed_without_a_recheck_proving_it(world, serious, recheck_visit):
+    message = "该问题为“较重”问题，销号前须进行回头看"
+    with pytest.raises(IssueTransitionNotAllowed, match=message):
+        services.issue_propose_close(issue=serious, actor=world.inspector, note="核验属实。")
+    # a 未整改到位 re-check is no proof (and returns the issue); once resubmitted, a passed one is
+    record(world, serious, recheck_visit, result="not_rectified", note="围挡未拆除。")
+    serious.refresh_from_db()
+    assert serious.status == IssueStatus.IN_PROGRESS
+    services.issue_submit(issue=serious, actor=world.lead_liaison, note="围挡已拆除。")
+    serious.refresh_from_db()
+    with pytest.raises(IssueTransitionNotAllowed, match=message):
+        services.issue_propose_close(issue=serious, actor=world.inspector, note="核验属实。")
+    second = SiteVisitFactory(project=world.project, created_by=world.inspector, is_recheck=True)
+    record(world, serious, second)
+    closed = propose_and_confirm(world, serious)
+    assert closed.status == IssueStatus.CLOSED
+
+
+def test_the_confirmation_checks_the_proof_too(world, serious, recheck_visit):
+    """A proposal made while the group did not require a 回头看 is confirmed only with one once it does."""
+    world.group.recheck_required_from = "none"
+    world.group.save()
+    services.issue_propose_close(issue=serious, actor=world.inspector, note="核验属实。")
+    world.group.recheck_required_from = "serious"
+    world.group.save()
+    with pytest.raises(IssueTransitionNotAllowed, match="销号前须进行回头看"):
+        services.issue_confirm_close(issue=serious, actor=world.group_lead)
+    record(world, serious, recheck_visit)
+    services.issue_confirm_close(issue=serious, actor=world.group_lead)
+
+
+def test_a_general_issue_needs_no_recheck_by_default(world):
+    issue = submit(world, world.hand_off())
+    assert propose_and_confirm(world, issue).status == IssueStatus.CLOSED
+
+
+def test_a_rebound_reopens_a_closed_issue_with_fresh_working_day_deadlines(world, serious, recheck_visit):
+    from core.workdays import add_working_days
+
+    record(world, serious, recheck_visit)
+    closed = propose_and_confirm(world, serious)
+    later = SiteVisitFactory(project=world.project, created_by=world.group_lead, is_recheck=True)
+    record(world, closed, later, result="rebound", note="雨后道路再次积水，排水沟未疏通。", actor=world.group_lead)
+    closed.refresh_from_db()
+    assert closed.status == IssueStatus.IN_PROGRESS and closed.closed_at is None
+    assert closed.rectification_deadline == add_working_days(timezone.localdate(), 20)
+    assert closed.return_count == 1
+    reopen = closed.events.get(action=IssueEvent.Action.REOPEN)
+    assert reopen.actor == world.group_lead and reopen.from_status == IssueStatus.CLOSED
+    assert "回头看发现反弹" in reopen.note
+    actions = list(closed.events.order_by("created_at", "id").values_list("action", flat=True))
+    assert actions[-2:] == [IssueEvent.Action.RECHECK, IssueEvent.Action.REOPEN]
+
+
+def test_a_rebound_on_a_proposed_issue_reopens_it(world, serious, recheck_visit):
+    record(world, serious, recheck_visit)
+    services.issue_propose_close(issue=serious, actor=world.inspector, note="核验属实。")
+    later = SiteVisitFactory(project=world.project, created_by=world.inspector, is_recheck=True)
+    record(world, serious, later, result="not_rectified", note="整改材料与现场不符。")
+    serious.refresh_from_db()
+    assert serious.status == IssueStatus.IN_PROGRESS
+    assert serious.events.filter(action=IssueEvent.Action.REOPEN).count() == 1
+
+
+def test_a_reopened_issue_counts_as_rework_and_not_on_time(world, serious, recheck_visit):
+    from reports.figures import Month, ReportScope, monthly_figures
+
+    today = timezone.localdate()
+    plain = propose_and_confirm(world, submit(world, world.hand_off(title="按期整改的问题")))
+    record(world, serious, recheck_visit)
+    propose_and_confirm(world, serious)
+    later = SiteVisitFactory(project=world.project, created_by=world.inspector, is_recheck=True)
+    record(world, serious, later, result="rebound", note="问题反弹。")
+    serious.refresh_from_db()
+    services.issue_submit(issue=serious, actor=world.lead_liaison, note="再次整改完成。")
+    serious.refresh_from_db()
+    last = SiteVisitFactory(project=world.project, created_by=world.inspector, is_recheck=True)
+    record(world, serious, last)
+    reclosed = propose_and_confirm(world, serious)
+    assert reclosed.status == IssueStatus.CLOSED
+    # both closed well before their deadlines in force …
+    assert plain.closed_at.date() <= plain.rectification_deadline
+    assert reclosed.closed_at.date() <= reclosed.rectification_deadline
+    core = monthly_figures(month=Month.of(today), scope=ReportScope(key="all", label="全市"), today=today)["core"]
+    # … but only the plain one is on time; the reopened one is rework
+    assert (core["closed"], core["closed_on_time"], core["reworked"]) == (2, 1, 1)
+    from issues.conditions import done_on, on_time_q
+    from issues.models import Issue
+
+    on_time = Issue.objects.annotate(done_on=done_on()).filter(on_time_q())
+    assert list(on_time) == [plain]
