@@ -4,7 +4,7 @@ write is issues.services.issue_recheck_record.
 
 - /rechecks/issue/<pk>/new/  record what a re-check visit found for one submitted or closed issue
 - /rechecks/visit/<pk>/      the issues a re-check visit covers: recorded results and what is left
-- /rechecks/photos/<pk>/     a 回头看 photo, for whoever may read the issue
+(The photos download from issues:recheck_photo, beside the issue's evidence.)
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.files import stored_file_response
 from inspections.forms import MultipleFileField
 from inspections.models import SiteVisit
 from inspections.selectors import visit_get_for_user
 from issues import services
 from issues.errors import IssueWorkflowError
-from issues.models import IssueRecheck, RecheckPhoto, RecheckResult
+from issues.models import IssueRecheck, RecheckResult
 from issues.selectors import issue_get_for_user, issue_list_visible_to
 from projects.selectors import user_can_inspect_project
 
@@ -135,14 +134,3 @@ def visit_rechecks(request, pk: int):
             "can_inspect": user_can_inspect_project(user=request.user, project_id=visit.project_id),
         },
     )
-
-
-@login_required
-@require_GET
-def recheck_photo(request, pk: int):
-    """A 回头看 photo, only for who may read its issue (404 otherwise, as for a missing one)."""
-    photo = RecheckPhoto.objects.select_related("recheck").filter(pk=pk).first()
-    if photo is None:
-        raise Http404
-    issue_get_for_user(user=request.user, pk=photo.recheck.issue_id)
-    return stored_file_response(photo, inline=True)

@@ -27,7 +27,6 @@ recheck_patterns = (
     [
         path("issue/<int:pk>/new/", rechecks.recheck_create, name="create"),
         path("visit/<int:pk>/", rechecks.visit_rechecks, name="visit"),
-        path("photos/<int:pk>/", rechecks.recheck_photo, name="photo"),
     ],
     "rechecks",
 )

@@ -148,7 +148,7 @@ def test_the_record_page_keeps_the_input_and_shows_the_error(client, world, seri
     response = client.post(url, {"visit": recheck_visit.pk, "result": "rectified", "note": "", "files": png_upload()})
     assert response.status_code == 302 and response["Location"] == reverse("issues:detail", args=[serious.pk])
     recheck = IssueRecheck.objects.get()
-    photo_url = reverse("rechecks:photo", args=[recheck.photos.get().pk])
+    photo_url = reverse("issues:recheck_photo", args=[recheck.photos.get().pk])
     assert client.get(photo_url).status_code == 200
     client.force_login(world.other_liaison)
     assert client.get(photo_url).status_code == 404
@@ -270,3 +270,18 @@ def test_a_reopened_issue_counts_as_rework_and_not_on_time(world, serious, reche
 
     on_time = Issue.objects.annotate(done_on=done_on()).filter(on_time_q())
     assert list(on_time) == [plain]
+
+
+def test_the_issue_page_shows_its_rechecks_and_offers_the_record_page_to_its_inspectors(
+    client, world, serious, recheck_visit
+):
+    record(world, serious, recheck_visit, result="rectified")
+    url = reverse("issues:detail", args=[serious.pk])
+    record_url = reverse("rechecks:create", args=[serious.pk])
+    client.force_login(world.inspector)
+    html = client.get(url).content.decode()
+    assert record_url in html and "已整改到位" in html and "回头看.png" in html
+    assert "方可销号" in html  # a serious issue says what its 销号 needs
+    client.force_login(world.lead_liaison)
+    html = client.get(url).content.decode()
+    assert record_url not in html and "已整改到位" in html

@@ -260,7 +260,7 @@ RULES: dict[str, Rule] = {
         {"GET": expect(("inspector", *TOP))},
         {"GET": expect(("other_inspector", *TOP))},
     ),
-    "rechecks:photo": per_object(
+    "issues:recheck_photo": per_object(
         pk("recheck_photo_a"),
         pk("recheck_photo_b"),
         {"GET": expect(ISSUE_A_READERS)},
