@@ -20,7 +20,7 @@ from desk import queues
 from desk.context_processors import lead_queues_of
 from inspections.selectors import visit_list_for_project
 from issues.lights import light_annotation, light_q
-from issues.models import OPEN_STATUSES, IssueStatus, Light
+from issues.models import OPEN_STATUSES, VERIFICATION_STATUSES, IssueStatus, Light
 from issues.selectors import issue_list_visible_to
 from projects.forms import ProjectFilterForm
 from projects.models import Authorization, FactorKind, GroupMembership, GroupPartnerUnit, SupervisionGroup
@@ -77,7 +77,7 @@ def _liaison_section(user, today: dt.date) -> dict:
         "overdue": [i for i in lead if i.light_value == Light.RED],
         "returned": [i for i in lead if i.status == IssueStatus.IN_PROGRESS and i.return_count > 0],
         "in_progress": [i for i in lead if i.status == IssueStatus.IN_PROGRESS],
-        "submitted": [i for i in lead if i.status == IssueStatus.SUBMITTED],
+        "submitted": [i for i in lead if i.status in VERIFICATION_STATUSES],  # waiting for 核验 / 销号
         "assisting": [i for i in open_issues if i.lead_department_id != department_id],
         "lead_open_count": len(lead),
     }
@@ -91,7 +91,7 @@ def _leader_section(user, today: dt.date) -> dict:
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         red=Count("pk", filter=Q(light_value=Light.RED)),
         yellow=Count("pk", filter=Q(light_value=Light.YELLOW)),
-        to_verify=Count("pk", filter=Q(status=IssueStatus.SUBMITTED)),
+        to_verify=Count("pk", filter=Q(status__in=VERIFICATION_STATUSES)),
         closed_this_month=Count("pk", filter=Q(status=IssueStatus.CLOSED, closed_at__date__gte=month_start)),
         handed_off_this_month=Count("pk", filter=Q(handed_off_at__date__gte=month_start)),
     )

@@ -31,6 +31,7 @@ from issues.models import (
     IssueCategory,
     IssueEvent,
     IssueSeverity,
+    ProgressUpdate,
 )
 from notifications.models import Notification, NotificationKind
 from projects.models import (
@@ -663,10 +664,10 @@ class Command(BaseCommand):
             close_proposed_at=when.get("propose_close") if issue.close_proposed_at else None,
             withdrawn_at=when.get("withdraw") if issue.withdrawn_at else None,
         )
-        for update, event in zip(
-            issue.updates.order_by("id"), [e for e in events if e.action == "progress"], strict=False
-        ):
-            type(update).objects.filter(pk=update.pk).update(created_at=start + step * events.index(event))
+        # Each progress report (a submission is the final one) dated with the event that wrote it.
+        for index, event in enumerate(events):
+            if event.data.get("update_id"):
+                ProgressUpdate.objects.filter(pk=event.data["update_id"]).update(created_at=start + step * index)
         self._backdate_extensions(issue, rect_deadline=rect_deadline, events=events)
 
     def _backdate_extensions(self, issue: Issue, *, rect_deadline: dt.date, events: list[IssueEvent]) -> None:
