@@ -1,7 +1,18 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin, ReadOnlyStackedInline, ReadOnlyTabularInline
-from issues.models import CaseRecord, EvidenceFile, ExtensionRequest, Instruction, Issue, IssueEvent, ProgressUpdate
+from issues.models import (
+    CaseRecord,
+    EvidenceFile,
+    EvidenceReview,
+    ExtensionRequest,
+    Instruction,
+    Issue,
+    IssueEvent,
+    IssueRecheck,
+    ProgressUpdate,
+    RecheckPhoto,
+)
 
 # Every workflow record is read-only here (core.admin.ReadOnlyAdmin): the services write them.
 
@@ -96,3 +107,23 @@ class CaseRecordAdmin(ReadOnlyAdmin):
 class EvidenceFileAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "update", "content_type", "size", "uploaded_by", "uploaded_at"]
     list_select_related = ["update__issue", "uploaded_by"]
+
+
+@admin.register(EvidenceReview)
+class EvidenceReviewAdmin(ReadOnlyAdmin):
+    list_display = ["evidence", "verdict", "reviewer", "created_at"]
+    list_filter = ["verdict"]
+    list_select_related = ["evidence", "reviewer"]
+
+
+@admin.register(IssueRecheck)
+class IssueRecheckAdmin(ReadOnlyAdmin):
+    list_display = ["issue", "visit", "result", "recorded_by", "recorded_at"]
+    list_filter = ["result"]
+    list_select_related = ["issue", "visit", "recorded_by"]
+
+
+@admin.register(RecheckPhoto)
+class RecheckPhotoAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "recheck", "uploaded_by", "uploaded_at"]
+    list_select_related = ["recheck__issue", "uploaded_by"]

@@ -975,11 +975,14 @@ def issue_recheck_record(
         photo = RecheckPhoto(recheck=recheck, uploaded_by=actor)
         photo.store(uploaded=uploaded, checked=info, prefix="rechecks")
         photos.append(photo)
+    with system_language():  # stored text: the timeline says what the re-check found
+        finding = recheck.get_result_display()
+        summary = _("%(result)s：%(note)s") % {"result": finding, "note": note} if note else str(finding)
     _event(
         issue=issue,
         actor=actor,
         action=IssueEvent.Action.RECHECK,
-        note=note,
+        note=summary,
         recheck_id=recheck.pk,
         visit_id=visit.pk,
         visited_on=visit.visited_on.isoformat(),

@@ -50,6 +50,7 @@ def test_a_recheck_records_its_result_photos_and_an_event(world, serious, rechec
     event = serious.events.get(action=IssueEvent.Action.RECHECK)
     assert event.actor == world.inspector
     assert event.data["result"] == "rectified" and event.data["files"] == ["回头看.png"]
+    assert event.note == "已整改到位"  # the timeline says what the re-check found
     serious.refresh_from_db()
     assert serious.status == IssueStatus.SUBMITTED  # a passed re-check changes no status
 

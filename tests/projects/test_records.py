@@ -11,7 +11,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
 
-from issues.models import CaseRecord, EvidenceFile, ExtensionRequest, Instruction, IssueEvent, ProgressUpdate
+from issues.models import (
+    CaseRecord,
+    EvidenceFile,
+    EvidenceReview,
+    ExtensionRequest,
+    Instruction,
+    IssueEvent,
+    IssueRecheck,
+    ProgressUpdate,
+    RecheckPhoto,
+)
 from projects import services
 from projects.models import FactorGuarantee, ProcedureStage, ProjectRecordEvent
 from tests.factories import MembershipFactory
@@ -172,7 +182,17 @@ def test_a_new_member_of_the_group_may_keep_the_records(world):
     ).pk
 
 
-WORKFLOW_RECORDS = [IssueEvent, Instruction, ExtensionRequest, EvidenceFile, ProgressUpdate, CaseRecord]
+WORKFLOW_RECORDS = [
+    IssueEvent,
+    Instruction,
+    ExtensionRequest,
+    EvidenceFile,
+    EvidenceReview,
+    ProgressUpdate,
+    CaseRecord,
+    IssueRecheck,
+    RecheckPhoto,
+]
 
 
 @pytest.mark.parametrize("model", [*WORKFLOW_RECORDS, ProcedureStage, FactorGuarantee, ProjectRecordEvent])
