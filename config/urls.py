@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from core import health
-from desk.urls import home_patterns, project_patterns
+from desk.urls import home_patterns, project_patterns, recheck_patterns
 
 urlpatterns = [
     path("", include(home_patterns)),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("projects/", include(project_patterns)),
     path("visits/", include("inspections.urls")),
     path("issues/", include("issues.urls")),
+    path("rechecks/", include(recheck_patterns)),
     path("meetings/", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("reports.urls")),

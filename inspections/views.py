@@ -80,7 +80,10 @@ def visit_create(request):
                 messages.success(request, _("督导检查记录已保存。"))
                 return redirect("inspections:detail", pk=visit.pk)
     else:
-        form = SiteVisitForm(initial={"visited_on": timezone.localdate()})
+        # ?recheck=1: a 回头看 visit logged from an issue's 记录回头看 page
+        form = SiteVisitForm(
+            initial={"visited_on": timezone.localdate(), "is_recheck": request.GET.get("recheck") == "1"}
+        )
         formset = FindingFormSet(prefix=FINDINGS_PREFIX, initial=[{}])
     return render(
         request,

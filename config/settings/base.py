@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.navigation",
+                "desk.context_processors.lead_queues",
                 "accounts.api_tokens.api_tokens",
             ],
         },
