@@ -163,3 +163,157 @@ def test_visit_recorded_offline_survives_a_reload_and_syncs_once(world, browser,
     assert "用地报批材料多次被退回" in text and "希望加快林地审批" in text
     assert page.locator("main img").count() == 2
     browser.shot(page, "offline-synced-visit-375")
+
+
+def test_ten_drafts_queued_offline_sync_to_ten_visits(world, browser):
+    field = Field(browser)
+    field.open_form_for_the_field(world.project)
+    field.offline()
+    for number in range(10):
+        field.page.goto(field.form_url(world.project))  # from the worker's copy
+        field.record(place=f"第{number + 1}处现场", findings=[("difficulty", f"第{number + 1}处的难点")])
+    assert field.states() == ["pending"] * 10
+    field.offline(False)
+    field.wait_states(["synced"] * 10, timeout=60_000)
+    visits = SiteVisit.objects.all()
+    assert visits.count() == 10
+    assert {v.place for v in visits} == {f"第{n}处现场" for n in range(1, 11)}
+    assert len({v.device_id for v in visits}) == 10 and Finding.objects.count() == 10
+
+
+def test_a_sync_cut_in_the_middle_resumes_without_duplicates(world, browser, photos):
+    field = Field(browser)
+    field.open_form_for_the_field(world.project)
+    field.offline()
+    for number in range(3):
+        field.page.goto(field.form_url(world.project))
+        field.record(place=f"断点续传{number}", findings=[("blockage", "施工便道未打通")], photos=photos)
+
+    cut = []
+
+    def second_photo(route):
+        # The second photo of the first draft reaches the server, then the signal drops before the
+        # answer arrives: the device does not know the photo is stored.
+        if not cut:
+            route.fetch()
+            cut.append(route.request.url)
+            field.offline()
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    field.context.route("**/api/v1/visits/*/photos/1/", second_photo)
+    field.offline(False)
+    field.page.wait_for_function("() => !navigator.onLine", timeout=30_000)
+    assert cut, "the sync never reached a second photo"
+    field.page.reload()
+    assert sorted(field.states()) == ["pending", "pending", "pending"]
+    [started] = [d for d in field.stored() if d["visitId"]]
+    assert SiteVisit.objects.count() == 1
+    assert VisitAttachment.objects.filter(visit_id=started["visitId"]).count() == 2  # both on the server
+
+    field.offline(False)
+    field.wait_states(["synced"] * 3, timeout=60_000)
+    assert SiteVisit.objects.count() == 3
+    for visit in SiteVisit.objects.all():
+        assert sorted(visit.attachments.values_list("device_index", flat=True)) == [0, 1]
+        assert visit.findings.count() == 1
+    assert VisitAttachment.objects.count() == 6
+
+
+SEND = """() => {
+    const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+    window.sent = DudaoStore.draftsOf(DudaoShell.userId)
+        .then(drafts => DudaoSync.postVisit(drafts[0], csrf))
+        .then(r => r.json().then(body => [r.status, body.id]));
+}"""
+
+
+def test_the_same_draft_from_two_tabs_makes_one_visit(world, browser):
+    field = Field(browser)
+    field.open_form_for_the_field(world.project)
+    field.offline()
+    field.record(place="两个标签页", findings=[("expectation", "希望尽快通电"), ("demand", "协调用地")])
+    other = field.new_tab()
+    other.goto(f"{field.base}/visits/drafts/")
+    assert field.states(other) == ["pending"]
+
+    field.offline(False)
+    # Both tabs send the draft at once, underneath the device's one-sync-at-a-time lock, while
+    # each tab's own sync (started by the 'online' event) runs too.
+    field.page.evaluate(SEND)
+    other.evaluate(SEND)
+    answers = [field.page.evaluate("() => window.sent"), other.evaluate("() => window.sent")]
+    field.wait_states(["synced"])
+    field.wait_states(["synced"], page=other)
+    visit = SiteVisit.objects.get()
+    assert {visit_id for _, visit_id in answers} == {visit.pk}
+    assert {status for status, _ in answers} <= {200, 201}
+    assert visit.findings.count() == 2
+
+
+def test_an_expired_session_keeps_the_draft_and_it_syncs_after_login(world, browser):
+    field = Field(browser)
+    field.open_form_for_the_field(world.project)
+    field.offline()
+    field.record(place="会话过期", findings=[("difficulty", "施工用电不足")])
+    field.context.clear_cookies()  # signed out while in the field (idle timeout)
+    field.offline(False)
+    page = field.page
+    page.wait_for_selector("#dd-drafts [data-reason=session]")
+    assert "登录已过期" in page.inner_text("#dd-drafts")
+    assert field.states() == ["pending"] and SiteVisit.objects.count() == 0
+
+    field.login("inspector")
+    page.goto(f"{field.base}/visits/drafts/")
+    field.wait_states(["synced"])
+    assert SiteVisit.objects.get().created_by == world.inspector
+
+
+def test_a_revoked_authorization_refuses_the_draft_and_keeps_it(world, browser, photos):
+    field = Field(browser, "special")  # holds a numbered authorization for the project
+    field.open_form_for_the_field(world.project)
+    field.offline()
+    field.record(place="授权到期", findings=[("blockage", "环评批复滞后")], photos=photos[1:])
+    world.authorized_inspector.authorizations.update(revoked_at=timezone.now())
+    field.offline(False)
+    field.wait_states(["failed"])
+    text = field.page.inner_text("#dd-drafts")
+    assert "同步失败" in text and "督导授权已到期、被撤销" in text
+    [draft] = field.stored()
+    assert draft["photos"] == 1 and draft["reason"]["code"] == "refused"  # nothing written is lost
+    assert SiteVisit.objects.count() == 0
+    browser.shot(field.page, "offline-drafts-refused-375")
+
+
+def test_a_shared_device_keeps_each_users_drafts_apart(world, browser):
+    field = Field(browser)
+    field.open_form_for_the_field(world.project)
+    field.offline()
+    field.record(place="共用手机", findings=[("demand", "希望简化审批")])
+    refuse = lambda route: route.abort("connectionrefused")  # noqa: E731 - the server unreachable
+    field.context.route("**/api/v1/visits/", refuse)
+    field.offline(False)
+    page = field.page
+    page.wait_for_selector("#dd-drafts [data-reason=network]")
+
+    warnings = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.accept()))
+    with page.expect_navigation(url=re.compile(r"/accounts/login/")):
+        page.evaluate("() => document.querySelector('form[data-dd-logout]').requestSubmit()")
+    assert warnings and "1 条离线草稿未同步" in warnings[0]
+    field.context.unroute("**/api/v1/visits/", refuse)
+
+    field.login("grouplead")  # a colleague signs in on the same phone
+    page.goto(f"{field.base}/visits/drafts/")
+    page.wait_for_selector("#dd-drafts p")
+    assert "本机没有您的离线草稿" in page.inner_text("#dd-drafts")
+    page.wait_for_load_state("networkidle")
+    assert SiteVisit.objects.count() == 0  # nor were the first user's drafts sent as his
+    with page.expect_navigation(url=re.compile(r"/accounts/login/")):
+        page.evaluate("() => document.querySelector('form[data-dd-logout]').requestSubmit()")
+
+    field.login("inspector")
+    page.goto(f"{field.base}/visits/drafts/")
+    field.wait_states(["synced"])
+    assert SiteVisit.objects.get().created_by == world.inspector
