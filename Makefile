@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run               virtualenv, migrations, demo data, web + Celery worker + beat"
 	@echo "make test              run the whole test suite (PYTEST_ARGS=... to pass options)"
-	@echo "make lint              ruff check"
+	@echo "make lint              ruff check, ruff format --check, the import contract (lint-imports)"
 	@echo "make migrations-check  fail if models changed without a migration"
 	@echo "make clean             remove caches and build output (keeps .venv and the database)"
 	@echo "make distclean         clean + remove .venv, db.sqlite3, media/, .broker/"
@@ -43,6 +43,8 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run

@@ -45,7 +45,7 @@ def token_issue(request):
     token = api_token_issue(user=request.user)
     request.session[FRESH_KEY_SESSION] = token.key
     messages.success(request, _("已生成新的接口令牌，请立即复制保存；离开本页后将不再完整显示。"))
-    return redirect("accounts:profile")
+    return redirect("profile")
 
 
 @login_required
@@ -56,7 +56,7 @@ def token_revoke(request):
     else:
         messages.info(request, _("您当前没有接口令牌。"))
     request.session.pop(FRESH_KEY_SESSION, None)
-    return redirect("accounts:profile")
+    return redirect("profile")
 
 
 def api_tokens(request) -> dict:

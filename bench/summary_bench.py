@@ -37,17 +37,17 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.roles import Role  # noqa: E402
-from dispatch.figures import (  # noqa: E402
+from dispatch.models import MonthlySummary  # noqa: E402
+from issues.lights import due_soon_cutoff  # noqa: E402
+from issues.models import Issue  # noqa: E402
+from issues.views import LEDGER_PAGE_SIZE  # noqa: E402
+from reports.figures import (  # noqa: E402
     ReportScope,
     current_month,
     dashboard_figures,
     dashboard_scope_for,
     monthly_figures,
 )
-from dispatch.models import MonthlySummary  # noqa: E402
-from issues.lights import due_soon_cutoff  # noqa: E402
-from issues.models import Issue  # noqa: E402
-from issues.views import LEDGER_PAGE_SIZE  # noqa: E402
 
 CITY = ReportScope(key="all", label="全市")
 

@@ -3,11 +3,12 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from dispatch.api import MeetingViewSet, SummaryView
+from dispatch.api import MeetingViewSet
 from inspections.api import VisitAttachmentFileView, VisitViewSet
 from issues.api import EvidenceFileView, IssueViewSet
 from notifications.api import NotificationViewSet
 from projects.api import GroupViewSet, ProjectViewSet
+from reports.api import SummaryView
 
 router = DefaultRouter()
 router.include_root_view = False  # the index is /api/docs/; a second, undocumented one helps nobody

@@ -3,19 +3,19 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from accounts import views as account_views
 from core import health
+from desk.urls import home_patterns, project_patterns
 from inspections import app_shell
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", include(home_patterns)),
     path("accounts/", include("accounts.urls")),
-    path("projects/", include("projects.urls")),
+    path("projects/", include(project_patterns)),
     path("visits/", include("inspections.urls")),
     path("issues/", include("issues.urls")),
     path("meetings/", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
-    path("", include("dispatch.report_urls")),
+    path("", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include("config.api_urls")),

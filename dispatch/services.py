@@ -133,10 +133,12 @@ def meeting_invitees(*, group: SupervisionGroup, rule: MeetingRule | None) -> tu
 
 def agenda_snapshot(*, group: SupervisionGroup, today: dt.date, before_month: dt.date | None = None) -> dict:
     """What the meeting is to discuss, frozen when it is planned: the open issues of the group's
-    projects with their light (red first), blockages by project, and decisions of earlier
-    meetings not yet carried out."""
+    projects handed off by `today`, with their light on that day (red first), blockages by project,
+    and decisions of earlier meetings not yet carried out."""
+    day_end = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
     issues = (
         _open_issues_of_group(group)
+        .filter(handed_off_at__lt=day_end)
         .select_related("project", "lead_department")
         .order_by("rectification_deadline", "id")
     )

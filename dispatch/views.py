@@ -31,7 +31,11 @@ from projects.models import SupervisionGroup
 def meeting_list(request):
     meetings = list(
         meeting_list_visible_to(user=request.user)
-        .annotate(decision_count=Count("decisions", distinct=True), attendee_count=Count("attendees", distinct=True))
+        .annotate(
+            decision_count=Count("decisions", distinct=True),
+            attendee_count=Count("attendees", distinct=True),
+            present_count=Count("present", distinct=True),
+        )
         .order_by("-starts_at")
     )
     now = timezone.now()

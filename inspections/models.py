@@ -112,7 +112,18 @@ class Finding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}：{self.text[:30]}"
+        return self.labelled[: len(self.get_kind_display()) + 31]
+
+    @property
+    def labelled(self) -> str:
+        """ "企业诉求：…" — the kind once, even when the text was typed starting with its label."""
+        label = str(self.get_kind_display())
+        text = self.text.strip()
+        for separator in ("：", ":"):
+            if text.startswith(label + separator):
+                text = text[len(label) + 1 :].lstrip()
+                break
+        return f"{label}：{text}"
 
 
 class VisitAttachment(StoredFile):

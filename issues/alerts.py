@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,13 +58,15 @@ def _url_expression(prefix: str):
     return sql_text(template, id=F(f"{prefix}id"))
 
 
-def _issue_columns(prefix: str, *, period, title: str, body: str) -> dict:
-    """The n_target … n_url columns of notify_from_select, read from the issue at `prefix`."""
+def _issue_columns(prefix: str, *, period, title: str, body: str, extra: dict | None = None) -> dict:
+    """The n_target … n_url columns of notify_from_select, read from the issue at `prefix` (and the
+    `extra` placeholder expressions a template may use)."""
     fields = {
         "code": F(f"{prefix}code"),
         "title": F(f"{prefix}title"),
         "deadline": F(f"{prefix}rectification_deadline"),
         "sign_deadline": F(f"{prefix}sign_deadline"),
+        **(extra or {}),
     }
     used = lambda template: {name: expr for name, expr in fields.items() if f"%({name})s" in template}  # noqa: E731
     return {
@@ -166,6 +168,12 @@ def escalation_periods(*, today: dt.date) -> dict[dt.date, str]:
     or more today: the escalation period, "<deadline>:w<N>" with N the number of whole weeks since
     the escalation began. A new N is a new escalation; the same N is already sent. One query for
     the deadlines, one for the working-day calendar."""
+    return {deadline: period for deadline, (period, _days) in _escalations(today=today).items()}
+
+
+def _escalations(*, today: dt.date) -> dict[dt.date, tuple[str, int]]:
+    """escalation_periods, each with the working days the deadline is overdue today (as the ledger
+    counts them: working days after the deadline up to today)."""
     deadlines = sorted(
         Issue.objects.filter(status__in=DEPARTMENT_OWES_STATUSES, rectification_deadline__lt=today)
         .order_by()
@@ -193,20 +201,27 @@ def escalation_periods(*, today: dt.date) -> dict[dt.date, str]:
             continue
         began = workdays[begin_index]
         week = (today - began).days // ESCALATION_REPEAT_DAYS
-        periods[deadline] = f"{deadline.isoformat()}:w{week}"
+        periods[deadline] = (f"{deadline.isoformat()}:w{week}", len(workdays) - index)
     return periods
 
 
 @transaction.atomic
 def alert_escalations(*, today: dt.date) -> int:
     """Overdue by 5 working days or more: the leads of the project's active groups and every
-    leader; repeated each week while the issue stays overdue."""
-    periods = escalation_periods(today=today)
-    if not periods:
+    leader; repeated each week while the issue stays overdue. The title states how many working
+    days the issue is overdue on the day it is sent."""
+    escalations = _escalations(today=today)
+    if not escalations:
         return 0
-    title = _("逾期升级督办：问题 %(code)s 超过整改时限（%(deadline)s）已满%(days)s个工作日")
-    title = title.replace("%(days)s", str(ESCALATION_WORKING_DAYS))
+    periods = {deadline: period for deadline, (period, _days) in escalations.items()}
+    title = _("逾期升级督办：问题 %(code)s 超过整改时限（%(deadline)s）已逾期%(overdue_days)s个工作日")
     body = _("%(title)s\n请督促责任单位限期整改到位。")
+
+    def overdue_days(prefix: str) -> Case:
+        return Case(
+            *[When(**{f"{prefix}rectification_deadline": d}, then=Value(n)) for d, (_p, n) in escalations.items()],
+            output_field=IntegerField(),
+        )
 
     def escalated(prefix: str) -> Q:
         return _owes(prefix) & Q(**{f"{prefix}rectification_deadline__in": list(periods)})
@@ -226,7 +241,11 @@ def alert_escalations(*, today: dt.date) -> int:
             group_memberships__group__is_active=True,
         )
         .annotate(n_recipient=F("pk"))
-        .annotate(**_issue_columns(prefix, period=period(prefix), title=title, body=body))
+        .annotate(
+            **_issue_columns(
+                prefix, period=period(prefix), title=title, body=body, extra={"overdue_days": overdue_days(prefix)}
+            )
+        )
     )
     created = notify_from_select(kind=NotificationKind.ESCALATION, target_type=TARGET_TYPE, rows=leads)
     # Leaders are a handful of people: one statement each, every escalated issue in it.
@@ -234,7 +253,11 @@ def alert_escalations(*, today: dt.date) -> int:
         rows = (
             Issue.objects.filter(escalated(""))
             .annotate(n_recipient=Value(leader_id))
-            .annotate(**_issue_columns("", period=period(""), title=title, body=body))
+            .annotate(
+                **_issue_columns(
+                    "", period=period(""), title=title, body=body, extra={"overdue_days": overdue_days("")}
+                )
+            )
         )
         created += notify_from_select(kind=NotificationKind.ESCALATION, target_type=TARGET_TYPE, rows=rows)
     return len(created)

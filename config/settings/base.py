@@ -44,7 +44,10 @@ INSTALLED_APPS = [
     "inspections",
     "issues",
     "dispatch",
-    "audit",  # on top: tracks the models of every app below it
+    # the top floor: composed pages, reports, the audit trail (reads every app below it)
+    "desk",
+    "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -84,15 +87,18 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "notifications.context_processors.navigation",
                 "accounts.api_tokens.api_tokens",
             ],
         },
     },
 ]
 
-# SQLite by default so `make run` needs no server; PostgreSQL when DATABASE_URL is set.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# SQLite by default so `make run` needs no server; PostgreSQL when DATABASE_URL is set (an empty
+# DATABASE_URL, as `DATABASE_URL= make test` leaves it, means "not set").
+DATABASES = {
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the Celery worker and beat share one SQLite file under `make run`: WAL lets
@@ -157,6 +163,10 @@ CACHES = {
 # never commit; the tests of the cache itself commit and switch it on.
 DUDAO_CACHE_BY_DATA_VERSION = env.bool("DUDAO_CACHE_BY_DATA_VERSION", default=True)
 
+# The 红黑榜 thresholds the commission sets (reports/ranking.py names each key and its default),
+# e.g. DUDAO_RANKING='{"red_min_closed": 3, "black_overdue_working_days": 10}'.
+DUDAO_RANKING = env.json("DUDAO_RANKING", default={})
+
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="督导系统 <dudao@localhost>")
 
@@ -191,8 +201,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Entries arrive with the features that own them; each says why it runs when it does.
-# Task modules autodiscovery (tasks.py only) would not find.
-CELERY_IMPORTS = ["dispatch.summary_tasks"]
 CELERY_BEAT_SCHEDULE: dict = {
     # Liveness of the worker: cheap, lets an operator see beat -> broker -> worker working.
     "core-heartbeat": {
@@ -224,8 +232,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Freezes last month's dispatch summary just after midnight on the 1st, before anyone reads it
     # at a meeting; re-running on the 2nd-5th catches a missed run and leaves frozen months alone.
-    "dispatch-freeze-monthly-summary": {
-        "task": "dispatch.summary_tasks.freeze_last_month",
+    "reports-freeze-monthly-summary": {
+        "task": "reports.tasks.freeze_last_month",
         "schedule": crontab(minute=10, hour=0, day_of_month="1-5"),
     },
 }

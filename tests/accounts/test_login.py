@@ -49,7 +49,7 @@ def test_logout_needs_post(client, world):
     assert client.get(reverse("home")).status_code == 302
 
 
-@pytest.mark.parametrize("name", ["home", "accounts:profile"])
+@pytest.mark.parametrize("name", ["home", "profile"])
 def test_anonymous_is_sent_to_login(client, name):
     url = reverse(name)
     response = client.get(url)

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from dispatch.models import Decision, DispatchMeeting
 from notifications.models import Notification
+from reports.figures import Month, ReportScope, monthly_figures
 from tests.api.conftest import ROLES, assert_error, ids
-from tests.factories import FindingFactory, SiteVisitFactory
+from tests.factories import FindingFactory, IssueFactory, SiteVisitFactory
 
 # What each role sees: "a" = the group A side (project A, group A), "b" = group B's side.
 PROJECT_SIDE_SEES = {
@@ -216,7 +217,16 @@ def test_closed_month_is_frozen_on_first_read(world, client_as):
     last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     first = client_as("leader").get(f"/api/v1/summaries/{last}/").json()
     assert first["live"] is False and first["frozen_at"]
-    world.hand_off()  # a new issue must not change a frozen month
+    # An issue recorded late, dated inside the frozen month: a live count would now include it.
+    month = Month.parse(last)
+    IssueFactory(
+        project=world.project,
+        handed_off_at=month.start + dt.timedelta(days=3),
+        sign_deadline=month.first_day + dt.timedelta(days=8),
+        rectification_deadline=month.first_day + dt.timedelta(days=25),
+    )
+    live = monthly_figures(month=month, scope=ReportScope(key="all", label="全市"))
+    assert live["core"]["handed_off"] == first["figures"]["core"]["handed_off"] + 1
     assert client_as("leader").get(f"/api/v1/summaries/{last}/").json()["figures"] == first["figures"]
 
 

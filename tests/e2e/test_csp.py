@@ -5,6 +5,7 @@ CSP violation."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,7 +53,10 @@ def test_audit_page_desktop_and_phone(world, browser):
     page.goto(f"{browser.base_url}/audit/?model=issues.Issue&object={issue.pk}")
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", name="审计记录").is_visible()
-    assert "审计页面演示问题" in page.inner_text("main")  # the hand-off's insert row is listed
+    if connection.vendor == "postgresql":
+        assert "审计页面演示问题" in page.inner_text("main")  # the hand-off's insert row is listed
+    else:  # SQLite (make run's default) has no audit triggers: the page says so instead of listing nothing
+        assert "PostgreSQL" in page.inner_text("main")
     browser.shot(page, "audit-desktop")
     phone = browser.open_as("admin", viewport=PHONE)
     response = phone.goto(f"{browser.base_url}/audit/")

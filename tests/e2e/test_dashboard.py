@@ -13,9 +13,9 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from dispatch.figures import current_month
 from issues.models import Issue, IssueCategory, IssueStatus
 from projects.models import ProcedureStage
+from reports.figures import current_month
 from tests.e2e.conftest import PHONE
 from tests.factories import IssueFactory
 
@@ -33,7 +33,8 @@ def _scenario(world) -> dict:
             status=IssueStatus.IN_PROGRESS,
             handed_off_at=now - dt.timedelta(days=40),
             sign_deadline=today - dt.timedelta(days=38),
-            rectification_deadline=today - dt.timedelta(days=i + 2),
+            # One far past the 黑榜's five working days, two a few days late.
+            rectification_deadline=today - dt.timedelta(days=i + 2 if i else 30),
         )
         for i in range(3)
     ]
@@ -56,7 +57,7 @@ def _scenario(world) -> dict:
             status=IssueStatus.CLOSED,
             handed_off_at=now - dt.timedelta(days=20),
             sign_deadline=today - dt.timedelta(days=18),
-            rectification_deadline=today + dt.timedelta(days=i - 1),
+            rectification_deadline=today + dt.timedelta(days=i),  # all on time: the 红榜
             submitted_at=now - dt.timedelta(hours=2),
             closed_at=now - dt.timedelta(hours=1),
         )
@@ -89,7 +90,12 @@ def test_leader_dashboard_drill_down_and_exports(browser, world):
     page.goto(f"{browser.base_url}/dashboard/")
     for chart in ("trend", "lights", "categories", "projects"):
         page.wait_for_selector(f"#chart-{chart}[data-rendered='1'] canvas")
-    assert page.locator(".dd-rank-best").count() >= 1
+    # The 红黑榜 with its reasons: the department closing four on time is red, the one with an
+    # issue 30 days overdue black, each with its reason and the rule printed under the lists.
+    red_board, black_board = page.inner_text("#red-board"), page.inner_text("#black-board")
+    assert world.other_department.short_name in red_board and "销号4件，均按期销号" in red_board
+    assert world.lead_department.short_name in black_board and "逾期未整改3件，最长" in black_board
+    assert "评定规则：红榜" in page.inner_text("#ranking-rule")
     assert "林地审核待批复" in page.locator(".dd-blockage").inner_html()
     browser.shot(page, "dashboard-desktop")
 
@@ -125,14 +131,16 @@ def test_leader_dashboard_drill_down_and_exports(browser, world):
     in_month = Issue.objects.filter(handed_off_at__gte=month.start).count()  # near a month's start, fewer
     closed_in_month = Issue.objects.filter(closed_at__gte=month.start).count()
     assert (handed_off, closed, overdue) == (in_month, closed_in_month, 3)
-    narrative = page.inner_text("#narrative")
+    title = page.inner_text("#bulletin-title")
+    paragraphs = [p.inner_text() for p in page.locator("#bulletin .dd-narrative").all()]
+    assert title.endswith("重大投资项目专项督导工作情况的通报") and len(paragraphs) >= 4
     browser.shot(page, "summary-desktop")
 
     with page.expect_download() as download_info:
         page.click("a[data-export='docx']")
     document = Document(download_info.value.path())
-    assert document.paragraphs[0].text.endswith("重大项目专项督导调度情况汇总")
-    assert narrative in [p.text for p in document.paragraphs]
+    texts = [p.text for p in document.paragraphs]
+    assert title in texts and all(paragraph in texts for paragraph in paragraphs)
     assert [c.text for c in document.tables[0].rows[1].cells][:2] == [str(handed_off), str(closed)]
     assert document.tables[0].rows[1].cells[3].text == str(overdue)
 
@@ -143,8 +151,9 @@ def test_leader_dashboard_drill_down_and_exports(browser, world):
     # The saved download has no extension, which openpyxl refuses: read the bytes.
     overview = load_workbook(io.BytesIO(open(download.path(), "rb").read()))["概况"]
     values = {row[0]: row[1] for row in overview.iter_rows(min_row=2, values_only=True)}
-    assert values["新交办问题（件）"] == handed_off and values["已销号（件）"] == closed
-    assert values["逾期未整改（件）"] == overdue and values["通报文字"] == narrative
+    assert values["新交办问题（件）"] == handed_off and values["整改销号（件）"] == closed
+    assert values["逾期未整改（件）"] == overdue and values["通报"].splitlines()[0] == title
+    assert all(paragraph in values["通报"].splitlines() for paragraph in paragraphs)
 
 
 def test_dashboard_and_summary_on_a_phone(browser, world):

@@ -258,3 +258,30 @@ def test_overdue_sweep_runs_a_constant_number_of_queries(world, django_assert_ma
             assert alert_overdue(today=dt.date(2026, 6, 20)) == 60
         with django_assert_max_num_queries(8):
             assert alert_escalations(today=dt.date(2026, 6, 20)) == 60
+
+
+@pytest.mark.django_db
+def test_the_escalation_states_how_many_working_days_the_issue_is_overdue(world):
+    """Deadline Wed 10 June 2026: on the 17th the issue is 5 working days late, on the 24th 9 (the
+    19th is the Dragon Boat Festival) — the title says so, not a fixed "已满5个工作日"."""
+    from issues.alerts import alert_escalations
+
+    IssueFactory(
+        code="ESC",
+        project=world.project,
+        lead_department=world.lead_department,
+        status=IssueStatus.IN_PROGRESS,
+        sign_deadline=dt.date(2026, 5, 20),
+        rectification_deadline=dt.date(2026, 6, 10),
+    )
+    alert_escalations(today=dt.date(2026, 6, 17))
+    alert_escalations(today=dt.date(2026, 6, 24))
+    titles = set(
+        Notification.objects.filter(kind=NotificationKind.ESCALATION, recipient=world.leader).values_list(
+            "title", flat=True
+        )
+    )
+    assert titles == {
+        "逾期升级督办：问题 ESC 超过整改时限（2026-06-10）已逾期5个工作日",
+        "逾期升级督办：问题 ESC 超过整改时限（2026-06-10）已逾期9个工作日",
+    }

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 
-from core.workdays import add_working_days
+from core.workdays import add_working_days, calendar_covers
 from issues.models import Issue, IssueStatus
 from tests.factories import FindingFactory, SiteVisitFactory
 
@@ -130,14 +131,18 @@ def test_deadline_endpoint_recomputes_dates_and_warns_for_uncovered_years(client
     assert add_working_days(today, 3).isoformat() in body
     assert add_working_days(today, 10).isoformat() in body
     assert "<html" not in body
-    far = client.get(DEADLINES, {"sign_working_days": 3, "rectification_working_days": 250})
-    far_date = add_working_days(today, 250)
-    from core.workdays import calendar_covers
-
-    # 250 working days ahead always lands in a year the package does not know yet (2027+ today);
-    # asserting it keeps this test from silently checking nothing.
-    assert not calendar_covers(far_date)
-    assert f"{far_date.year} 年的法定节假日安排尚未收录" in far.content.decode()
+    # The first year chinese-calendar does not cover yet (2027 today; later when the package adds it):
+    # asked on 1 December of the year before, 40 working days land in it and the page must warn.
+    year = today.year
+    while calendar_covers(dt.date(year, 7, 1)):
+        year += 1
+    asked_on = dt.date(year - 1, 12, 1)
+    with time_machine.travel(dt.datetime(year - 1, 12, 1, 10, 0, tzinfo=dt.UTC), tick=False):
+        client.force_login(world.inspector)
+        far = client.get(DEADLINES, {"sign_working_days": 3, "rectification_working_days": 40})
+    far_date = add_working_days(asked_on, 40)
+    assert far_date.year == year
+    assert f"{year} 年的法定节假日安排尚未收录" in far.content.decode()
 
 
 def test_posted_deadline_in_an_uncovered_year_shows_the_warning(client, world):

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from dispatch.figures import Month
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
 from issues.models import CaseRecord, ExtensionRequest, Issue, IssueStatus
+from reports.figures import Month
 from tests.factories import IssueFactory
 
 SEPTEMBER = Month(2026, 9)

@@ -13,8 +13,8 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from openpyxl import load_workbook
 
-from dispatch.exports import LEDGER_COLUMNS
 from issues.models import ProgressUpdate
+from reports.exports import LEDGER_COLUMNS
 from tests.reports.conftest import SEPTEMBER
 
 pytestmark = pytest.mark.django_db

@@ -8,13 +8,11 @@ before the rectification deadline in force (after any extension granted).
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.utils import translation
 
-from dispatch.figures import Month, ReportScope, dashboard_figures, dashboard_scope_for, monthly_figures
-from dispatch.narrative import summary_narrative
+from reports.figures import Month, ReportScope, dashboard_figures, dashboard_scope_for, monthly_figures
+from reports.narrative import bulletin_for
 from tests.reports.conftest import SEPTEMBER, d
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +26,9 @@ def figures_for(scope=CITY):
 
 def test_core_figures_of_the_city(september):
     core = figures_for()["core"]
-    assert core["handed_off"] == 9  # A1 A2 A3 A4 A5 A5b A7 A10 B1 — withdrawn A4 included
+    # A1 A2 A3 A5 A5b A7 A10 B1. The withdrawn duplicate A4 is not a hand-off (this test used to
+    # count it: the 通报 then read out a withdrawn duplicate as handed off).
+    assert core["handed_off"] == 8
     assert core["withdrawn"] == 1  # A4
     assert core["closed"] == 4  # A1 A2 A3 A5b (A5 closed in October, A8 in August)
     assert core["closed_on_time"] == 3  # A2 was submitted after its deadline
@@ -47,7 +47,7 @@ def test_extension_granted_makes_a_late_looking_close_on_time(september):
     figures = figures_for()
     row = next(r for r in figures["departments"] if r["id"] == september.world.lead_department.pk)
     assert row["closed"] == 4 and row["closed_on_time"] == 3
-    assert september.issues["A5"].pk not in [r["id"] for r in figures["red_list"]]
+    assert september.issues["A5"].pk not in [r["id"] for r in figures["overdue_list"]]
 
 
 def test_per_department_and_per_project_tables(september):
@@ -55,22 +55,42 @@ def test_per_department_and_per_project_tables(september):
     figures = figures_for()
     departments = {row["id"]: row for row in figures["departments"]}
     d1, d2 = departments[w.lead_department.pk], departments[w.other_department.pk]
-    assert (d1["handed_off"], d1["closed"], d1["open"], d1["overdue"], d1["withdrawn"]) == (8, 4, 3, 0, 1)
+    assert (d1["handed_off"], d1["closed"], d1["open"], d1["overdue"], d1["withdrawn"]) == (7, 4, 3, 0, 1)
     assert (d2["handed_off"], d2["closed"], d2["open"], d2["overdue"]) == (1, 0, 2, 2)
     assert d1["on_time_rate"] == 75.0 and d2["on_time_rate"] is None
     # Sorted by overdue first: the department with overdue issues heads the table.
     assert figures["departments"][0]["id"] == w.other_department.pk
     projects = {row["id"]: row for row in figures["projects"]}
-    assert projects[w.project.pk]["handed_off"] == 8 and projects[w.project.pk]["overdue"] == 1
+    assert projects[w.project.pk]["handed_off"] == 7 and projects[w.project.pk]["overdue"] == 1
     assert projects[w.other_project.pk]["handed_off"] == 1 and projects[w.other_project.pk]["overdue"] == 1
     assert figures["overdue_departments"] == [w.other_department.short_name]
 
 
-def test_red_list_is_overdue_at_month_end(september):
+def test_overdue_list_is_overdue_at_month_end_in_working_days(september):
     figures = figures_for()
-    assert [row["code"] for row in figures["red_list"]] == ["SEP-A6", "SEP-B1"]  # by deadline
-    assert figures["red_list"][0]["days_overdue"] == 20  # 10 -> 30 September
-    assert figures["red_list_total"] == 2
+    assert [row["code"] for row in figures["overdue_list"]] == ["SEP-A6", "SEP-B1"]  # by deadline
+    # 10 -> 30 September: 20 calendar days, 14 working days (the 19th and 25th–27th are not working
+    # days — 中秋 — and Sunday the 20th is a make-up working day), as the ledger counts them.
+    assert [row["working_days_overdue"] for row in figures["overdue_list"]] == [14, 11]
+    assert figures["overdue_list_total"] == 2
+
+
+def test_september_red_and_black_lists_with_reasons(september):
+    w = september.world
+    ranking = figures_for()["ranking"]
+    rows = {row["id"]: row for row in ranking["rows"]}
+    d1, d2 = rows[w.lead_department.pk], rows[w.other_department.pk]
+    # D1 closed 4 (3 on time = 75%, below the 红榜's 90%; one reworked), nothing overdue: neither list.
+    assert (d1["closed"], d1["closed_on_time"], d1["reworked"], d1["overdue"], d1["list"]) == (4, 3, 1, 0, "")
+    # A1 15, A2 9, A3 16, A5b 14 working days from hand-off to close: 13.5, counted, not estimated.
+    assert d1["avg_close_working_days"] == 13.5
+    # D2 closed nothing but A6 is 14 working days overdue (B1 11): the 黑榜, with its reason in words.
+    assert d2["list"] == "black"
+    assert ranking["black"] == [
+        {"id": w.other_department.pk, "name": d2["name"], "reason": "逾期未整改2件，最长14个工作日"}
+    ]
+    assert ranking["red"] == []
+    assert figures_for()["core"]["avg_close_working_days"] == 13.5
 
 
 def test_visits_decisions_and_campaign(september):
@@ -91,7 +111,7 @@ def test_group_scope_sees_only_its_projects(september):
     w = september.world
     figures = figures_for(ReportScope(key=f"group-{w.group.pk}", label=w.group.name, group_id=w.group.pk))
     core = figures["core"]
-    assert (core["handed_off"], core["overdue"], core["open"], core["total_handed_off"]) == (8, 1, 4, 9)
+    assert (core["handed_off"], core["overdue"], core["open"], core["total_handed_off"]) == (7, 1, 4, 9)
     assert core["rectification_rate"] == 55.6
     assert figures["visits"]["total"] == 2
     assert figures["campaign"]["to_date"]["cases"] == 1  # B1's case belongs to group B
@@ -100,28 +120,29 @@ def test_group_scope_sees_only_its_projects(september):
     assert other["core"]["handed_off"] == 1 and other["decisions"] == []
 
 
-def test_narrative_reads_the_figures(september):
+def _bulletin_text(figures, scope=CITY):
+    return bulletin_for(month=SEPTEMBER, scope=scope, figures=figures).text
+
+
+def test_bulletin_reads_the_figures(september):
     figures = figures_for()
-    text = summary_narrative(figures)
-    assert text.startswith("2026年9月，全市本月新交办问题9件，已整改销号4件（其中按期销号3件），按期整改率75%")
+    bulletin = bulletin_for(month=SEPTEMBER, scope=CITY, figures=figures)
+    assert bulletin.title == "关于2026年9月重大投资项目专项督导工作情况的通报"
+    assert [s.heading for s in bulletin.sections] == [
+        "一、总体情况",
+        "二、主要做法和成效",
+        "三、存在的问题",
+        "四、下步工作要求",
+    ]
+    text = bulletin.text
+    # A4 was withdrawn: 8 handed off, not 9; the month named once.
+    assert "2026年9月，全市新交办问题8件，整改销号4件，其中按期销号3件，按期整改率75%" in text
+    assert "本月" not in bulletin.sections[0].paragraphs[0]
     assert "整改率50%" in text
-    assert "逾期未整改问题2件，涉及市生态环境局" in text
-    assert "开展督导检查3次，其中座谈交流1次、查阅文件1次、实地察看2次、“回头看”1次" in text
-    assert "本月受理问题线索1件3人，给予党纪政务处分2人，通报曝光典型问题1件2人" in text
-    assert "累计查处问题2件4人" in text
-
-
-def test_narrative_in_english_reads_as_sentences(september):
-    figures = figures_for()
-    with translation.override("en"):
-        text = summary_narrative(figures)
-    assert ", 全市: new issues handed off 9, closed out 4 (3 on time), on-time rate 75%." in text
-    assert "rectification rate 50%. Overdue and not rectified: 2, involving 市生态环境局;" in text  # spaces
-    assert "Issues withdrawn this month: 1." in text  # counts after a colon: no "1 issues"
-    assert not re.search(r"[\u4e00-\u9fff][A-Za-z]|[a-z.][\u4e00-\u9fff]", text.replace("全市", "")), text
-    live = {**figures, "live": True, "as_of": "2026-11-20"}
-    with translation.override("en"):
-        assert summary_narrative(live).startswith("As of 11/20, 全市 this month: new issues handed off 9,")
+    assert "开展督导检查3次，其中开展“回头看”1次；按检查方式统计，实地察看2次、座谈交流1次、查阅文件1次" in text
+    assert "本月受理问题线索1件、涉及3人，给予党纪政务处分2人，通报曝光典型问题1起2人" in text
+    assert "专项督导开展以来累计受理问题线索2件、涉及4人" in text
+    assert "查处问题" not in text
 
 
 def test_dashboard_scoping_inspector_vs_leader(september):
@@ -143,20 +164,20 @@ def test_dashboard_trend_and_ranking(september):
     figures = dashboard_figures(scope=dashboard_scope_for(user=w.leader), today=d(11, 20))
     by_month = {point["month"]: point for point in figures["trend"]}
     assert len(figures["trend"]) == 12 and figures["trend"][-1]["month"] == "2026-11"
-    assert by_month["2026-09"]["handed_off"] == 9 and by_month["2026-09"]["closed"] == 4
+    assert by_month["2026-09"]["handed_off"] == 8 and by_month["2026-09"]["closed"] == 4  # A4 withdrawn
     assert by_month["2026-08"]["handed_off"] == 2 and by_month["2026-10"]["closed"] == 1
     assert by_month["2026-09"]["label"] == "9月"
     with translation.override("en"):
         english = dashboard_figures(scope=dashboard_scope_for(user=w.leader), today=d(11, 20))
     assert [point["label"] for point in english["trend"]][-3:] == ["Sep", "Oct", "Nov"]
+    # The dashboard's 红黑榜 is the current month's, decided by the same rule as the summary's.
+    summary = monthly_figures(month=Month(2026, 11), scope=CITY, today=d(11, 20))["ranking"]
+    assert figures["ranking"]["rows"] == summary["rows"]
+    assert figures["ranking"]["period"]["month"] == "2026-11"
     rows = {row["id"]: row for row in figures["ranking"]["rows"]}
-    d1 = rows[w.lead_department.pk]
-    assert (d1["total"], d1["closed"], d1["closed_on_time"], d1["reworked"]) == (9, 6, 5, 1)
-    assert d1["rework_rate"] == 11.1
-    # A1 20 days, A2 13, A3 24, A5 34, A5b 20, A8 19 -> 21.67 calendar days x 250/365.
-    assert d1["avg_working_days"] == pytest.approx(14.8, abs=0.1)
-    assert rows[w.other_department.pk]["on_time_rate"] is None
-    assert figures["ranking"]["best"] == [w.lead_department.pk]
+    # On 20 November both departments have issues overdue for weeks: both on the 黑榜, none on the 红榜.
+    assert {rows[w.lead_department.pk]["list"], rows[w.other_department.pk]["list"]} == {"black"}
+    assert figures["ranking"]["red"] == []
 
 
 def test_dashboard_for_a_liaison_is_not_found(world):

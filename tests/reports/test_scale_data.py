@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from dispatch.figures import ReportScope, current_month, dashboard_figures, monthly_figures
 from issues.models import Issue, IssueStatus, ProgressUpdate
 from projects.models import Project
+from reports.figures import ReportScope, current_month, dashboard_figures, monthly_figures
 
 pytestmark = pytest.mark.django_db
 

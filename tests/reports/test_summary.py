@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dispatch.figures import Month, ReportScope, current_month
 from dispatch.models import MonthlySummary
-from dispatch.summary_services import monthly_summary_freeze, summary_for
-from dispatch.summary_tasks import freeze_last_month
 from issues.models import Issue, IssueStatus
+from reports.figures import Month, ReportScope, current_month
+from reports.services import monthly_summary_freeze, summary_for
+from reports.tasks import freeze_last_month
 from tests.factories import IssueFactory
 from tests.reports.conftest import SEPTEMBER, at
 
@@ -56,7 +56,7 @@ def test_current_month_is_live_and_not_frozen(world):
     view = summary_for(month=month, scope=CITY)
     assert view.live and view.frozen is None
     assert view.figures["live"] is True and view.figures["core"]["handed_off"] == 1
-    assert view.narrative.startswith("截至")
+    assert view.bulletin.sections[0].paragraphs[0].startswith("截至")
     assert not MonthlySummary.objects.exists()
     with pytest.raises(ValueError):
         monthly_summary_freeze(month)
@@ -78,10 +78,13 @@ def test_beat_task_freezes_last_month(world):
     assert freeze_last_month() == 3 and MonthlySummary.objects.count() == 3
 
 
-def test_beat_schedule_and_import(settings):
-    assert "dispatch.summary_tasks" in settings.CELERY_IMPORTS
-    entry = settings.CELERY_BEAT_SCHEDULE["dispatch-freeze-monthly-summary"]
-    assert entry["task"] == "dispatch.summary_tasks.freeze_last_month"
+def test_beat_schedule_names_a_task_the_worker_finds(settings):
+    from config.celery_app import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovers tasks.py
+    assert "reports.tasks.freeze_last_month" in app.tasks
+    entry = settings.CELERY_BEAT_SCHEDULE["reports-freeze-monthly-summary"]
+    assert entry["task"] == "reports.tasks.freeze_last_month"
     assert entry["schedule"].day_of_month == {1, 2, 3, 4, 5}
 
 

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dispatch.figures import ReportScope, current_month, dashboard_figures, dashboard_scope_for, monthly_figures
 from issues.models import IssueStatus
 from projects.models import ProcedureStage
+from reports.figures import ReportScope, current_month, dashboard_figures, dashboard_scope_for, monthly_figures
 from tests.factories import IssueFactory
 
 pytestmark = pytest.mark.django_db

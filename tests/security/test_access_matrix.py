@@ -121,7 +121,7 @@ RULES: dict[str, Rule] = {
     "accounts:login": Rule([Case("-", lambda o: {}, {"GET": PUBLIC, "POST": PUBLIC, "PUT": PUBLIC}, probe="anon")]),
     # logging out lands on the login page, whoever you were
     "accounts:logout": one({"POST": expect((), anon=LOGIN, otherwise=LOGIN)}),
-    "accounts:profile": one({"GET": EVERYONE}),
+    "profile": one({"GET": EVERYONE}),
     "accounts:api_token_issue": one({"POST": EVERYONE}),
     "accounts:api_token_revoke": one({"POST": EVERYONE}),
     "set_language": lenient(one({"POST": PUBLIC})),

@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from issues.models import Issue, IssueStatus, ProgressUpdate
+from reports.narrative import Bulletin
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -169,17 +170,14 @@ def _table(document, header: list[str], rows: Iterable[Iterable]) -> None:
             _set_fonts(paragraph.add_run(str(value)), HEADING_FONT if row_index == 0 else BODY_FONT, SIZE_TABLE)
 
 
-def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = None) -> bytes:
-    """The monthly summary as a Word document laid out per GB/T 9704-2012."""
+def summary_docx(*, figures: dict, bulletin: Bulletin, issued_on: dt.date | None = None) -> bytes:
+    """The monthly 通报 as a Word document laid out per GB/T 9704-2012: the 通报's sections, then the
+    figures it was written from as 附件 tables (the same figures and words as the summary page)."""
     document = Document()
     _setup_page(document)
     _register_fallbacks(document)
     core = figures["core"]
-    title = _("%(scope)s%(month)s重大项目专项督导调度情况汇总") % {
-        "scope": figures["scope"]["label"],
-        "month": figures["month_label"],
-    }
-    _paragraph(document, title, font=TITLE_FONT, size=SIZE_2, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(document, bulletin.title, font=TITLE_FONT, size=SIZE_2, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(document, "", indent=False)
     if figures["live"]:
         _paragraph(
@@ -189,17 +187,22 @@ def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = N
             align=WD_ALIGN_PARAGRAPH.CENTER,
             font=SUBHEADING_FONT,
         )
+    for section in bulletin.sections:
+        if section.heading:
+            _paragraph(document, section.heading, font=HEADING_FONT)
+        for text in section.paragraphs:
+            _paragraph(document, text)
+    _paragraph(document, "", indent=False)
+    _paragraph(document, _("附件：督导调度数据表"), font=HEADING_FONT, indent=False)
     headings = iter(CHINESE_NUMERALS)
 
     def heading(text: str) -> None:
-        _paragraph(document, f"{next(headings)}、{text}", font=HEADING_FONT)
+        _paragraph(document, f"（{next(headings)}）{text}", font=SUBHEADING_FONT)
 
-    heading(_("总体情况"))
-    _paragraph(document, narrative)
-    _paragraph(document, _("（一）主要指标"), font=SUBHEADING_FONT)
+    heading(_("主要指标"))
     _table(
         document,
-        [_("新交办"), _("已销号"), _("按期销号"), _("逾期未整改"), _("整改率"), _("按期整改率")],
+        [_("新交办"), _("整改销号"), _("按期销号"), _("逾期未整改"), _("整改率"), _("按期整改率")],
         [
             [
                 core["handed_off"],
@@ -211,24 +214,38 @@ def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = N
             ]
         ],
     )
+    ranking = figures.get("ranking")
+    if ranking:
+        heading(_("责任单位红黑榜"))
+        listed = [(_("红榜"), row) for row in ranking["red"]] + [(_("黑榜"), row) for row in ranking["black"]]
+        if listed:
+            _table(
+                document,
+                [_("榜单"), _("责任单位"), _("列榜理由")],
+                [[kind, r["name"], r["reason"]] for kind, r in listed],
+            )
+        else:
+            _paragraph(document, _("本期无单位列入红榜或黑榜。"))
+        _paragraph(document, _("评定规则：") + ranking["rules_text"]["red"] + ranking["rules_text"]["black"])
     heading(_("各责任单位整改情况"))
     _table(document, _unit_header(_("责任单位")), _unit_rows(figures["departments"]))
     heading(_("各项目问题情况"))
     _table(document, _unit_header(_("项目")), _unit_rows(figures["projects"]))
-    heading(_("逾期未整改问题清单（红榜）"))
-    if figures["red_list"]:
+    heading(_("逾期未整改问题清单"))
+    overdue = figures["overdue_list"]
+    if overdue:
         _table(
             document,
-            [_("编号"), _("问题"), _("项目"), _("责任单位"), _("整改时限"), _("逾期天数")],
+            [_("编号"), _("问题"), _("项目"), _("责任单位"), _("整改时限"), _("逾期（工作日）")],
             [
-                [r["code"], r["title"], r["project"], r["department"], r["deadline"], r["days_overdue"]]
-                for r in figures["red_list"]
+                [r["code"], r["title"], r["project"], r["department"], r["deadline"], r["working_days_overdue"]]
+                for r in overdue
             ],
         )
-        if figures["red_list_total"] > len(figures["red_list"]):
+        if figures["overdue_list_total"] > len(overdue):
             _paragraph(
                 document,
-                _("另有%(n)s件逾期问题详见整改台账。") % {"n": figures["red_list_total"] - len(figures["red_list"])},
+                _("另有%(n)s件逾期问题详见整改台账。") % {"n": figures["overdue_list_total"] - len(overdue)},
             )
     else:
         _paragraph(document, _("无。"))
@@ -236,7 +253,7 @@ def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = N
     visits = figures["visits"]
     _table(
         document,
-        [_("检查次数"), _("座谈交流"), _("查阅文件"), _("实地察看"), _("回头看")],
+        [_("检查次数"), _("座谈交流"), _("查阅文件"), _("实地察看"), _("其中“回头看”")],
         [[visits["total"], visits["forum"], visits["documents"], visits["onsite"], visits["recheck"]]],
     )
     heading(_("调度会议定事项"))
@@ -246,16 +263,9 @@ def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = N
             _paragraph(document, f"{index}.{decision['text']}{who}")
     else:
         _paragraph(document, _("本月无会议决定事项。"))
-    heading(_("查处问题情况"))
+    heading(_("问题线索和处分情况"))
     month, to_date = figures["campaign"]["month"], figures["campaign"]["to_date"]
-    _table(
-        document,
-        ["", _("问题线索（件）"), _("涉及人数"), _("党纪政务处分（人）"), _("通报曝光（件）"), _("通报曝光（人）")],
-        [
-            [_("本月")] + [month[k] for k in ("cases", "people", "sanctioned", "notified_cases", "notified_people")],
-            [_("累计")] + [to_date[k] for k in ("cases", "people", "sanctioned", "notified_cases", "notified_people")],
-        ],
-    )
+    _table(document, _campaign_header(), _campaign_rows(month, to_date))
     issued_on = issued_on or timezone.localdate()
     _paragraph(document, "", indent=False)
     date_line = _paragraph(
@@ -270,8 +280,27 @@ def summary_docx(*, figures: dict, narrative: str, issued_on: dt.date | None = N
     return buffer.getvalue()
 
 
+_CAMPAIGN_KEYS = ("cases", "people", "sanctioned", "notified_cases", "notified_people")
+
+
+def _campaign_header() -> list[str]:
+    """The same words as the summary page and the 通报: 受理问题线索, 党纪政务处分, 通报曝光典型问题 (起/人)."""
+    return [
+        "",
+        _("受理问题线索（件）"),
+        _("涉及人数"),
+        _("党纪政务处分（人）"),
+        _("通报曝光典型问题（起）"),
+        _("通报曝光（人）"),
+    ]
+
+
+def _campaign_rows(month: dict, to_date: dict) -> list[list]:
+    return [[_("本月"), *(month[k] for k in _CAMPAIGN_KEYS)], [_("累计"), *(to_date[k] for k in _CAMPAIGN_KEYS)]]
+
+
 def _unit_header(first: str) -> list[str]:
-    return [first, _("新交办"), _("已销号"), _("按期销号"), _("未办结"), _("逾期"), _("按期整改率")]
+    return [first, _("新交办"), _("整改销号"), _("按期销号"), _("未办结"), _("逾期"), _("按期整改率")]
 
 
 def _unit_rows(rows: list[dict]) -> Iterator[list]:
@@ -290,7 +319,7 @@ def _unit_rows(rows: list[dict]) -> Iterator[list]:
 # --- Excel: summary ------------------------------------------------------------------------
 
 
-def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
+def summary_xlsx(*, figures: dict, bulletin: Bulletin) -> bytes:
     workbook = Workbook()
     bold = Font(bold=True)
     sheet = workbook.active
@@ -305,20 +334,20 @@ def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
     )
     for label, key in (
         (_("新交办问题（件）"), "handed_off"),
-        (_("已销号（件）"), "closed"),
+        (_("整改销号（件）"), "closed"),
         (_("按期销号（件）"), "closed_on_time"),
-        (_("超期销号（件）"), "closed_late"),
+        (_("逾期后销号（件）"), "closed_late"),
         (_("撤销（件）"), "withdrawn"),
         (_("未办结（件）"), "open"),
         (_("逾期未整改（件）"), "overdue"),
-        (_("返工问题（件）"), "reworked"),
+        (_("退回返工（累计，件）"), "reworked"),
         (_("累计交办（件）"), "total_handed_off"),
         (_("累计销号（件）"), "total_closed"),
     ):
         sheet.append([label, core[key]])
     sheet.append([_("整改率（%）"), core["rectification_rate"]])
     sheet.append([_("按期整改率（%）"), core["on_time_rate"]])
-    sheet.append([_("通报文字"), narrative])
+    sheet.append([_("通报"), bulletin.text])
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 100
 
@@ -340,12 +369,42 @@ def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
     table(_("项目"), [_("项目"), *unit_header], ([r["name"], *(r[k] for k in unit_keys)] for r in figures["projects"]))
     table(
         _("逾期清单"),
-        [_("编号"), _("问题"), _("项目"), _("责任单位"), _("整改时限"), _("逾期天数")],
+        [_("编号"), _("问题"), _("项目"), _("责任单位"), _("整改时限"), _("逾期（工作日）")],
         (
-            [r["code"], r["title"], r["project"], r["department"], r["deadline"], r["days_overdue"]]
-            for r in figures["red_list"]
+            [r["code"], r["title"], r["project"], r["department"], r["deadline"], r["working_days_overdue"]]
+            for r in figures["overdue_list"]
         ),
     )
+    ranking = figures.get("ranking")
+    if ranking:
+        table(
+            _("红黑榜"),
+            [
+                _("责任单位"),
+                _("榜单"),
+                _("列榜理由"),
+                _("销号"),
+                _("按期整改率（%）"),
+                _("逾期未整改"),
+                _("最长逾期（工作日）"),
+                _("退回返工"),
+                _("平均办结（工作日）"),
+            ],
+            (
+                [
+                    r["name"],
+                    {"red": _("红榜"), "black": _("黑榜")}.get(r["list"], ""),
+                    r["reason"],
+                    r["closed"],
+                    r["on_time_rate"],
+                    r["overdue"],
+                    r["max_overdue_working_days"],
+                    r["reworked"],
+                    r["avg_close_working_days"],
+                ]
+                for r in ranking["rows"]
+            ),
+        )
     visits = figures["visits"]
     table(
         _("督导检查"),
@@ -368,13 +427,8 @@ def summary_xlsx(*, figures: dict, narrative: str) -> bytes:
             for d in figures["decisions"]
         ),
     )
-    keys = ("cases", "people", "sanctioned", "notified_cases", "notified_people")
     campaign = figures["campaign"]
-    table(
-        _("查处情况"),
-        ["", _("问题线索（件）"), _("涉及人数"), _("党纪政务处分（人）"), _("通报曝光（件）"), _("通报曝光（人）")],
-        [[_("本月"), *(campaign["month"][k] for k in keys)], [_("累计"), *(campaign["to_date"][k] for k in keys)]],
-    )
+    table(_("问题线索"), _campaign_header(), _campaign_rows(campaign["month"], campaign["to_date"]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

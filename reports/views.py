@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from dispatch import exports
-from dispatch.figures import (
+from issues.filters import issue_filter_for
+from reports import exports
+from reports.figures import (
     Month,
     ReportScope,
     current_month,
@@ -23,8 +24,7 @@ from dispatch.figures import (
     summary_scope_pick,
     summary_scopes_for,
 )
-from dispatch.summary_services import SummaryView, summary_for
-from issues.filters import issue_filter_for
+from reports.services import SummaryView, summary_for
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,7 +51,7 @@ def _dashboard_links(figures: dict) -> None:
         "on_time": ledger_url(status="closed", on_time="1"),
     }
     for point in figures["trend"]:
-        point["handed_off_url"] = ledger_url(month=point["month"])
+        point["handed_off_url"] = ledger_url(month=point["month"], withdrawn="0")
         point["closed_url"] = ledger_url(closed_month=point["month"])
     figures["lights"] = [
         {"light": light, "label": label, "count": figures["by_light"][light], "url": ledger_url(light=light)}
@@ -62,10 +62,21 @@ def _dashboard_links(figures: dict) -> None:
     for row in figures["by_project"]:
         row["url"] = ledger_url(status="open", project=row["id"])
         row["red_url"] = ledger_url(light="red", project=row["id"])
-    for row in figures["ranking"]["rows"]:
-        row["url"] = ledger_url(lead_department=row["id"], withdrawn="0")
-        row["closed_url"] = ledger_url(lead_department=row["id"], status="closed")
-        row["reworked_url"] = ledger_url(lead_department=row["id"], returned="1", withdrawn="0")
+    _ranking_links(figures["ranking"], live=True)
+
+
+def _ranking_links(ranking: dict | None, *, live: bool, **extra) -> None:
+    """Each 红黑榜 row links to the ledger rows it counts: its closures of the period, the reworked
+    ones among them, and (live only: overdue is read today) its red issues."""
+    if not ranking:
+        return
+    month = ranking["period"]["month"]
+    for row in ranking["rows"]:
+        department = row["id"]
+        row["url"] = ledger_url(lead_department=department, withdrawn="0", **extra)
+        row["closed_url"] = ledger_url(lead_department=department, closed_month=month, **extra)
+        row["reworked_url"] = ledger_url(lead_department=department, closed_month=month, returned="1", **extra)
+        row["overdue_url"] = ledger_url(lead_department=department, light="red", **extra) if live else ""
 
 
 @login_required
@@ -118,7 +129,7 @@ def _summary_links(figures: dict, scope: ReportScope) -> None:
     extra = scope.ledger_params()
     core = figures["core"]
     core["links"] = {
-        "handed_off": ledger_url(month=month, **extra),
+        "handed_off": ledger_url(month=month, withdrawn="0", **extra),
         "closed": ledger_url(closed_month=month, **extra),
         "closed_on_time": ledger_url(closed_month=month, on_time="1", **extra),
         "withdrawn": ledger_url(withdrawn_month=month, **extra),
@@ -129,9 +140,10 @@ def _summary_links(figures: dict, scope: ReportScope) -> None:
     shown = (("lead_department", figures["departments"]), ("project", figures["projects"][:SUMMARY_PROJECT_ROWS]))
     for key, rows in shown:
         for row in rows:
-            row["handed_off_url"] = ledger_url(month=month, **{key: row["id"]}, **extra)
+            row["handed_off_url"] = ledger_url(month=month, withdrawn="0", **{key: row["id"]}, **extra)
             row["closed_url"] = ledger_url(closed_month=month, **{key: row["id"]}, **extra)
             row["overdue_url"] = ledger_url(light="red", **{key: row["id"]}, **extra) if figures["live"] else ""
+    _ranking_links(figures.get("ranking"), live=figures["live"], **extra)
 
 
 @login_required
@@ -155,7 +167,7 @@ def summary(request, month: Month):
             "scope": scope,
             "scopes": scopes,
             "figures": figures,
-            "narrative": view.narrative,
+            "bulletin": view.bulletin,
             "frozen": view.frozen,
             "projects_shown": figures["projects"][:SUMMARY_PROJECT_ROWS],
             "projects_hidden": max(len(figures["projects"]) - SUMMARY_PROJECT_ROWS, 0),
@@ -174,7 +186,7 @@ def _export_name(figures: dict, suffix: str) -> str:
 @require_GET
 def summary_docx(request, month: Month):
     _scope, _scopes, view = _summary_or_404(request, month)
-    content = exports.summary_docx(figures=view.figures, narrative=view.narrative)
+    content = exports.summary_docx(figures=view.figures, bulletin=view.bulletin)
     return _attachment(content, filename=_export_name(view.figures, "docx"), content_type=DOCX)
 
 
@@ -182,7 +194,7 @@ def summary_docx(request, month: Month):
 @require_GET
 def summary_xlsx(request, month: Month):
     _scope, _scopes, view = _summary_or_404(request, month)
-    content = exports.summary_xlsx(figures=view.figures, narrative=view.narrative)
+    content = exports.summary_xlsx(figures=view.figures, bulletin=view.bulletin)
     return _attachment(content, filename=_export_name(view.figures, "xlsx"), content_type=XLSX)
 
 

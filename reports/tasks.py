@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from dispatch.figures import current_month
-from dispatch.summary_services import monthly_summary_freeze
+from reports.figures import current_month
+from reports.services import monthly_summary_freeze
 
 
-@shared_task(name="dispatch.summary_tasks.freeze_last_month")
+@shared_task(name="reports.tasks.freeze_last_month")
 def freeze_last_month() -> int:
     """Freeze the month that just ended; safe to run again (already frozen scopes are kept)."""
     return len(monthly_summary_freeze(current_month().previous()))

@@ -16,11 +16,14 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from accounts.roles import Role
+from core.i18n import system_language
 from core.workdays import add_working_days
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
+from dispatch.services import agenda_snapshot
 from inspections.models import Finding, SiteVisit
 from issues import services
 from issues.models import CaseRecord, ExtensionRequest, Issue, IssueCategory, IssueEvent, IssueSeverity
+from notifications.models import Notification, NotificationKind
 from projects.models import (
     Authorization,
     FactorGuarantee,
@@ -66,6 +69,11 @@ USERS = [
     ("liaison_zy", "孙磊", "昭阳区政府联络员", [Role.LIAISON], "昭阳区政府"),
     ("liaison_sw", "郑敏", "市水务局联络员", [Role.LIAISON], "市水务局"),
 ]
+
+
+def _sentence(text: str) -> str:
+    """A finding or title as a sentence: one full stop at its end."""
+    return text.rstrip("。；;，,. ") + "。"
 
 
 class Command(BaseCommand):
@@ -305,9 +313,9 @@ class Command(BaseCommand):
                 "区发改、自然资源、供电、水务等部门",
                 "今天的专题会，主要听一下昭阳区对水、电、路、气等要素保障的推进情况。",
                 [
-                    ("demand", "企业诉求：220千伏专线尽快接入，保障二期试生产用电。"),
-                    ("blockage", "堵点：林地审核补充材料往返多次，未一次性告知。"),
-                    ("expectation", "期盼点：希望各部门“一站式”联合审查，缩短办理时限。"),
+                    ("demand", "220千伏专线尽快接入，保障二期试生产用电。"),
+                    ("blockage", "林地审核补充材料往返多次，未一次性告知。"),
+                    ("expectation", "希望各部门“一站式”联合审查，缩短办理时限。"),
                 ],
             ),
             (
@@ -319,8 +327,8 @@ class Command(BaseCommand):
                 "市自然资源局分管负责人、用地科",
                 "用地报批手续推进到什么环节了，目前的堵点在哪里，你们是如何破解的？查阅用地报批台账及往来文件。",
                 [
-                    ("difficulty", "难点：剩余1918亩土地报批涉及基本农田调整，需省级审查。"),
-                    ("blockage", "堵点：报批材料在科室间流转无时限要求。"),
+                    ("difficulty", "剩余1918亩土地报批涉及基本农田调整，需省级审查。"),
+                    ("blockage", "报批材料在科室间流转无时限要求。"),
                 ],
             ),
             (
@@ -332,8 +340,8 @@ class Command(BaseCommand):
                 "彝良县政府、县自然资源局、企业负责人",
                 "实地察看矿区及矿权转让推进情况，矿权转让取得实质性进展。",
                 [
-                    ("difficulty", "难点：矿权转让出让收益评估结果尚未公示。"),
-                    ("demand", "企业诉求：矿区进场道路需要县里协调施工。"),
+                    ("difficulty", "矿权转让出让收益评估结果尚未公示。"),
+                    ("demand", "矿区进场道路需要县里协调施工。"),
                 ],
             ),
             (
@@ -345,8 +353,8 @@ class Command(BaseCommand):
                 "企业负责人、昭阳区政府、市生态环境局",
                 "座谈交流、查阅文件并实地察看，项目手续办理基本完成，已准备进场动工。",
                 [
-                    ("expectation", "期盼点：希望尽快落实天然气用气指标。"),
-                    ("demand", "企业诉求：施工许可办理希望容缺受理。"),
+                    ("expectation", "希望尽快落实天然气用气指标。"),
+                    ("demand", "施工许可办理希望容缺受理。"),
                 ],
             ),
         ]
@@ -554,7 +562,7 @@ class Command(BaseCommand):
                 actor=inspector,
                 project=project,
                 title=title,
-                description=(finding.text if finding else title) + "请责任单位限期整改，并报送整改佐证材料。",
+                description=_sentence(finding.text if finding else title) + "请责任单位限期整改，并报送整改佐证材料。",
                 category=category,
                 severity=severity,
                 lead_department=d[lead],
@@ -636,46 +644,70 @@ class Command(BaseCommand):
             issue.updates.order_by("id"), [e for e in events if e.action == "progress"], strict=False
         ):
             type(update).objects.filter(pk=update.pk).update(created_at=start + step * events.index(event))
-        ExtensionRequest.objects.filter(issue=issue).update(
-            current_deadline=rect_deadline, requested_deadline=rect_deadline + dt.timedelta(days=14)
-        )
+        self._backdate_extensions(issue, rect_deadline=rect_deadline, events=events)
+
+    def _backdate_extensions(self, issue: Issue, *, rect_deadline: dt.date, events: list[IssueEvent]) -> None:
+        """The request, its history line and its notice tell one story: the moved deadline and the
+        date asked for, not the dates of the moment the loader ran."""
+        requested = rect_deadline + dt.timedelta(days=14)
+        for extension in ExtensionRequest.objects.filter(issue=issue):
+            old = f"{extension.requested_deadline:%Y-%m-%d}"
+            ExtensionRequest.objects.filter(pk=extension.pk).update(
+                current_deadline=rect_deadline, requested_deadline=requested
+            )
+            for event in events:
+                if (
+                    event.action == IssueEvent.Action.EXTENSION_REQUEST
+                    and event.data.get("extension_id") == extension.pk
+                ):
+                    IssueEvent.objects.filter(pk=event.pk).update(
+                        data={**event.data, "requested_deadline": requested.isoformat()}
+                    )
+            for notice in Notification.objects.filter(
+                kind=NotificationKind.EXTENSION_REQUESTED, target_type="issue", target_id=issue.pk
+            ):
+                Notification.objects.filter(pk=notice.pk).update(
+                    title=notice.title.replace(old, f"{requested:%Y-%m-%d}")
+                )
 
     def _meeting(self, group: SupervisionGroup) -> None:
+        """Last month's 调度会, held: planned a week before with the agenda the planner would have
+        frozen that day (dispatch.services.agenda_snapshot), everyone invited present."""
         first_of_month = self.today.replace(day=1)
         last_month = (first_of_month - dt.timedelta(days=1)).replace(day=1)
+        starts_at = timezone.make_aware(dt.datetime.combine(last_month.replace(day=25), dt.time(15, 0)))
+        planned_on = starts_at.date() - dt.timedelta(days=7)
+        with system_language():  # stored with its labels, as the planner stores it
+            agenda = agenda_snapshot(group=group, today=planned_on, before_month=last_month)
         meeting, created = DispatchMeeting.objects.get_or_create(
             group=group,
             month=last_month,
             defaults=dict(
                 title=f"{last_month:%Y年%m月}重大项目专项督导调度会".replace("年0", "年"),
-                starts_at=timezone.make_aware(dt.datetime.combine(last_month.replace(day=25), dt.time(15, 0))),
+                starts_at=starts_at,
                 place="市纪委监委三楼会议室",
                 status=DispatchMeeting.Status.HELD,
-                agenda_snapshot={
-                    "open_issues": [],
-                    "blockages": [],
-                    "carried_over": [],
-                    "note": "演示数据：历史调度会",
-                },
+                held_at=starts_at + dt.timedelta(hours=2),
+                agenda_snapshot=agenda,
                 focus_next_month="紧盯林地审核、220千伏专线接入和矿权转让三个堵点，采取“回头看”与专题会相结合的方式督导。",
                 minutes="会议听取了各责任单位整改进展汇报，分析了项目建设存在的困难，明确了下步监督方式和重点。",
             ),
         )
         if created:
-            meeting.attendees.set(
-                [
-                    self.users[name]
-                    for name in (
-                        "leader",
-                        "lead_li",
-                        "inspector_zhang",
-                        "inspector_wang",
-                        "special_zhao",
-                        "liaison_zrzy",
-                        "liaison_lc",
-                    )
-                ]
-            )
+            attendees = [
+                self.users[name]
+                for name in (
+                    "leader",
+                    "lead_li",
+                    "inspector_zhang",
+                    "inspector_wang",
+                    "special_zhao",
+                    "liaison_zrzy",
+                    "liaison_lc",
+                )
+            ]
+            meeting.attendees.set(attendees)
+            meeting.present.set(attendees)
             meeting.attending_departments.set(
                 [self.departments[name] for name in ("市自然资源局", "市林草局", "市能源局")]
             )

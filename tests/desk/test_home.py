@@ -157,11 +157,11 @@ def test_home_query_count_does_not_grow(client, world, today, who, django_assert
 
 def test_profile_shows_roles_department_groups_and_authorizations(client, world):
     client.force_login(world.group_lead)
-    html = client.get(reverse("accounts:profile")).content.decode()
+    html = client.get(reverse("profile")).content.decode()
     assert "督导组成员" in html and world.group.name in html and "组长" in html
     client.force_login(world.authorized_inspector)
-    html = client.get(reverse("accounts:profile")).content.decode()
+    html = client.get(reverse("profile")).content.decode()
     assert world.authorized_inspector.authorizations.get().number in html and "有效" in html
     client.force_login(world.lead_liaison)
-    html = client.get(reverse("accounts:profile")).content.decode()
+    html = client.get(reverse("profile")).content.decode()
     assert "部门联络员" in html and "市自然资源和规划局" in html

@@ -7,8 +7,9 @@ figures can be frozen as they are into MonthlySummary.figures and served by the 
 
 Definitions (pinned number by number by tests/reports/test_figures.py):
 
-- 交办 handed off in a month: issues whose handed_off_at falls in the month, withdrawn ones included
-  (they were handed off; 撤销 is shown beside it). Rates leave withdrawn issues out.
+- 交办 handed off in a month: issues whose handed_off_at falls in the month and that were not withdrawn
+  by the end of the period (a withdrawn duplicate was never a task; 撤销 is counted beside it).
+  Rates leave withdrawn issues out.
 - 销号 closed in a month: closed_at in the month.
 - 按期销号 closed on time: closed, and the day the department (last) submitted it for verification —
   the close itself when no submission is recorded — is on or before the rectification deadline in
@@ -23,12 +24,14 @@ Definitions (pinned number by number by tests/reports/test_figures.py):
   rectification deadline before D. For a closed month D is its last day and "submitted by D" is
   read from submitted_at (a return after D clears it, so such an issue counts as overdue at D).
   A month is frozen on the 1st of the next month, so extensions granted later never alter it.
-- 返工 rework: issues returned for rework at least once (return_count >= 1); rework rate = reworked /
-  handed off (withdrawn excluded).
-- 平均办结工作日 average working days to close ≈ average calendar days from hand-off to close ×
-  250/365: the average is taken in SQL over timestamps; a mainland year has about 250 working days
-  once weekends, public holidays and make-up working days are counted, so the factor is right on
-  average without a per-row calendar walk. It is an estimate and is labelled so.
+- 返工 rework: issues returned for rework at least once (return_count >= 1). In the 红黑榜 and the
+  通报 it is counted over the issues closed in the period (see reports/ranking.py).
+- 逾期工作日 working days overdue: working days after the rectification deadline up to the day read
+  (core.workdays.WorkCalendar, one calendar for the whole list, as the ledger counts them).
+- 平均办结工作日 average working days to close: for each issue closed in the period, the working days
+  from the day it was handed off to the day it was closed, averaged. Counted on the calendar, not
+  estimated: one query for the closures' two dates and one for the calendar's overrides.
+- 红黑榜: reports/ranking.py decides it; this module only gathers each department's record.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, Min, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.urls import reverse
@@ -48,18 +51,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from dispatch.models import Decision
+from core.workdays import WorkCalendar
+from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
 from issues.lights import due_soon_cutoff, light_q
 from issues.models import OPEN_STATUSES, CaseRecord, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_scope_q
 from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
 from projects.selectors import group_list_visible_to, project_list_visible_to
+from reports.ranking import DepartmentRecord, RankingRules, department_standings
 
-WORKING_DAYS_PER_CALENDAR_DAY = 250 / 365
 TREND_MONTHS = 12
 TOP_PROJECTS = 15
-RED_LIST_LIMIT = 50
+OVERDUE_LIST_LIMIT = 50
+PATTERN_ROWS = 5
 BLOCKAGE_ROWS = 30
 SCOPE_ALL = "all"
 
@@ -250,17 +255,6 @@ def _overdue_at_q(end: dt.datetime, day: dt.date) -> Q:
     return _open_at_q(end) & ~Q(submitted_at__lt=end) & Q(rectification_deadline__lt=day)
 
 
-def _days_to_close() -> ExpressionWrapper:
-    return ExpressionWrapper(F("closed_at") - F("handed_off_at"), output_field=DurationField())
-
-
-def _as_working_days(average: dt.timedelta | float | None) -> float | None:
-    if average is None:
-        return None
-    seconds = average.total_seconds() if isinstance(average, dt.timedelta) else float(average) / 1e6
-    return round(seconds / 86400 * WORKING_DAYS_PER_CALENDAR_DAY, 1)
-
-
 def ledger_url(**params) -> str:
     """A link to the issue ledger with its GET filters (names defined in issues/filters.py)."""
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
@@ -287,7 +281,7 @@ def _period(month: Month, *, today: dt.date) -> _Period:
 
 def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None = None) -> dict:
     """All figures of one month in one scope, live. A closed month is normally read through
-    dispatch.summary_services.summary_for, which serves the frozen snapshot instead.
+    reports.services.summary_for, which serves the frozen snapshot instead.
     Queries: 8, whatever the number of issues."""
     today = today or timezone.localdate()
     if month > Month.of(today):
@@ -300,7 +294,7 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
     overdue_q = _overdue_at_q(period.cutoff, period.as_of)
 
     counts = {
-        "handed_off": Count("pk", filter=in_month),
+        "handed_off": Count("pk", filter=in_month & ~Q(withdrawn_at__lt=period.cutoff)),
         "withdrawn": Count("pk", filter=Q(withdrawn_at__gte=month.start, withdrawn_at__lt=month.end)),
         "closed": Count("pk", filter=closed_in_month),
         "closed_on_time": Count("pk", filter=closed_in_month & _on_time_q()),
@@ -338,7 +332,8 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         .order_by("-overdue", "-open", "project__name")
         if _has_news(row)
     ]
-    red_list, red_total = _red_list(issues.filter(overdue_q), as_of=period.as_of)
+    judged = _judge_period(issues, period)
+    core["avg_close_working_days"] = judged.average_close
     figures = {
         "month": str(month),
         "month_label": month.label,
@@ -349,11 +344,14 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         "core": core,
         "departments": departments,
         "projects": projects,
-        "red_list": red_list,
-        "red_list_total": red_total,
+        "overdue_list": judged.overdue_list,
+        "overdue_list_total": judged.overdue_total,
         "overdue_departments": [row["name"] for row in departments if row["overdue"]],
+        "ranking": judged.ranking,
+        "patterns": {**judged.patterns, **_blocked_stages(scope, period.as_of)},
         "visits": _visits(scope, month),
         "decisions": _decisions(scope, month),
+        **_meetings(scope, month),
         "campaign": _campaign(scope, month),
     }
     return figures
@@ -373,14 +371,94 @@ def _row(row: dict, *, key: str, name: str) -> dict:
     return out
 
 
-def _red_list(overdue: QuerySet[Issue], *, as_of: dt.date) -> tuple[list[dict], int]:
-    # COUNT(*) OVER () is evaluated before LIMIT: the first rows and the total in one query.
-    rows = list(
-        overdue.select_related("project", "lead_department")
+@dataclass
+class _Judgement:
+    ranking: dict
+    overdue_list: list[dict]
+    overdue_total: int
+    average_close: float | None
+    patterns: dict
+
+
+def _department_name(row: dict) -> str:
+    return row["lead_department__short_name"] or row["lead_department__name"]
+
+
+_DEPARTMENT = ("lead_department", "lead_department__name", "lead_department__short_name")
+
+
+@dataclass
+class _Records:
+    records: list[DepartmentRecord]
+    calendar: WorkCalendar
+    close_days: list[int]
+
+
+def _department_records(issues: QuerySet[Issue], period: _Period, *, overdue_deadlines: list[dt.date] = ()) -> _Records:
+    """Each lead department's record over the period (reports.ranking.DepartmentRecord), and the
+    calendar that counted it, covering `overdue_deadlines` too. Queries: 3, whatever the rows."""
+    month = period.month
+    closed_in = Q(closed_at__gte=month.start, closed_at__lt=month.end)
+    overdue_q = _overdue_at_q(period.cutoff, period.as_of)
+    open_q = _open_at_q(period.cutoff)
+    reworked_q = closed_in & Q(return_count__gte=1)
+    # Open at the end or closed in the period: closed_at NULL or from the period's start (indexed).
+    in_play = issues.filter(Q(closed_at__gte=month.start) | Q(closed_at__isnull=True))
+    grouped = list(
+        in_play.values(*_DEPARTMENT)
+        .annotate(
+            closed=Count("pk", filter=closed_in),
+            closed_on_time=Count("pk", filter=closed_in & _on_time_q()),
+            reworked=Count("pk", filter=reworked_q),
+            open=Count("pk", filter=open_q),
+            overdue=Count("pk", filter=overdue_q),
+            oldest_overdue=Min("rectification_deadline", filter=overdue_q),
+        )
+        .order_by()
+    )
+    closures = list(issues.filter(closed_in).values_list("lead_department", "handed_off_at", "closed_at"))
+    spans = [(timezone.localtime(h).date(), timezone.localtime(c).date()) for _d, h, c in closures]
+    firsts = [start for start, _end in spans] + [r["oldest_overdue"] for r in grouped if r["oldest_overdue"]]
+    lasts = [end for _start, end in spans] + [period.as_of]
+    calendar = WorkCalendar.for_span(min([*firsts, *overdue_deadlines], default=period.as_of), max(lasts))
+
+    to_close: dict[int, list[int]] = {}
+    for (department, _h, _c), (start, end) in zip(closures, spans, strict=True):
+        to_close.setdefault(department, []).append(calendar.workdays_after(start, end))
+    records = [
+        DepartmentRecord(
+            id=row["lead_department"],
+            name=_department_name(row),
+            closed=row["closed"],
+            closed_on_time=row["closed_on_time"],
+            reworked=row["reworked"],
+            overdue=row["overdue"],
+            max_overdue_working_days=calendar.workdays_after(row["oldest_overdue"], period.as_of)
+            if row["oldest_overdue"]
+            else 0,
+            avg_close_working_days=_mean(to_close.get(row["lead_department"], [])),
+        )
+        for row in grouped
+        if row["closed"] or row["open"]
+    ]
+    return _Records(records=records, calendar=calendar, close_days=[d for days in to_close.values() for d in days])
+
+
+def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
+    """The records, the 红黑榜 decided from them (reports.ranking), the overdue list in working days
+    and the patterns the 通报 names. Queries: 8, whatever the rows."""
+    month = period.month
+    closed_in = Q(closed_at__gte=month.start, closed_at__lt=month.end)
+    overdue_q = _overdue_at_q(period.cutoff, period.as_of)
+    reworked_q = closed_in & Q(return_count__gte=1)
+    listed = list(
+        issues.filter(overdue_q)
+        .select_related("project", "lead_department")
         .only(
             "pk",
             "code",
             "title",
+            "category",
             "rectification_deadline",
             "project__name",
             "project__short_name",
@@ -388,9 +466,12 @@ def _red_list(overdue: QuerySet[Issue], *, as_of: dt.date) -> tuple[list[dict], 
             "lead_department__short_name",
         )
         .annotate(total_overdue=Window(Count("pk")))
-        .order_by("rectification_deadline", "pk")[:RED_LIST_LIMIT]
+        .order_by("rectification_deadline", "pk")[:OVERDUE_LIST_LIMIT]
     )
-    listed = [
+    counted = _department_records(issues, period, overdue_deadlines=[i.rectification_deadline for i in listed[:1]])
+    records, calendar = counted.records, counted.calendar
+    ranking = _standings(records, period)
+    overdue_list = [
         {
             "id": issue.pk,
             "code": issue.code,
@@ -398,11 +479,90 @@ def _red_list(overdue: QuerySet[Issue], *, as_of: dt.date) -> tuple[list[dict], 
             "project": str(issue.project),
             "department": str(issue.lead_department),
             "deadline": issue.rectification_deadline.isoformat(),
-            "days_overdue": (as_of - issue.rectification_deadline).days,
+            "working_days_overdue": calendar.workdays_after(issue.rectification_deadline, period.as_of),
         }
-        for issue in rows
+        for issue in listed
     ]
-    return listed, rows[0].total_overdue if rows else 0
+    by_overdue = sorted(
+        (r for r in records if r.overdue), key=lambda r: (-r.overdue, -r.max_overdue_working_days, r.name)
+    )
+    by_rework = sorted((r for r in records if r.reworked), key=lambda r: (-r.reworked, r.name))
+    patterns = {
+        "overdue_categories": _by_category(issues.filter(overdue_q)),
+        "overdue_departments": [
+            {"name": r.name, "n": r.overdue, "days": r.max_overdue_working_days} for r in by_overdue[:PATTERN_ROWS]
+        ],
+        "overdue_departments_total": len(by_overdue),
+        "reworked": sum(r.reworked for r in records),
+        "reworked_categories": _by_category(issues.filter(reworked_q)),
+        "reworked_departments": [{"name": r.name, "n": r.reworked} for r in by_rework[:PATTERN_ROWS]],
+        "reworked_departments_total": len(by_rework),
+        **_late_sign_for(issues, period),
+    }
+    return _Judgement(
+        ranking=ranking,
+        overdue_list=overdue_list,
+        overdue_total=listed[0].total_overdue if listed else 0,
+        average_close=_mean(counted.close_days),
+        patterns=patterns,
+    )
+
+
+def _mean(values: list[int]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def _by_category(issues: QuerySet[Issue]) -> list[dict]:
+    labels = dict(IssueCategory.choices)
+    rows = issues.values("category").annotate(n=Count("pk")).order_by("-n", "category")[:PATTERN_ROWS]
+    return [{"label": str(labels.get(row["category"], row["category"])), "n": row["n"]} for row in rows]
+
+
+def _late_sign_for(issues: QuerySet[Issue], period: _Period) -> dict:
+    """签收不及时: a sign-for deadline that passed in the period (before the day read) with the issue
+    signed after it, or not signed by the end and not withdrawn. One grouped query."""
+    month = period.month
+    passed = Q(sign_deadline__gte=month.first_day, sign_deadline__lt=period.as_of)
+    unsigned = Q(signed_at__isnull=True) & ~Q(withdrawn_at__lt=period.cutoff)
+    late = Q(signed_date__gt=F("sign_deadline"))
+    rows = (
+        issues.filter(passed)
+        .annotate(signed_date=TruncDate("signed_at"))
+        .filter(unsigned | late)
+        .values(*_DEPARTMENT)
+        .annotate(n=Count("pk"))
+        .order_by("-n", "lead_department__name")
+    )
+    departments = [{"name": _department_name(row), "n": row["n"]} for row in rows]
+    return {
+        "late_signed": sum(row["n"] for row in departments),
+        "late_signed_departments": departments[:PATTERN_ROWS],
+        "late_signed_departments_total": len(departments),
+    }
+
+
+def _blocked_stages(scope: ReportScope, as_of: dt.date) -> dict:
+    """Procedure stages blocked on the day read (and not only since after it), the longest first
+    (days as the blockage board counts them: calendar days since blocked_since). One query."""
+    labels = dict(ProcedureKind.choices)
+    stages = list(
+        _scoped(ProcedureStage.objects.filter(status=ProcedureStatus.BLOCKED), scope.project_q())
+        .filter(Q(blocked_since__isnull=True) | Q(blocked_since__lte=as_of))
+        .annotate(total=Window(Count("pk")))
+        .order_by(F("blocked_since").asc(nulls_last=True), "pk")
+        .values_list("project__name", "project__short_name", "kind", "name", "blocked_since", "total")[:PATTERN_ROWS]
+    )
+    return {
+        "blocked_stages": [
+            {
+                "project": short_name or name,
+                "stage": stage_name or str(labels.get(kind, kind)),
+                "days": max((as_of - since).days, 0) if since else 0,
+            }
+            for name, short_name, kind, stage_name, since, _total in stages
+        ],
+        "blocked_total": stages[0][-1] if stages else 0,
+    }
 
 
 def _visits(scope: ReportScope, month: Month) -> dict:
@@ -441,6 +601,20 @@ def _decisions(scope: ReportScope, month: Month) -> list[dict]:
         }
         for decision in decisions.order_by("meeting__starts_at", "pk")
     ]
+
+
+def _meetings(scope: ReportScope, month: Month) -> dict:
+    """调度会 held in the month and the 下月督导重点 each set (carried into the 通报's 下步工作). One query."""
+    meetings = DispatchMeeting.objects.filter(month=month.first_day).exclude(status=DispatchMeeting.Status.CANCELLED)
+    if scope.group_id is not None:
+        meetings = meetings.filter(group_id=scope.group_id)
+    elif scope.user is not None and not scope.user.sees_everything:
+        meetings = meetings.filter(group__in=group_list_visible_to(user=scope.user).values("pk"))
+    rows = list(meetings.order_by("starts_at", "pk").values_list("title", "status", "focus_next_month"))
+    return {
+        "meetings_held": sum(1 for _title, status, _focus in rows if status == DispatchMeeting.Status.HELD),
+        "next_focus": [{"meeting": title, "text": focus.strip()} for title, _status, focus in rows if focus.strip()],
+    }
 
 
 def _campaign(scope: ReportScope, month: Month) -> dict:
@@ -495,7 +669,7 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
     trend = {}
     for month in months:
         trend[f"h_{month.year}_{month.month}"] = Count(
-            "pk", filter=Q(handed_off_at__gte=month.start, handed_off_at__lt=month.end)
+            "pk", filter=Q(handed_off_at__gte=month.start, handed_off_at__lt=month.end) & not_withdrawn
         )
         trend[f"c_{month.year}_{month.month}"] = Count(
             "pk", filter=Q(closed_at__gte=month.start, closed_at__lt=month.end)
@@ -527,7 +701,7 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
         .annotate(n=Count("pk"), red=Count("pk", filter=lights[Light.RED]))
         .order_by("-n", "project__name")[:TOP_PROJECTS]
     )
-    ranking = _department_ranking(issues)
+    ranking = _ranking(issues, _period(Month.of(today), today=today))
     return {
         "scope": {"key": scope.key, "label": scope.label},
         "today": today.isoformat(),
@@ -569,53 +743,15 @@ def _project_pk_q(scope: ReportScope) -> Q | None:
     return Q(pk__in=ids)
 
 
-def _department_ranking(issues: QuerySet[Issue]) -> dict:
-    """红黑榜: per lead department, over its issues not withdrawn. Best = highest on-time closure
-    rate (ties: fewer average days, then lower rework rate); worst = the reverse. Only departments
-    with at least one closed issue are ranked, so a department is not praised for doing nothing."""
-    rows = (
-        issues.filter(~Q(status=IssueStatus.WITHDRAWN))
-        .values("lead_department", "lead_department__name", "lead_department__short_name")
-        .annotate(
-            total=Count("pk"),
-            closed=Count("pk", filter=Q(status=IssueStatus.CLOSED)),
-            closed_on_time=Count("pk", filter=Q(status=IssueStatus.CLOSED) & _on_time_q()),
-            reworked=Count("pk", filter=Q(return_count__gte=1)),
-            avg_close=Avg(_days_to_close(), filter=Q(status=IssueStatus.CLOSED)),
-        )
-    )
-    ranked = []
-    for row in rows:
-        ranked.append(
-            {
-                "id": row["lead_department"],
-                "name": row["lead_department__short_name"] or row["lead_department__name"],
-                "total": row["total"],
-                "closed": row["closed"],
-                "closed_on_time": row["closed_on_time"],
-                "on_time_rate": _percent(row["closed_on_time"], row["closed"]),
-                "avg_working_days": _as_working_days(row["avg_close"]),
-                "reworked": row["reworked"],
-                "rework_rate": _percent(row["reworked"], row["total"]),
-            }
-        )
+def _ranking(issues: QuerySet[Issue], period: _Period) -> dict:
+    """The 红黑榜 of the period, as reports.ranking decides it (the dashboard's: the current month)."""
+    return _standings(_department_records(issues, period).records, period)
 
-    def sort_key(item: dict) -> tuple:
-        return (
-            -(item["on_time_rate"] if item["on_time_rate"] is not None else -1),
-            item["avg_working_days"] if item["avg_working_days"] is not None else 1e9,
-            item["rework_rate"] or 0,
-            item["name"],
-        )
 
-    ranked.sort(key=sort_key)
-    with_closures = [row for row in ranked if row["closed"]]
-    best = with_closures[:3]
-    worst = [row for row in reversed(with_closures[3:])][:3]
-    best_ids, worst_ids = {row["id"] for row in best}, {row["id"] for row in worst}
-    for row in ranked:
-        row["mark"] = "best" if row["id"] in best_ids else "worst" if row["id"] in worst_ids else ""
-    return {"rows": ranked, "best": [row["id"] for row in best], "worst": [row["id"] for row in worst]}
+def _standings(records: list[DepartmentRecord], period: _Period) -> dict:
+    ranking = department_standings(records, RankingRules.from_settings())
+    ranking["period"] = {"month": str(period.month), "label": period.month.label, "as_of": period.as_of.isoformat()}
+    return ranking
 
 
 def _blockage_board(scope: ReportScope, today: dt.date) -> dict:

@@ -1,0 +1,112 @@
+"""Writes of the monthly dispatch summary: freezing a closed month, and reading a month the one
+right way (frozen snapshot for a closed month, live figures for the current one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from core.workdays import WorkCalendar
+from dispatch.models import MonthlySummary
+from reports.figures import Month, ReportScope, current_month, freeze_scopes, monthly_figures
+from reports.narrative import Bulletin, bulletin_for, bulletin_from_stored, bulletin_title
+
+BULLETIN_KEY = "bulletin"  # where a frozen row keeps its 通报 inside MonthlySummary.figures
+
+
+@dataclass
+class SummaryView:
+    figures: dict
+    bulletin: Bulletin
+    frozen: MonthlySummary | None  # None: the current month, live
+
+    @property
+    def narrative(self) -> str:
+        """The 通报 as plain text (the API's `narrative`)."""
+        return self.bulletin.text
+
+    @property
+    def live(self) -> bool:
+        return self.frozen is None
+
+
+def _freeze_one(*, month: Month, scope: ReportScope) -> MonthlySummary:
+    existing = MonthlySummary.objects.filter(month=month.first_day, scope_key=scope.key).first()
+    if existing is not None:
+        return existing
+    # Frozen for everyone: written in the official language whatever the first reader's UI is.
+    with translation.override(settings.LANGUAGE_CODE):
+        figures = monthly_figures(month=month, scope=scope)
+        bulletin = bulletin_for(month=month, scope=scope, figures=figures)
+    try:
+        # A savepoint: a concurrent freezer winning the unique constraint must not break our transaction.
+        with transaction.atomic():
+            return MonthlySummary.objects.create(
+                month=month.first_day,
+                scope_key=scope.key,
+                figures={**figures, BULLETIN_KEY: bulletin.as_dict()},
+                narrative=bulletin.text,
+            )
+    except IntegrityError:
+        return MonthlySummary.objects.get(month=month.first_day, scope_key=scope.key)
+
+
+def monthly_summary_freeze(month: Month) -> list[MonthlySummary]:
+    """Freeze a closed month for the city and every active group. Idempotent: a scope already
+    frozen keeps its snapshot untouched, so a figure read out at a meeting never changes.
+    Raises ValueError for the current or a future month (those are still moving)."""
+    if month >= current_month():
+        raise ValueError("only a closed month can be frozen")
+    return [_freeze_one(month=month, scope=scope) for scope in freeze_scopes()]
+
+
+def summary_for(*, month: Month, scope: ReportScope) -> SummaryView:
+    """The current month: live figures. A closed month: its frozen snapshot — frozen now, on first
+    read, if the beat task has not done it yet (e.g. a month from before the system ran)."""
+    today = timezone.localdate()
+    if month > Month.of(today):
+        raise ValueError("a future month has no summary")
+    if month == Month.of(today):
+        figures = monthly_figures(month=month, scope=scope, today=today)
+        return SummaryView(
+            figures=figures, bulletin=bulletin_for(month=month, scope=scope, figures=figures), frozen=None
+        )
+    frozen = _freeze_one(month=month, scope=scope)
+    return _frozen_view(frozen, month=month, scope=scope)
+
+
+def upgrade_frozen_figures(figures: dict) -> dict:
+    """A row frozen before the 红黑榜 rule and the working-day overdue list: its overdue list
+    (then `red_list`, in calendar days) recounted in working days from its own deadlines and day
+    read — the same calendar, so the same figure the ledger showed — and no 红黑榜 (`ranking`
+    None: the page says the month was judged before the rule). Every other figure stays as frozen."""
+    if "overdue_list" not in figures:
+        rows = figures.get("red_list", [])
+        as_of = dt.date.fromisoformat(figures["as_of"])
+        deadlines = [dt.date.fromisoformat(row["deadline"]) for row in rows]
+        calendar = WorkCalendar.for_span(min(deadlines, default=as_of), as_of)
+        figures["overdue_list"] = [
+            {
+                **{key: value for key, value in row.items() if key != "days_overdue"},
+                "working_days_overdue": calendar.workdays_after(deadline, as_of),
+            }
+            for row, deadline in zip(rows, deadlines, strict=True)
+        ]
+        figures["overdue_list_total"] = figures.get("red_list_total", len(rows))
+    figures.setdefault("ranking", None)
+    figures.setdefault("patterns", {})
+    return figures
+
+
+def _frozen_view(frozen: MonthlySummary, *, month: Month, scope: ReportScope) -> SummaryView:
+    """A frozen row as it was written: its 通报 sections, or, for a row frozen before the 通报 had
+    sections, its one-paragraph narrative under the title (never re-generated: read out once, fixed)."""
+    figures = upgrade_frozen_figures(dict(frozen.figures))
+    stored = figures.pop(BULLETIN_KEY, None)
+    title = bulletin_title(month_label=month.label, scope_label=scope.label, is_city=scope.group_id is None)
+    bulletin = bulletin_from_stored(stored=stored, narrative=frozen.narrative, title=title)
+    return SummaryView(figures=figures, bulletin=bulletin, frozen=frozen)

@@ -1,0 +1,82 @@
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from issues.models import Issue, IssueStatus
+from projects.models import Project
+
+
+def _row_counts() -> dict[str, int]:
+    ours = ("accounts", "projects", "inspections", "issues", "dispatch", "notifications", "core")
+    return {model._meta.label: model.objects.count() for model in apps.get_models() if model._meta.app_label in ours}
+
+
+@pytest.mark.django_db
+def test_load_demo_twice_leaves_the_same_rows():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    first = _row_counts()
+    call_command("load_demo", stdout=StringIO())
+    assert _row_counts() == first
+    assert "inspector_zhang" in out.getvalue() and "pass-Dudao-2026" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_tells_the_zhaotong_story():
+    call_command("load_demo", stdout=StringIO())
+    silicon = Project.objects.get(short_name="水电硅项目")
+    assert str(silicon.investment) == "205.40" and str(silicon.expected_annual_output) == "300.00"
+    assert silicon.expected_jobs == 12000 and str(silicon.land_area_mu) == "1918.00"
+    assert Project.objects.get(short_name="旗滨光伏玻璃").investment == 110
+    statuses = set(Issue.objects.values_list("status", flat=True))
+    assert statuses == set(IssueStatus.values)
+    assert any(issue.is_overdue() for issue in Issue.objects.all())
+    assert Issue.objects.filter(return_count__gt=0).exists()
+    visit_methods = {m for visit in silicon.visits.all() for m in visit.methods}
+    assert len(visit_methods) == 3
+    kinds = set(silicon.visits.values_list("findings__kind", flat=True))
+    assert {"demand", "difficulty", "blockage", "expectation"} <= kinds
+
+
+@pytest.mark.django_db
+def test_the_demo_meeting_issue_pages_and_source_tell_one_story(client):
+    """Last month's 调度会 keeps the agenda the planner froze (a date, counts, the blocked 林地
+    stage), everyone invited is recorded present, the extension request and its history line agree,
+    and a finding's kind is written once."""
+    from dispatch.models import DispatchMeeting
+    from issues.models import ExtensionRequest, IssueEvent
+    from projects.models import ProcedureStage
+
+    call_command("load_demo", stdout=StringIO())
+    meeting = DispatchMeeting.objects.get()
+    agenda = meeting.agenda_snapshot
+    assert agenda["as_of"] and agenda["counts"]["open"] == len(agenda["issues"]) > 0
+    assert agenda["counts"]["red"] == sum(row["light"] == "red" for row in agenda["issues"])
+    forest = ProcedureStage.objects.get(status="blocked", kind="forest_land")
+    stages = [stage for project in agenda["blockages"] for stage in project["stages"]]
+    assert [stage["kind"] for stage in stages] == ["林地"]
+    assert stages[0]["days_blocked"] == forest.days_blocked(dt.date.fromisoformat(agenda["as_of"]))
+    assert set(meeting.present.all()) == set(meeting.attendees.all()) and meeting.attendees.count() == 7
+
+    client.force_login(meeting.attendees.get(username="leader"))
+    body = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "安排会议时（）" not in body and "未办结问题 <strong></strong>" not in body
+    assert "无受阻的手续环节" not in body and "缺席" not in body and "实到" in body
+    assert "应到 7 人，实到 7 人" in client.get("/meetings/").content.decode()
+
+    for extension in ExtensionRequest.objects.all():
+        events = IssueEvent.objects.filter(issue=extension.issue, action=IssueEvent.Action.EXTENSION_REQUEST)
+        assert {event.data["requested_deadline"] for event in events} == {extension.requested_deadline.isoformat()}
+        page = client.get(f"/issues/{extension.issue_id}/").content.decode()
+        assert extension.requested_deadline.isoformat() in page
+    for issue in Issue.objects.select_related("source_finding"):
+        assert issue.description.count("。请责任单位") == 1, issue.description
+        assert "。。" not in issue.description
+        if issue.source_finding:
+            label = issue.source_finding.get_kind_display()
+            assert f"{label}：{label}" not in issue.source_finding.labelled
+            page = client.get(f"/issues/{issue.pk}/").content.decode()
+            assert f"{label}：{label}" not in page and issue.source_finding.labelled[:20] in page
