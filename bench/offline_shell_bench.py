@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -109,20 +110,24 @@ def main() -> int:
     _run([PYTHON, "manage.py", "load_demo"], env)
     _run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     project = int(
-        subprocess.run(
-            [
-                PYTHON,
-                "manage.py",
-                "shell",
-                "-c",
-                "from projects.models import Project; print(Project.objects.first().pk)",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()[-1]
+        re.findall(
+            r"\d+",
+            subprocess.run(
+                [
+                    PYTHON,
+                    "manage.py",
+                    "shell",
+                    "-c",
+                    "from accounts.models import User; from projects.selectors import project_ids_for_inspector; "
+                    "print(project_ids_for_inspector(user=User.objects.get(username='inspector_zhang')).first())",
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout,
+        )[-1]
     )
 
     port = _free_port()
@@ -178,10 +183,15 @@ def main() -> int:
             started = time.perf_counter()
             repeat_page.evaluate("() => DudaoShell.syncNow()")
             repeat_page.wait_for_function(
-                "() => DudaoStore.draftsOf(DudaoShell.userId).then(ds => ds.every(d => d.state === 'synced'))",
+                "() => DudaoStore.draftsOf(DudaoShell.userId).then(ds => ds.every(d => d.state === 'synced' || d.state === 'failed'))",
                 polling=50,
             )
             elapsed = time.perf_counter() - started
+            states = repeat_page.evaluate(
+                "() => DudaoStore.draftsOf(DudaoShell.userId).then(ds => ds.map(d => d.state + ' ' + JSON.stringify(d.reason)))"
+            )
+            if any(not state.startswith("synced") for state in states):
+                raise SystemExit(f"not every draft synced: {states}")
             browser.close()
     finally:
         os.killpg(server.pid, 15)

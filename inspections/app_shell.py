@@ -74,7 +74,8 @@ def service_worker(request):
         "release": release_hash(),
         "shell": json.dumps([static(name) for name in SHELL_STATIC] + [reverse("web-manifest")]),
         "imports": json.dumps([static("js/offline/store.js"), static("js/offline/sync.js")]),
-        "static_prefix": json.dumps(static("")),
+        # not static(""): the manifest storage of production has no entry for the bare prefix
+        "static_prefix": json.dumps("/" + settings.STATIC_URL.lstrip("/")),
         "pages": json.dumps(field_pages()),
         "login_path": json.dumps(reverse("accounts:login")),
     }

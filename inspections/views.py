@@ -118,10 +118,14 @@ def visit_detail(request, pk: int):
     can_inspect = user_can_inspect_project(user=request.user, project_id=visit.project_id)
     findings = list(visit.findings.all())
     attachments = list(visit.attachments.all())
+    # A visit synced from an offline draft is whole once every photo its draft declared arrived.
+    draft_photos_received = sum(1 for a in attachments if a.device_index is not None)
     return render(
         request,
         "inspections/detail.html",
         {
+            "draft_photos_received": draft_photos_received,
+            "draft_photos_missing": (visit.device_photo_count or 0) - draft_photos_received,
             "visit": visit,
             "project": visit.project,
             "findings": findings,
