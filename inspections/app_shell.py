@@ -12,7 +12,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -57,7 +57,7 @@ def release_hash() -> str:
         if found:
             with open(found, "rb") as handle:
                 digest.update(handle.read())
-    with open(get_template(SW_TEMPLATE).origin.name, "rb") as handle:
+    with open(settings.BASE_DIR / "templates" / SW_TEMPLATE, "rb") as handle:
         digest.update(handle.read())
     return digest.hexdigest()[:16]
 

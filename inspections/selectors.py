@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -72,7 +74,7 @@ def visit_has_issues(*, visit: SiteVisit) -> bool:
     return visit.issues.exists()
 
 
-def visit_get_by_device_id(*, user: User, device_id) -> SiteVisit | None:
+def visit_get_by_device_id(*, user: User, device_id: uuid.UUID) -> SiteVisit | None:
     """The visit this user recorded from the offline draft `device_id`, if any (archived too:
     a replayed draft must find it, not make a second one)."""
     return SiteVisit.objects.filter(created_by=user, device_id=device_id).first()

@@ -8,8 +8,10 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -105,7 +107,7 @@ def site_visit_create(
     longitude: Decimal | None = None,
     findings: Iterable[dict] = (),
     files: Sequence = (),
-    device: dict | None = None,
+    device: dict[str, Any] | None = None,
 ) -> SiteVisit:
     """Record a visit with its findings and files. Only an inspector of the project may; every
     file is checked before anything is saved, so a refused file leaves no half-made visit.
@@ -220,14 +222,14 @@ def site_visit_archive(*, visit: SiteVisit, actor: User, expected_version: int) 
 # --- offline drafts -------------------------------------------------------------------------------
 
 
-def _draft_digest(*, project: Project, photo_count: int, **values) -> str:
+def _draft_digest(*, project: Project, photo_count: int, **values: Any) -> str:
     """What a draft said, canonically: the same draft sent again hashes the same, whatever the
     whitespace around its texts or the order of its methods."""
 
-    def text(value) -> str:
+    def text(value: str | None) -> str:
         return (value or "").strip()
 
-    def coordinate(value) -> str | None:
+    def coordinate(value: Decimal | float | None) -> str | None:
         return None if value is None else f"{Decimal(value):.6f}"
 
     canonical = {
@@ -258,7 +260,7 @@ def _replay(visit: SiteVisit, digest: str) -> SiteVisit:
 
 
 def site_visit_record_draft(
-    *, actor: User, device_id: uuid.UUID, photo_count: int, project: Project, **values
+    *, actor: User, device_id: uuid.UUID, photo_count: int, project: Project, **values: Any
 ) -> tuple[SiteVisit, bool]:
     """Record an offline draft exactly once. The first send creates the visit with its findings
     (as site_visit_create) and answers (visit, True); the same draft sent again — after a lost
@@ -281,10 +283,10 @@ def site_visit_record_draft(
         return _replay(existing, digest), False
 
 
-def _sha256(uploaded) -> str:
+def _sha256(uploaded: UploadedFile[bytes]) -> str:
     digest = hashlib.sha256()
     uploaded.seek(0)
-    for chunk in uploaded.chunks() if hasattr(uploaded, "chunks") else iter(lambda: uploaded.read(65536), b""):
+    for chunk in uploaded.chunks():
         digest.update(chunk)
     uploaded.seek(0)
     return digest.hexdigest()
@@ -294,7 +296,7 @@ def _photo_replay(attachment: VisitAttachment, digest: str) -> VisitAttachment:
     if attachment.sha256 != digest:
         raise DeviceDraftConflict(
             _("这条检查记录的第 %(number)d 张草稿照片已上传为另一张照片，不能替换。"),
-            params={"number": attachment.device_index + 1},
+            params={"number": (attachment.device_index or 0) + 1},
             code="photo_conflict",
         )
     return attachment
@@ -307,7 +309,9 @@ def visit_photo_require_recorder(*, visit: SiteVisit, actor: User) -> None:
     _require_inspector(actor=actor, project_id=visit.project_id)
 
 
-def visit_photo_put(*, visit: SiteVisit, actor: User, index: int, upload) -> tuple[VisitAttachment, bool]:
+def visit_photo_put(
+    *, visit: SiteVisit, actor: User, index: int, upload: UploadedFile[bytes]
+) -> tuple[VisitAttachment, bool]:
     """Store photo number `index` of the draft the visit came from, once: sending the same photo
     again answers (the stored attachment, False); another photo at that index raises
     DeviceDraftConflict. Only the visit's recorder, still an inspector of the project, may."""
@@ -317,7 +321,7 @@ def visit_photo_put(*, visit: SiteVisit, actor: User, index: int, upload) -> tup
     ((uploaded, info),) = check_uploads([upload])
     if not info.is_image:
         raise ValidationError(_("草稿照片只能是 jpg、png 或 webp 图片。"), code="photo_type")
-    digest = _sha256(uploaded)
+    digest = _sha256(upload)
     existing = visit.attachments.filter(device_index=index).first()
     if existing is not None:
         return _photo_replay(existing, digest), False
