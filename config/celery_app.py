@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("dudao")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Pending mail is queued again whenever the worker's broker connection comes back (notifications).
+from notifications.tasks import RequeueEmailsOnReconnect  # noqa: E402
+
+app.steps["consumer"].add(RequeueEmailsOnReconnect)

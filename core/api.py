@@ -8,6 +8,7 @@ their own exceptions into the API exceptions below (core knows no domain).
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 
 import django_filters
@@ -15,6 +16,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +27,10 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+
+from core.db import is_unique_violation
+
+logger = logging.getLogger(__name__)
 
 # A cached token answers without a query for this long. Revoking through the profile page drops
 # the entry at once; a revocation in the admin (or on another process's local cache) takes effect
@@ -40,6 +46,16 @@ class ApiConflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = gettext_lazy("数据已被他人修改，请刷新后重试。")
     default_code = "conflict"
+
+
+class ApiUnavailable(exceptions.APIException):
+    """The database went away mid-request (a restart, a dropped connection). Writes run in one
+    transaction with their answer (core.idempotency), so nothing was saved: the client may retry."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = gettext_lazy("服务暂时不可用，请稍后重试。")
+    default_code = "unavailable"
+    wait = 5  # Retry-After, seconds
 
 
 class ApiForbidden(exceptions.PermissionDenied):
@@ -103,6 +119,12 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, IntegrityError) and is_unique_violation(exc):
+        # A check-then-insert lost a race the service did not name: still a conflict, not a crash.
+        exc = ApiConflict(_("该记录已被他人同时创建或修改，请刷新后重试。"))
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        logger.warning("database unavailable during an API request", exc_info=exc)
+        exc = ApiUnavailable()
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: let Django answer 500 and log it
 

@@ -87,3 +87,27 @@ def describe_differences(instance: models.Model, submitted: dict) -> list[str]:
             shortened = f"{text[:30]}…" if len(text) > 30 else text
             lines.append(str(_("%(field)s（现为：%(value)s）")) % {"field": field.verbose_name, "value": shortened})
     return lines
+
+
+class IdempotencyKey(models.Model):
+    """One create through the API under a client's Idempotency-Key (core.idempotency): which
+    request it answered (method and path, a hash of the body) and the answer itself, so a retry
+    gets the first answer instead of a second issue. Written in the transaction of the write."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE)
+    key = models.CharField(_("幂等键"), max_length=255)
+    operation = models.CharField(_("请求"), max_length=300)  # "POST /api/v1/issues/"
+    request_hash = models.CharField(_("请求内容摘要"), max_length=64)
+    # Empty only inside the transaction that runs the write: the row commits with its answer.
+    response_status = models.PositiveSmallIntegerField(_("应答状态"), null=True)
+    response_body = models.JSONField(_("应答内容"), null=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_user_key")]
+        indexes = [models.Index(fields=["created_at"], name="core_idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.operation}"

@@ -13,3 +13,11 @@ def heartbeat() -> str:
         cursor.execute("SELECT 1")
     logger.info("heartbeat ok")
     return "ok"
+
+
+@shared_task(name="core.tasks.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Daily: stored API answers older than a week (core.idempotency.KEEP_DAYS) are dropped."""
+    from core.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

@@ -27,6 +27,7 @@ from core.api import (
     error_responses,
 )
 from core.api_files import FileDownloadView, file_responses
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from inspections.models import Finding, SiteVisit
 from inspections.selectors import visit_attachment_get_for_user, visit_get_by_device_id, visit_list_visible_to
 from inspections.serializers import (
@@ -88,6 +89,7 @@ class VisitFilter(django_filters.FilterSet):
         "/ An inspector of the project records a visit with its findings (JSON; files are added on the web, "
         "an offline draft's photos as below)." + _DEVICE_DOC,
         request=SiteVisitCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: SiteVisitSerializer,
             200: OpenApiResponse(SiteVisitSerializer, description="同一离线草稿再次提交：第一次创建的记录 / replay"),
@@ -112,6 +114,7 @@ class VisitViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
     def get_queryset(self):
         return self._with_details(visit_list_visible_to(user=self.request.user))
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         if not request.user.is_inspector:
             raise ApiForbidden(_("只有督导人员可以记录督导检查。"), code="permission_denied")

@@ -3,6 +3,7 @@
 Reads come from issues.selectors (out of scope = 404), filters from the ledger's IssueFilter, and
 each write is one call to issues.services. Workflow errors become the API's status codes here:
 permission -> 403, invalid input -> 400 under the field, a lost race or a stale version -> 409.
+Writes take an Idempotency-Key (core.idempotency): a retry answers the first result.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from core.api import (
 )
 from core.api_files import FileDownloadView, file_responses
 from core.dataversion import CACHE_SECONDS, CountedRows, data_version, query_pairs, scoped_cache_key
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.errors import (
@@ -225,7 +227,8 @@ def _detail(request, issue_pk: int) -> dict:
         description="督导人员把问题点对点交办给一个责任单位（可有协办单位）；时限缺省按工作日计算。"
         "/ An inspector of the project hands the issue off to one lead department.",
         request=IssueCreateSerializer,
-        responses={201: IssueDetailSerializer, **error_responses(400, 403)},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: IssueDetailSerializer, **error_responses(400, 403, 409)},
     ),
 )
 class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -239,8 +242,9 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
-        # No transaction around the whole request (ATOMIC_REQUESTS): every write here is one call
-        # to an atomic service, and a read needs none; it saves a polling client two round trips.
+        # No transaction around the whole request (ATOMIC_REQUESTS): a read needs none, which saves a
+        # polling client two round trips; each write opens its own (core.idempotency.idempotent),
+        # holding the service call and the answer read back, so a committed write never answers 500.
         return transaction.non_atomic_requests(super().as_view(actions, **initkwargs))
 
     def get_queryset(self):
@@ -283,6 +287,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         context = {"request": request, "allowed_actions": allowed_actions(request.user, issue)}
         return Response(IssueDetailSerializer(issue, context=context).data)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         user = request.user
         if not user.is_inspector:
@@ -309,6 +314,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         "责任单位报送进展，协办单位添加说明。/ The lead department reports progress with evidence; an assisting "
         "department adds a note. Files are checked by content; one bad file saves nothing.",
         request={"multipart/form-data": ProgressCreateSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={201: ProgressUpdateSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(
@@ -319,6 +325,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         filter_backends=[],
         parser_classes=[MultiPartParser, FormParser],
     )
+    @idempotent
     def updates(self, request, pk=None):
         issue = issue_get_for_user(user=request.user, pk=pk)
         if request.method == "GET":
@@ -352,6 +359,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         "/ Takes one transition through the workflow service; forbidden answers 403, a wrong state or a "
         "stale expected_version 409.",
         request=TransitionSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={200: IssueDetailSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(
@@ -362,6 +370,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         filter_backends=[],
         parser_classes=[JSONParser],
     )
+    @idempotent
     def transitions(self, request, pk=None):
         issue = issue_get_for_user(user=request.user, pk=pk)
         if request.method == "GET":

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from accounts.roles import Role
+from core.db import unique_violation_as
 from core.files import check_uploads
 from core.i18n import system_language
 from core.workdays import add_working_days
@@ -243,21 +244,26 @@ def issue_hand_off(
     if source_visit is not None and source_visit.project_id != project.pk:
         raise IssueInvalidInput(_("来源检查记录不属于该项目。"), field="source_visit")
 
-    issue = Issue.objects.create(
-        code=f"tmp-{uuid.uuid4().hex[:20]}",
-        project=project,
-        title=title,
-        description=description,
-        category=category,
-        severity=severity,
-        lead_department=lead_department,
-        handed_off_by=actor,
-        handed_off_at=timezone.now(),
-        sign_deadline=sign_deadline,
-        rectification_deadline=rectification_deadline,
-        source_visit=source_visit,
-        source_finding=source_finding,
-    )
+    # The check above and a concurrent hand-off of the same finding can both pass: the unique
+    # source_finding decides, and the one that lost is told so (409 in the API), not a 500.
+    with unique_violation_as(
+        lambda: IssueConflict(_("该检查发现刚刚已由他人交办为问题，请勿重复交办，请刷新后查看。"))
+    ):
+        issue = Issue.objects.create(
+            code=f"tmp-{uuid.uuid4().hex[:20]}",
+            project=project,
+            title=title,
+            description=description,
+            category=category,
+            severity=severity,
+            lead_department=lead_department,
+            handed_off_by=actor,
+            handed_off_at=timezone.now(),
+            sign_deadline=sign_deadline,
+            rectification_deadline=rectification_deadline,
+            source_visit=source_visit,
+            source_finding=source_finding,
+        )
     # The public number comes from the row id: unique without a counter table or a race.
     issue.code = f"DD{today:%Y}-{issue.pk:05d}"
     issue.save(update_fields=["code"])
@@ -450,17 +456,14 @@ def extension_request_create(
             field="requested_deadline",
             deadline=f"{issue.rectification_deadline:%Y-%m-%d}",
         )
-    try:
-        with transaction.atomic():
-            extension = ExtensionRequest.objects.create(
-                issue=issue,
-                requested_by=actor,
-                reason=reason,
-                current_deadline=issue.rectification_deadline,
-                requested_deadline=requested_deadline,
-            )
-    except IntegrityError:
-        raise IssueTransitionNotAllowed(_("该问题已有待审批的延期申请。")) from None
+    with unique_violation_as(lambda: IssueTransitionNotAllowed(_("该问题已有待审批的延期申请。"))):
+        extension = ExtensionRequest.objects.create(
+            issue=issue,
+            requested_by=actor,
+            reason=reason,
+            current_deadline=issue.rectification_deadline,
+            requested_deadline=requested_deadline,
+        )
     event = _event(
         issue=issue,
         actor=actor,

@@ -1,4 +1,14 @@
-"""Sending one notification's email: claim the row, send, record the outcome on the row."""
+"""Sending one notification's email: claim the row, send, record the outcome on the row.
+
+What is promised, exactly: a notification is mailed AT LEAST once and, outside one narrow window,
+at most once. A conditional UPDATE claims the row before any send, so two workers (a redelivered
+task, the sweep, a worker that came back) never send it side by side, and a sent row is never
+claimed again. The window left: a worker that dies after the mail server accepted the message and
+before the UPDATE that marks the row sent (the SMTP QUIT plus one UPDATE) leaves the row "sending";
+once its claim is known dead (STALE_CLAIM, or at once when that worker starts again) the row is sent
+again. That second copy carries the same Message-ID, chosen and stored by the first claim before
+the first send, so a mail server or client that drops duplicates by Message-ID shows it once.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +16,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q
+from django.core.mail.message import make_msgid
+from django.core.mail.utils import DNS_NAME
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string, select_template
 from django.utils import timezone, translation
@@ -54,17 +67,25 @@ def render_email(notification: Notification) -> EmailMultiAlternatives:
         subject=" ".join(subject.split())[:250],
         body=text,
         to=[notification.recipient.email],
+        # The row's own id, the same on every re-send (see the module docstring).
+        headers={"Message-ID": notification.email_message_id} if notification.email_message_id else None,
     )
     message.attach_alternative(html, "text/html")
     return message
 
 
-def notification_deliver_email(*, notification_id: int) -> str:
-    """Send at most once: a conditional UPDATE claims the row; a second worker finds nothing to
-    claim. A failure is recorded on the row (status failed, error, attempts) and re-raised so the
-    task retries with backoff; the retry claims the failed row again."""
+def notification_deliver_email(*, notification_id: int, worker: str = "") -> str:
+    """Claim, send, record: a conditional UPDATE claims the row (a second worker finds nothing to
+    claim) and, on the first claim, stores the Message-ID every send of this row will carry. A
+    failure is recorded on the row (status failed, error, attempts) and re-raised so the task
+    retries with backoff; the retry claims the failed row again. `worker` is the Celery node name,
+    recorded with the claim so that node's next start can release it (requeue_after_restart)."""
     claimed = Notification.objects.filter(_claimable(), pk=notification_id).update(
-        email_status=EmailStatus.SENDING, email_claimed_at=timezone.now(), email_attempts=F("email_attempts") + 1
+        email_status=EmailStatus.SENDING,
+        email_claimed_at=timezone.now(),
+        email_claimed_by=worker[:200],
+        email_attempts=F("email_attempts") + 1,
+        email_message_id=Coalesce(NullIf(F("email_message_id"), Value("")), Value(make_msgid(domain=DNS_NAME))),
     )
     if not claimed:
         return "not-claimed"
@@ -94,6 +115,26 @@ def stale_email_ids(*, older_than: dt.timedelta, max_attempts: int) -> list[int]
             Q(email_status=EmailStatus.PENDING, created_at__lt=cutoff)
             | Q(email_status=EmailStatus.FAILED, email_attempts__lt=max_attempts, email_claimed_at__lt=cutoff)
             | Q(email_status=EmailStatus.SENDING, email_claimed_at__lt=timezone.now() - STALE_CLAIM)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:5000]
+    )
+
+
+def requeue_after_restart(*, worker: str, started_at: dt.datetime | None, max_attempts: int) -> list[int]:
+    """A worker (or its broker connection) is back: the ids to queue at once rather than at the next
+    sweep. Every pending row, whatever its age (its task may be lost with the broker's data or the
+    web's publish may have failed), and failed rows with attempts left (their retry waited in a
+    worker's memory). With `worker`, the claims that node made before `started_at` — an earlier life
+    of the same node, now dead — are released first: the worker holding them is gone for certain,
+    so there is no need to wait STALE_CLAIM. Queuing a row twice is harmless: the claim decides."""
+    if worker and started_at is not None:
+        Notification.objects.filter(
+            email_status=EmailStatus.SENDING, email_claimed_by=worker, email_claimed_at__lt=started_at
+        ).update(email_status=EmailStatus.PENDING, email_error="worker lost mid-send; re-sent with the same Message-ID")
+    return list(
+        Notification.objects.filter(
+            Q(email_status=EmailStatus.PENDING) | Q(email_status=EmailStatus.FAILED, email_attempts__lt=max_attempts)
         )
         .order_by("pk")
         .values_list("pk", flat=True)[:5000]

@@ -35,7 +35,8 @@ class EmailStatus(models.TextChoices):
 
 class Notification(models.Model):
     """One row per (kind, target, recipient, period). The row is written before any send, so the
-    unique constraint is what makes every alert exactly-once."""
+    unique constraint is what makes every alert exactly-once in the inbox (its email is at-least-once:
+    see notifications.delivery for the one window where it can be sent twice, under one Message-ID)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.PROTECT, related_name="notifications"
@@ -56,6 +57,12 @@ class Notification(models.Model):
     )
     email_attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
     email_claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    # The Celery node that holds the claim: when that node starts again, its old claims are known dead.
+    # (db_default: the set-based INSERT … SELECT of notify_from_select names only the columns it fills)
+    email_claimed_by = models.CharField(_("认领进程"), max_length=200, blank=True, default="", db_default="")
+    # Chosen by the first claim, before the first send, and reused by every re-send: a re-send after
+    # a crash carries the same Message-ID, so a mail server or client can drop the duplicate.
+    email_message_id = models.CharField(_("邮件 Message-ID"), max_length=255, blank=True, default="", db_default="")
     email_sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     email_error = models.TextField(_("发送错误"), blank=True)
 

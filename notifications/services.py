@@ -1,5 +1,9 @@
 """Writing notifications. Callers describe who, what and about which object; this module makes
-the rows (exactly once per kind/target/recipient/period) and queues the emails after commit."""
+the rows (exactly once per kind/target/recipient/period) and queues the emails after commit.
+
+The inbox row is exactly-once (a unique constraint). Its email is at-least-once: sent once in all
+but one window — a worker killed after the mail server accepted the message and before the row was
+marked sent — where it is sent again under the same Message-ID (notifications.delivery)."""
 
 from __future__ import annotations
 

@@ -110,6 +110,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+# A persistent connection is pinged before a request (or task) reuses it: after a database restart
+# each worker reconnects instead of answering one 500 and failing one task per process.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -224,6 +227,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "issues-deadline-alerts": {
         "task": "issues.tasks.deadline_alerts",
         "schedule": crontab(minute=30, hour=8),
+    },
+    # Stored answers of the API's idempotent writes are kept a week (core.idempotency).
+    "core-purge-idempotency-keys": {
+        "task": "core.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=20, hour=3),
     },
     # Safety net for emails whose delivery task was lost (broker down at commit, dead worker).
     "notifications-requeue-stale-emails": {
