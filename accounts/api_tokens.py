@@ -16,14 +16,14 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from core.api import token_cache_forget
 
 FRESH_KEY_SESSION = "api_token_fresh"
 
 
 @transaction.atomic
 def api_token_issue(*, user: User) -> Token:
-    """A new token for the user; an existing one stops working at once (cache dropped too)."""
+    """A new token for the user; an existing one stops working at once, in every process (the
+    API's token cache is keyed by the data version, which the revocation moves at commit)."""
     api_token_revoke(user=user)
     return Token.objects.create(user=user)
 
@@ -34,7 +34,6 @@ def api_token_revoke(*, user: User) -> bool:
     token = Token.objects.filter(user=user).first()
     if token is None:
         return False
-    token_cache_forget(token.key)
     token.delete()  # a credential, not user-written content: revoking means it no longer exists
     return True
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import hashlib
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
 
 from accounts.roles import Role
 
@@ -16,6 +19,17 @@ class DepartmentKind(models.TextChoices):
     CITY_DEPARTMENT = "city_department", _("市直部门")
     COUNTY_GOVERNMENT = "county_government", _("县区政府")
     ENTERPRISE = "enterprise", _("企业")
+
+
+# The departments an issue can be handed to (责任单位 / 协办单位): those that rectify, and the
+# commission's dispatched groups and county commissions for their own share. One declaration, read by
+# issues.services (the hand-off check) and the API's department directory (accounts.api).
+HANDOFF_DEPARTMENT_KINDS = (
+    DepartmentKind.CITY_DEPARTMENT,
+    DepartmentKind.COUNTY_GOVERNMENT,
+    DepartmentKind.COUNTY_COMMISSION,
+    DepartmentKind.DISPATCHED_GROUP,
+)
 
 
 class Department(models.Model):
@@ -104,3 +118,54 @@ class User(AbstractUser):
     def sees_everything(self) -> bool:
         """Leaders and admins read every project and issue (DESIGN.md, Roles)."""
         return self.is_leader or self.is_admin_role
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """A user's one-time recovery codes for the second factor, as a django-otp device: a sign-in
+    with one of them is a verified sign-in like one with the authenticator app. The codes are
+    stored hashed (RecoveryCode) and shown once, when issued."""
+
+    class Meta:
+        verbose_name = _("两步验证恢复码")
+        verbose_name_plural = _("两步验证恢复码")
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token) -> bool:
+        """True, once, for each unused code; a code is used up in the same UPDATE that checks it,
+        so two sign-ins racing with one code cannot both pass."""
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used = RecoveryCode.objects.filter(
+            device=self, code_hash=RecoveryCode.hash(user_id=self.user_id, code=str(token)), used_at__isnull=True
+        ).update(used_at=timezone.now())
+        if used:
+            self.throttle_reset()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    # SHA-256 of the user and the code: a code is 50 random bits, so no slow hash is needed to keep
+    # a stolen table from revealing it, and checking one is a single indexed lookup.
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+
+    def __str__(self) -> str:
+        return f"{self.device_id}:{self.code_hash[:8]}"
+
+    @staticmethod
+    def normalize(code: str) -> str:
+        return "".join(code.split()).replace("-", "").upper()
+
+    @classmethod
+    def hash(cls, *, user_id: int, code: str) -> str:
+        return hashlib.sha256(f"{user_id}:{cls.normalize(code)}".encode()).hexdigest()

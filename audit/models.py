@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 # The domain apps whose every write is audited (notifications and core hold no user record).
 AUDITED_APPS = ("accounts", "projects", "inspections", "issues", "dispatch")
 
-# Never copied into the audit trail: a password hash is a secret, and last_login changes on every
-# login (it would bury the real changes).
-EXCLUDED_FIELDS = {"accounts.User": ["password", "last_login"]}
+# Never copied into the audit trail: a password hash and a recovery code's hash are secrets, and
+# last_login changes on every login (it would bury the real changes).
+EXCLUDED_FIELDS = {"accounts.User": ["password", "last_login"], "accounts.RecoveryCode": ["code_hash"]}
 
 
 def event_model_name(model) -> str:

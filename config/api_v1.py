@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from accounts.api import DepartmentViewSet
 from dispatch.api import MeetingViewSet
 from inspections.api import VisitAttachmentFileView, VisitViewSet
 from issues.api import EvidenceFileView, IssueViewSet
@@ -15,6 +16,7 @@ router.include_root_view = False  # the index is /api/docs/; a second, undocumen
 # JSON only: the ".json" suffix routes added nothing and crashed the @action endpoints (500,
 # "unexpected keyword argument 'format'"), found by the access matrix.
 router.include_format_suffixes = False
+router.register("departments", DepartmentViewSet, basename="department")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("groups", GroupViewSet, basename="group")
 router.register("visits", VisitViewSet, basename="visit")

@@ -33,3 +33,9 @@ admin.site.index_title = "后台数据管理"
 
 if settings.DEBUG:
     pass  # media is private: attachments are served only through permission-checked views
+
+# The product's error pages (core/errors.py): on our layout, in the reader's language, with a way back.
+handler400 = "core.error_pages.bad_request"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 
 import django_filters
 from django import forms
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
@@ -23,19 +25,22 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core.dataversion import data_version
 from core.db import is_unique_violation
+from core.parsers import RequestTooLarge
+from core.text import reject_control_characters
+from core.throttling import RefusedTokenThrottle
 
 logger = logging.getLogger(__name__)
 
-# A cached token answers without a query for this long. Revoking through the profile page drops
-# the entry at once; a revocation in the admin (or on another process's local cache) takes effect
-# within this bound.
-TOKEN_CACHE_SECONDS = 30
+# A cached token user is keyed by the data version, so it is never stale; the time-out only frees
+# memory from tokens nobody presents again.
+TOKEN_CACHE_SECONDS = 600
 
 # Router lookups accept any segment, so a malformed id (say "1.5") reaches the view and gets the
 # JSON 404 instead of Django's HTML page for an unknown URL.
@@ -114,6 +119,10 @@ def api_exception_handler(exc, context):
 
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到该对象，或您无权查看。"))
+    elif isinstance(exc, RequestDataTooBig):  # a form or multipart body over the web's limit
+        exc = RequestTooLarge()
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ParseError(_("提交的字段过多。"))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
@@ -132,12 +141,15 @@ def api_exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+        headers["Retry-After"] = str(math.ceil(exc.wait))
 
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         general = fields.get("non_field_errors")
         message = general[0] if general and len(fields) == 1 else _("输入有误，请检查标出的字段。")
+    elif isinstance(exc, exceptions.Throttled):
+        fields = {}
+        message = _("请求过于频繁，请在 %(seconds)d 秒后再试。") % {"seconds": math.ceil(exc.wait or 1)}
     else:
         fields = {}
         message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else str(exc.default_detail)
@@ -173,6 +185,7 @@ _ERROR_TEXT = {
     404: "对象不存在或不在您的范围内 / not found or outside your scope",
     409: "并发冲突或版本过期 / conflict or stale version",
     413: "上传内容过大 / upload too large",
+    429: "请求过于频繁 / too many requests",
 }
 
 
@@ -232,21 +245,37 @@ class DudaoPagination(PageNumberPagination):
 # --- authentication -----------------------------------------------------------------------
 
 
-def _token_cache_key(key: str) -> str:
-    # Hashed so raw tokens never sit in a shared cache's key space.
-    return "api-token:" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def token_cache_forget(key: str) -> None:
-    cache.delete(_token_cache_key(key))
+def _token_cache_key(key: str, version: int) -> str:
+    # Hashed so raw tokens never sit in a cache's key space.
+    return f"api-token:{hashlib.sha256(key.encode()).hexdigest()}:v{version}"
 
 
 class CachedTokenAuthentication(TokenAuthentication):
-    """`Authorization: Token <key>`, with the user (and its roles) cached for a short while so a
-    system polling the API does not pay a token query and a roles query on every request."""
+    """`Authorization: Token <key>`, with the user (and its roles) cached under the committed data
+    version (core/dataversion.py) so a system polling the API does not pay a token query and a
+    roles query on every request. Revoking a token, deactivating its user or changing the user's
+    roles or department moves the version at commit: every process refuses the revoked token, or
+    reads the new scope, on its very next request. Without a data version (SQLite), no cache."""
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None  # no token: another authentication (the session) may apply
+        refused = RefusedTokenThrottle()
+        if refused.exhausted(request):
+            raise exceptions.Throttled(refused.wait())
+        self.data_version = data_version(request)
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            refused.record_refusal()
+            raise
 
     def authenticate_credentials(self, key):
-        cache_key = _token_cache_key(key)
+        version = getattr(self, "data_version", None)
+        if version is None:
+            return super().authenticate_credentials(key)
+        cache_key = _token_cache_key(key, version)
         cached = cache.get(cache_key)
         if cached is not None:
             return cached
@@ -347,6 +376,12 @@ class StrictQueryParamsMixin:
 
 
 class JsonCharField(serializers.CharField):
+    """A JSON string (not a number or a list), free of control characters (core.text)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(reject_control_characters)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")

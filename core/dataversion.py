@@ -39,8 +39,10 @@ CACHE_SECONDS = 600
 
 # Everything an issue list row, its count or a filter's choices is read from, including what
 # decides a user's scope (groups, memberships, authorizations) and the holiday overrides the
-# traffic light counts working days with. A user's own roles and department are part of each
-# cache key instead (see scope_fingerprint), so a login's last_login update does not flush caches.
+# traffic light counts working days with; and who a caller is, for the API's cached token users
+# (tokens, roles, and a user's activity, department and superuser flag: migration core 0003, whose
+# trigger on accounts_user ignores other columns, so a login's last_login update flushes nothing).
+# A user's own roles and department are part of each cache key too (see scope_fingerprint).
 VERSIONED_TABLES = (
     "issues_issue",
     "issues_issue_assisting_departments",
@@ -51,18 +53,28 @@ VERSIONED_TABLES = (
     "projects_groupmembership",
     "projects_authorization",
     "core_workdayoverride",
+    "authtoken_token",
+    "accounts_user_groups",
+    "accounts_user",
 )
 
 
-def data_version() -> int | None:
+def data_version(request=None) -> int | None:
     """The committed data version, or None where it is not maintained (SQLite) or caching by it is
-    switched off (DUDAO_CACHE_BY_DATA_VERSION)."""
+    switched off (DUDAO_CACHE_BY_DATA_VERSION). Given the request, read once per request: the API's
+    token authentication reads it first, and the list it serves keys its page by the same number."""
     if connection.vendor != "postgresql" or not settings.DUDAO_CACHE_BY_DATA_VERSION:
         return None
+    http_request = getattr(request, "_request", request)  # a DRF Request wraps Django's
+    if http_request is not None and hasattr(http_request, "_dudao_data_version"):
+        return http_request._dudao_data_version
     with connection.cursor() as cursor:
         cursor.execute("SELECT value FROM core_data_version WHERE id = 1")
         row = cursor.fetchone()
-    return row[0] if row else None
+    version = row[0] if row else None
+    if http_request is not None:
+        http_request._dudao_data_version = version
+    return version
 
 
 def scope_fingerprint(user) -> str:

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.core.signals import request_finished
 from django.db import connection
+from django.middleware.gzip import GZipMiddleware
 from pghistory.middleware import HistoryMiddleware
 
 from core.logging import request_id_var
@@ -93,3 +94,21 @@ class AuditContextMiddleware(HistoryMiddleware):
         if connection.vendor != "postgresql":
             return self.get_response(request)
         return super().__call__(request)
+
+
+class TextGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware for text only: HTML pages, JSON (the API, the schema), CSS/JS that
+    WhiteNoise has not already compressed. Uploaded photos, PDFs and Office files are compressed
+    already; gzipping them costs CPU for nothing.
+
+    BREACH: Django masks the CSRF token with a fresh random value on every response, and
+    GZipMiddleware (Django >= 4.2) pads each compressed body with random bytes ("Heal The Breach"),
+    so a secret in a page cannot be recovered from the compressed length."""
+
+    TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/vnd.oai.openapi")
+
+    def process_response(self, request, response):
+        content_type = response.get("Content-Type", "")
+        if not content_type.startswith(self.TEXT_TYPES):
+            return response
+        return super().process_response(request, response)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
+from accounts.two_factor import two_factor_enabled
 from inspections.selectors import visit_list_for_project
 from issues.lights import light_annotation, light_q
 from issues.models import OPEN_STATUSES, IssueStatus, Light
@@ -228,5 +229,6 @@ def profile(request):
             "memberships": memberships,
             "authorizations": [(a, a.is_valid_on(today)) for a in authorizations],
             "today": today,
+            "two_factor_enabled": two_factor_enabled(user=user),
         },
     )

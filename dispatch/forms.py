@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from core.text import ControlCharacterFreeFormMixin
 from dispatch.models import DispatchMeeting, MeetingRule
 from issues.models import IssueCategory, IssueSeverity
 
@@ -29,7 +30,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs, format="%H:%M")
 
 
-class ServiceErrorsForm(forms.Form):
+class ServiceErrorsForm(ControlCharacterFreeFormMixin, forms.Form):
     """Shows a service's refusal on the field it names (service argument -> form field)."""
 
     service_fields: dict[str, str] = {}
@@ -45,7 +46,7 @@ class VersionedForm(ServiceErrorsForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class MeetingRuleForm(forms.ModelForm):
+class MeetingRuleForm(ControlCharacterFreeFormMixin, forms.ModelForm):
     """The model's clean() refuses an impossible day with a field message (the DB refuses it too)."""
 
     class Meta:

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.api import (
@@ -28,6 +28,7 @@ from core.api import (
 )
 from core.api_files import FileDownloadView, file_responses
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.parsers import JSONParser
 from inspections.models import Finding, SiteVisit
 from inspections.selectors import visit_attachment_get_for_user, visit_get_by_device_id, visit_list_visible_to
 from inspections.serializers import (

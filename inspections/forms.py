@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.files import check_uploads
+from core.text import ControlCharacterFreeFormMixin
 from inspections.models import FindingKind, VisitMethod
 from inspections.services import MAX_FINDINGS_PER_VISIT
 
@@ -58,7 +59,7 @@ def _coordinate_field(label, limit: int, message) -> forms.DecimalField:
     return field
 
 
-class SiteVisitForm(forms.Form):
+class SiteVisitForm(ControlCharacterFreeFormMixin, forms.Form):
     visited_on = forms.DateField(
         label=_("检查日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -136,7 +137,7 @@ class SiteVisitEditForm(SiteVisitForm):
         self.fields["files"].label = _("补充照片和文件")
 
 
-class FindingForm(forms.Form):
+class FindingForm(ControlCharacterFreeFormMixin, forms.Form):
     """One finding row. A fully empty row is skipped; a half-filled one is an error."""
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -24,7 +24,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -40,6 +40,7 @@ from core.api import (
 from core.api_files import FileDownloadView, file_responses
 from core.dataversion import CACHE_SECONDS, CountedRows, data_version, query_pairs, scoped_cache_key
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.parsers import JSONParser
 from inspections.selectors import visit_list_visible_to
 from issues import services
 from issues.errors import (
@@ -79,6 +80,8 @@ LIST_COLUMNS = (
     "status",
     "lead_department_id",
     "lead_department__name",
+    "lead_department__short_name",
+    "lead_department__kind",
     "handed_off_at",
     "sign_deadline",
     "rectification_deadline",
@@ -111,8 +114,13 @@ def _row(values: dict) -> dict:
         "category": values["category"],
         "severity": values["severity"],
         "status": values["status"],
-        "lead_department": values["lead_department_id"],
-        "lead_department_name": values["lead_department__name"],
+        # the same nested shape as the detail (accounts.serializers.DepartmentRefSerializer)
+        "lead_department": {
+            "id": values["lead_department_id"],
+            "name": values["lead_department__name"],
+            "short_name": values["lead_department__short_name"],
+            "kind": values["lead_department__kind"],
+        },
         "handed_off_at": timezone.localtime(values["handed_off_at"]).isoformat(),
         "sign_deadline": values["sign_deadline"].isoformat(),
         "rectification_deadline": values["rectification_deadline"].isoformat(),
@@ -260,7 +268,7 @@ class IssueViewSet(StrictQueryParamsMixin, WorkflowErrorsMixin, mixins.CreateMod
         # JSON pages are cached under the data version: a system polling an unchanged list gets the
         # same bytes without a query for the rows, and its If-None-Match a 304. Other formats (the
         # browsable API) and SQLite always compute.
-        version = self.data_version = data_version() if request.accepted_renderer.format == "json" else None
+        version = self.data_version = data_version(request) if request.accepted_renderer.format == "json" else None
         page_key = etag = None
         if version is not None:
             # With the address: the next/previous links in the page are absolute.

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from core.text import ControlCharacterFreeFormMixin
 from core.workdays import calendar_covers
 
 # One multi-file field for the whole site: it checks every file (core.files) and reports them all.
@@ -31,7 +32,7 @@ def text_area(rows: int = 3, placeholder: str = "") -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "placeholder": placeholder})
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(ControlCharacterFreeFormMixin, forms.Form):
     """Every action form carries the version the user saw, so a stale page meets a conflict."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -109,7 +110,7 @@ class InstructionForm(VersionedForm):
     text = forms.CharField(label=_("批示内容"), error_messages=REQUIRED, widget=text_area(3))
 
 
-class IssueFieldsForm(forms.Form):
+class IssueFieldsForm(ControlCharacterFreeFormMixin, forms.Form):
     """The fields of a hand-off an inspector writes, shared by the hand-off and the edit form."""
 
     title = forms.CharField(label=_("问题标题"), max_length=200, error_messages=REQUIRED)

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from accounts.models import Department
 from core.api import JsonBooleanField, JsonCharField, JsonIntegerField, JsonPrimaryKeyRelatedField
+from core.text import reject_control_characters
 from inspections.models import Finding, SiteVisit
 from issues.models import (
     EvidenceFile,
@@ -54,8 +55,7 @@ class IssueListSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=IssueCategory.choices)
     severity = serializers.ChoiceField(choices=IssueSeverity.choices)
     status = serializers.ChoiceField(choices=IssueStatus.choices)
-    lead_department = serializers.IntegerField(help_text="责任单位 id / lead department id")
-    lead_department_name = serializers.CharField()
+    lead_department = DepartmentRefSerializer(help_text="责任单位 / lead department")
     handed_off_at = serializers.DateTimeField()
     sign_deadline = serializers.DateField()
     rectification_deadline = serializers.DateField()
@@ -225,7 +225,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
 class ProgressCreateSerializer(serializers.Serializer):
     """multipart/form-data: text, percent and any number of `files` (jpg/png/webp/pdf/docx/xlsx)."""
 
-    text = serializers.CharField(help_text="进展情况 / progress text")
+    text = serializers.CharField(help_text="进展情况 / progress text", validators=[reject_control_characters])
     percent = serializers.IntegerField(
         min_value=0,
         max_value=100,

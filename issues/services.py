@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Department, User
+from accounts.models import HANDOFF_DEPARTMENT_KINDS, Department, User
 from accounts.roles import Role
 from core.db import unique_violation_as
 from core.files import check_uploads
@@ -48,12 +48,6 @@ from projects.selectors import user_can_inspect_project
 
 DEFAULT_SIGN_WORKING_DAYS = 2
 DEFAULT_RECTIFICATION_WORKING_DAYS = 20
-HANDOFF_DEPARTMENT_KINDS = (
-    Department.Kind.CITY_DEPARTMENT,
-    Department.Kind.COUNTY_GOVERNMENT,
-    Department.Kind.COUNTY_COMMISSION,
-    Department.Kind.DISPATCHED_GROUP,
-)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -313,10 +307,16 @@ def issue_edit(
     sign_deadline: dt.date,
     rectification_deadline: dt.date,
 ) -> Issue:
-    """An inspector corrects a hand-off before it is signed for. A stale version is a conflict."""
+    """An inspector corrects a hand-off before it is signed for. A stale version is a conflict.
+    A deadline moved is refused in the past, as at hand-off; one left as it was may have passed."""
     _require(IssueAction.EDIT, issue=issue, actor=actor)
     title = _required_text(title, field="title", message=_("请填写问题标题。"))
     description = _required_text(description, field="description", message=_("请填写问题描述。"))
+    today = timezone.localdate()
+    if sign_deadline != issue.sign_deadline and sign_deadline < today:
+        raise IssueInvalidInput(_("签收时限不能早于今天。"), field="sign_deadline")
+    if rectification_deadline != issue.rectification_deadline and rectification_deadline < today:
+        raise IssueInvalidInput(_("整改时限不能早于今天。"), field="rectification_deadline")
     if rectification_deadline < sign_deadline:
         raise IssueInvalidInput(_("整改时限不能早于签收时限。"), field="rectification_deadline")
     before = {

@@ -72,6 +72,7 @@ LEDGER_ROW_COLUMNS = (
     "status",
     "project__name",
     "lead_department__name",
+    "lead_department__short_name",
     "handed_off_at",
     "rectification_deadline",
     "light_code",
@@ -85,8 +86,10 @@ def ledger_rows(rows: Iterable[dict], today: dt.date, *, version: int | None = N
     rows = list(rows)
     assisting: dict[int, list[str]] = {}
     links = Issue.assisting_departments.through.objects.filter(issue_id__in=[row["id"] for row in rows])
-    for issue_id, name in links.order_by("department__name").values_list("issue_id", "department__name"):
-        assisting.setdefault(issue_id, []).append(name)
+    for issue_id, name, short_name in links.order_by("department__name").values_list(
+        "issue_id", "department__name", "department__short_name"
+    ):
+        assisting.setdefault(issue_id, []).append(short_name or name)  # Department.display_name's rule
     # red = the department still owes work and the deadline has passed (issues.lights)
     overdue = [row["rectification_deadline"] for row in rows if row["light_code"] == Light.RED]
     calendar = WorkCalendar.for_span(min(overdue, default=today), today, version=version)
@@ -107,7 +110,7 @@ def ledger_rows(rows: Iterable[dict], today: dt.date, *, version: int | None = N
                 title=row["title"],
                 kind=kind,
                 project=row["project__name"],
-                lead_department=row["lead_department__name"],
+                lead_department=row["lead_department__short_name"] or row["lead_department__name"],
                 assisting="、".join(assisting.get(row["id"], ())),
                 status_label=str(statuses.get(row["status"], row["status"])),
                 status_badge=status_badge_class(row["status"]),

@@ -33,10 +33,10 @@ def inbox(request):
 
 
 @login_required
-@require_GET
+@require_POST
 def open_notification(request, pk: int):
-    """Mark read and go to the object it is about. A GET, so the inbox and the email can link it;
-    the only effect is on the reader's own read mark (idempotent)."""
+    """Mark read and go to the object it is about. A POST (the inbox's title is a button in a
+    form): a GET changes nothing, so a prefetch, a crawler or a link in a mail cannot mark it read."""
     try:
         notification = notification_mark_read(user=request.user, notification_id=pk)
     except Notification.DoesNotExist:

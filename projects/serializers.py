@@ -4,22 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.models import Department, User
+from accounts.serializers import DepartmentRefSerializer, UserRefSerializer
 from projects.models import FactorGuarantee, GroupMembership, ProcedureStage, Project, SupervisionGroup
-
-
-class DepartmentRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Department
-        fields = ["id", "name", "short_name", "kind"]
-
-
-class UserRefSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name"]
 
 
 class ProcedureStageSerializer(serializers.ModelSerializer):

@@ -1,5 +1,6 @@
 """Writes of the monthly dispatch summary: freezing a closed month, and reading a month the one
-right way (frozen snapshot for a closed month, live figures for the current one)."""
+right way (frozen snapshot for a closed month, live figures for the current one); the numbers of
+the official documents (发文字号)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from accounts.models import User
 from core.workdays import WorkCalendar
 from dispatch.models import MonthlySummary
 from reports.figures import Month, ReportScope, current_month, freeze_scopes, monthly_figures
+from reports.models import DocumentCounter, DocumentKind, DocumentNumber
 from reports.narrative import Bulletin, bulletin_for, bulletin_from_stored, bulletin_title
 
 BULLETIN_KEY = "bulletin"  # where a frozen row keeps its 通报 inside MonthlySummary.figures
@@ -110,3 +113,32 @@ def _frozen_view(frozen: MonthlySummary, *, month: Month, scope: ReportScope) ->
     title = bulletin_title(month_label=month.label, scope_label=scope.label, is_city=scope.group_id is None)
     bulletin = bulletin_from_stored(stored=stored, narrative=frozen.narrative, title=title)
     return SummaryView(figures=figures, bulletin=bulletin, frozen=frozen)
+
+
+def document_number_for(
+    *, kind: DocumentKind, key: str, document_date: dt.date, actor: User | None = None
+) -> DocumentNumber:
+    """The number of the document `key` of `kind`: the one it was given at its first export, or
+    the next number of its kind in `document_date`'s year. Numbers are taken under a row lock on
+    the year's counter, so they never repeat and never skip under concurrent exports; the unique
+    constraints on (kind, year, number) and (kind, key) hold it in the database too."""
+    existing = DocumentNumber.objects.filter(kind=kind, key=key).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        DocumentCounter.objects.get_or_create(kind=kind, year=document_date.year)
+        counter = DocumentCounter.objects.select_for_update().get(kind=kind, year=document_date.year)
+        # Re-read under the lock: a concurrent export of the same document may have just won.
+        existing = DocumentNumber.objects.filter(kind=kind, key=key).first()
+        if existing is not None:
+            return existing
+        counter.last_number += 1
+        counter.save(update_fields=["last_number"])
+        return DocumentNumber.objects.create(
+            kind=kind,
+            key=key,
+            year=document_date.year,
+            number=counter.last_number,
+            document_date=document_date,
+            created_by=actor,
+        )

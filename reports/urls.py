@@ -27,4 +27,8 @@ urlpatterns = [
     path("summaries/<yyyymm:month>/export.docx", views.summary_docx, name="summary_docx"),
     path("summaries/<yyyymm:month>/export.xlsx", views.summary_xlsx, name="summary_xlsx"),
     path("issues/export.xlsx", views.ledger_xlsx, name="ledger_xlsx"),
+    path("issues/letters/", views.issue_letters, name="issue_letters"),
+    path("issues/<int:pk>/letter.docx", views.issue_letter_docx, name="issue_letter_docx"),
+    path("issues/<int:pk>/supervision.docx", views.issue_supervision_docx, name="issue_supervision_docx"),
+    path("meetings/<int:pk>/minutes.docx", views.meeting_minutes_docx, name="meeting_minutes_docx"),
 ]

@@ -3,17 +3,31 @@ services, render. Every figure links to the issue ledger filtered to exactly the
 
 from __future__ import annotations
 
+import io
+import zipfile
+from itertools import groupby
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.models import User
+from dispatch.models import DispatchMeeting
+from dispatch.selectors import meeting_get_for_user
 from issues.filters import issue_filter_for
+from issues.models import IssueStatus
+from issues.selectors import issue_get_for_user
 from reports import exports
+from reports.documents.bulletin import bulletin_docx
+from reports.documents.letters import handoff_letter_docx, supervision_docx
+from reports.documents.minutes import minutes_docx
 from reports.figures import (
     Month,
     ReportScope,
@@ -27,6 +41,9 @@ from reports.figures import (
 from reports.services import SummaryView, summary_for
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ZIP = "application/zip"
+# A batch of 交办函 is built inside the request: at most this many issues at once.
+LETTER_BATCH_MAX = 300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_PROJECT_ROWS = 30
 
@@ -101,7 +118,13 @@ def dashboard(request):
     return render(
         request,
         "reports/dashboard.html",
-        {"figures": figures, "charts": charts, "current_month": current_month()},
+        {
+            "figures": figures,
+            "charts": charts,
+            "current_month": current_month(),
+            # no link to a summary the reader cannot open (a special inspector has no group's summary)
+            "can_read_summary": bool(summary_scopes_for(user=request.user)),
+        },
     )
 
 
@@ -185,8 +208,9 @@ def _export_name(figures: dict, suffix: str) -> str:
 @login_required
 @require_GET
 def summary_docx(request, month: Month):
-    _scope, _scopes, view = _summary_or_404(request, month)
-    content = exports.summary_docx(figures=view.figures, bulletin=view.bulletin)
+    """The month's 通报 as an official document (reports/documents/bulletin.py)."""
+    scope, _scopes, view = _summary_or_404(request, month)
+    content = bulletin_docx(month=month, scope=scope, view=view, actor=request.user)
     return _attachment(content, filename=_export_name(view.figures, "docx"), content_type=DOCX)
 
 
@@ -211,3 +235,84 @@ def ledger_xlsx(request):
     title = _("整改台账（导出时间：%(day)s）") % {"day": f"{today:%Y-%m-%d}"}
     output = exports.ledger_xlsx_file(filterset.qs, title=title)
     return FileResponse(output, as_attachment=True, filename=f"整改台账-{today:%Y%m%d}.xlsx", content_type=XLSX)
+
+
+# --- official documents ----------------------------------------------------------------------
+
+
+def _may_issue_documents(user: User) -> bool:
+    """Minutes and 督办单 are the commission's: its inspectors, leaders and admins issue them."""
+    return user.is_inspector or user.sees_everything
+
+
+@login_required
+@require_GET
+def meeting_minutes_docx(request, pk: int):
+    """The 会议纪要 of a held meeting: whoever may read the meeting and issue documents (an
+    invited liaison reads the meeting page but gets 403 here); not held yet: 404."""
+    meeting = meeting_get_for_user(user=request.user, pk=pk)
+    if not _may_issue_documents(request.user):
+        raise PermissionDenied
+    if meeting.status != DispatchMeeting.Status.HELD:
+        raise Http404
+    content = minutes_docx(meeting=meeting, actor=request.user)
+    return _attachment(content, filename=f"{meeting.title}纪要.docx", content_type=DOCX)
+
+
+@login_required
+@require_GET
+def issue_letter_docx(request, pk: int):
+    """The 交办函 (with its 签收回执) of one issue: whoever may read the issue."""
+    issue = issue_get_for_user(user=request.user, pk=pk)
+    if issue.status == IssueStatus.WITHDRAWN:
+        raise Http404
+    content = handoff_letter_docx(issues=[issue], actor=request.user)
+    return _attachment(content, filename=f"问题交办函-{issue.code}.docx", content_type=DOCX)
+
+
+@login_required
+@require_GET
+def issue_letters(request):
+    """交办函 for the ledger's current selection (its filters, the user's scope), withdrawn issues
+    left out: one letter per lead department, as one .docx or a .zip of them."""
+    filterset = issue_filter_for(user=request.user, data=request.GET, request=request)
+    issues = list(
+        filterset.qs.exclude(status=IssueStatus.WITHDRAWN)
+        .select_related("project", "lead_department", "handed_off_by")
+        .prefetch_related("assisting_departments")
+        .order_by("lead_department__name", "handed_off_at", "id")[: LETTER_BATCH_MAX + 1]
+    )
+    ledger = reverse("issues:ledger") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if not issues:
+        messages.error(request, _("当前筛选没有可交办的问题，请调整筛选条件后再生成交办函。"))
+        return redirect(ledger)
+    if len(issues) > LETTER_BATCH_MAX:
+        messages.error(request, _("一次最多生成%(n)s件问题的交办函，请缩小筛选范围后再试。") % {"n": LETTER_BATCH_MAX})
+        return redirect(ledger)
+    letters = [
+        (department.name, handoff_letter_docx(issues=list(group), actor=request.user))
+        for department, group in groupby(issues, key=lambda issue: issue.lead_department)
+    ]
+    today = timezone.localdate()
+    if len(letters) == 1:
+        name, content = letters[0]
+        return _attachment(content, filename=f"问题交办函-{name}-{today:%Y%m%d}.docx", content_type=DOCX)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in letters:
+            archive.writestr(f"问题交办函-{name}.docx", content)
+    return _attachment(buffer.getvalue(), filename=f"问题交办函-{today:%Y%m%d}.zip", content_type=ZIP)
+
+
+@login_required
+@require_GET
+def issue_supervision_docx(request, pk: int):
+    """The 督办单 of an overdue issue: inspectors, leaders and admins who may read it (a liaison
+    gets 403); an issue that is not overdue has none (404)."""
+    issue = issue_get_for_user(user=request.user, pk=pk)
+    if not _may_issue_documents(request.user):
+        raise PermissionDenied
+    if not issue.is_overdue():
+        raise Http404
+    content = supervision_docx(issue=issue, actor=request.user)
+    return _attachment(content, filename=f"督办单-{issue.code}.docx", content_type=DOCX)

@@ -80,6 +80,14 @@ def versioned_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _throttles_start_empty():
+    """The login and API throttles count in the shared cache: one test's failures must not slow the next."""
+    from django.core.cache import caches
+
+    caches["shared"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _chinese_after_each_test():
     """A request in English leaves English active in the thread (LocaleMiddleware activates, nothing
     deactivates): the next test would run in English."""

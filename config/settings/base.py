@@ -34,8 +34,10 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
-    "axes",
+    "accounts.axes_config.AxesConfig",  # django-axes, named in Chinese in the admin
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # ours, from the bottom up (see DESIGN.md "Layers")
     "core",
     "accounts",
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Compresses HTML and JSON on the way out, after every middleware below has written the body
+    # (so it sits above them); BREACH-safe, see core.middleware.TextGZipMiddleware.
+    "core.middleware.TextGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +66,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with the second factor (django-otp)
+    "django_otp.middleware.OTPMiddleware",
+    # leaders and admins without a verified second factor, when the commission requires one
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -148,9 +157,26 @@ DUDAO_OFFLINE_PHOTO_MAX_SIDE = env.int("DUDAO_OFFLINE_PHOTO_MAX_SIDE", default=1
 DUDAO_RELEASE = env("DUDAO_RELEASE", default="")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The deepest API payload (a visit with its findings) is 3 levels; JSON deeper than this is refused.
+DUDAO_API_MAX_JSON_DEPTH = 20
+
+# Redis (broker, shared cache) when set; `make run` needs none.
+REDIS_URL = env("REDIS_URL", default="")
+
+# `manage.py load_demo` creates accounts (admin included) with a published password: it runs only
+# where the settings say this is a demo or development database (DEBUG, the local and test settings).
+DUDAO_DEMO_DATA_ALLOWED = env.bool("DUDAO_DEMO_DATA_ALLOWED", default=DEBUG)
 
 # Public base URL used in emails, which are read outside a request.
 DUDAO_BASE_URL = env("DUDAO_BASE_URL", default="http://127.0.0.1:8000")
+
+# Official documents (reports/documents, GB/T 9704-2012): who issues them. The 发文机关标志 reads
+# "中共<commission><office>文件", the 发文字号 "<code>〔2026〕12号"; the defaults follow the seed story.
+DUDAO_COMMISSION_NAME = env("DUDAO_COMMISSION_NAME", default="昭通市纪委监委")
+DUDAO_ISSUING_OFFICE = env("DUDAO_ISSUING_OFFICE", default="专项督导办公室")
+DUDAO_DOCUMENT_CODE = env("DUDAO_DOCUMENT_CODE", default="昭纪督")
+DUDAO_BULLETIN_RECIPIENTS = env("DUDAO_BULLETIN_RECIPIENTS", default="各县（市、区）纪委监委，市直各有关单位")
+DUDAO_BULLETIN_COPY_TO = env("DUDAO_BULLETIN_COPY_TO", default="市委办公室，市政府办公室，市纪委监委各位领导")
 # Per-process memory: tokens, cached counts, API pages and filter choices. Entries keyed by the data
 # version never go stale, so nothing needs a shared cache; 2,000 entries (Django's default is 300)
 # keep a city's polling clients, pages and choice lists from evicting each other. Worst case about
@@ -159,7 +185,19 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 2000},
-    }
+    },
+    # What every web process must see alike: the login and API throttles' counters. Redis when
+    # REDIS_URL is set (DJANGO_CACHE_URL to keep it apart from the broker's database); without
+    # Redis (`make run` on one machine) a local cache.
+    "shared": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("DJANGO_CACHE_URL", default=REDIS_URL),
+            "KEY_PREFIX": "dudao",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+    ),
 }
 # Cache repeated reads (the API's issue list, the ledger's filter choices) under the committed data
 # version (core/dataversion.py, PostgreSQL only). Off in the test settings, where a test's writes
@@ -175,7 +213,6 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="督导系统 <dud
 
 # --- Celery -------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise a broker on the local disk so `make run` needs no server.
-REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -261,14 +298,38 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.DudaoPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
+    # JSON within the web's limits (DATA_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_NUMBER_FIELDS) and
+    # DUDAO_API_MAX_JSON_DEPTH deep; forms and uploads go through Django's own checks.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Per user (tokens and sessions) and, for calls without valid credentials, per client address;
+    # counted in the shared cache, at DUDAO_API_THROTTLE_RATES.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ApiAnonRateThrottle", "core.throttling.ApiUserRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# A polling system reads a page every few seconds; a person never reaches 10 calls a second.
+DUDAO_API_THROTTLE_RATES = {
+    "anon": env("DUDAO_API_RATE_ANON", default="60/minute"),
+    "user": env("DUDAO_API_RATE_USER", default="600/minute"),
 }
 SPECTACULAR_SETTINGS = {
     # The schema describes a closed system: only signed-in users and token holders read it.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "TITLE": "Dudao 督导 API",
-    "DESCRIPTION": "专项督导问题交办与整改督办接口 / Supervision hand-off and rectification API",
+    # ASCII title and package name: generators derive the client's distribution and module names
+    # from them ("Dudao API" -> dudao-api-client / dudao_api_client); a CJK title gave an
+    # uninstallable package. The Chinese name stays in the description.
+    "TITLE": "Dudao API",
+    "DESCRIPTION": "督导 · 专项督导问题交办与整改督办接口 / Supervision hand-off and rectification API",
     "VERSION": "1.0.0",
+    "EXTENSIONS_INFO": {"x-client-package-name": "dudao_api_client"},
+    # After the enum naming: query-parameter enums become named ASCII components, path ids integers.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.postprocess_for_generated_clients",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -288,6 +349,7 @@ SPECTACULAR_SETTINGS = {
         "ProcedureStatusEnum": "projects.models.ProcedureStatus",
         "FactorStatusEnum": "projects.models.FactorStatus",
         "FindingKindEnum": "inspections.models.FindingKind",
+        "DepartmentKindEnum": "accounts.models.DepartmentKind",
     },
 }
 
@@ -304,14 +366,36 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
-# Only the socket address unless production says a trusted proxy sets X-Forwarded-For; otherwise
-# a client could rotate a forged header to dodge the lockout.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client's address, for the lockout above, the login throttle and the API's throttles: the
+# socket address, or X-Forwarded-For when one of the trusted proxies sent the request (core/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+# Reverse proxies allowed to say who the client is (addresses or networks, comma-separated), and how
+# many stand in a row in front of Django (nginx alone: 1). Empty: Django is reached directly and the
+# socket address is the client; a forged X-Forwarded-For is ignored.
+DUDAO_TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+DUDAO_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=1)
+# Password guessing and spraying, counted in the shared cache over a window (accounts/login_throttle.py):
+# failed sign-ins from one address whatever the account, and failed sign-ins at one account from
+# every address. The lockout above stops guessing one account from one address; these stop one
+# address trying many accounts, and many addresses trying one, without locking anyone out for long.
+DUDAO_LOGIN_FAILURES_PER_ADDRESS = env.int("DUDAO_LOGIN_FAILURES_PER_ADDRESS", default=20)
+DUDAO_LOGIN_ADDRESS_WINDOW = dt.timedelta(minutes=15)
+DUDAO_LOGIN_FAILURES_PER_USER = env.int("DUDAO_LOGIN_FAILURES_PER_USER", default=10)
+DUDAO_LOGIN_USER_WINDOW = dt.timedelta(minutes=1)
+# Two-factor sign-in (TOTP, django-otp): optional for everyone; required of leaders and admins when
+# the commission turns this on (then one without a device is sent to enrolment after the password).
+DUDAO_REQUIRE_2FA_FOR_LEADERS = env.bool("DUDAO_REQUIRE_2FA_FOR_LEADERS", default=False)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env("DUDAO_OTP_ISSUER", default="督导系统")
+# Between the password and the code: how long the half-finished sign-in waits.
+DUDAO_2FA_PENDING_SECONDS = 5 * 60
 # Inactivity timeout: activity pushes the expiry forward (core.middleware.IdleTimeoutMiddleware,
 # at most once a minute), so 2 idle hours log a user out.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=2 * 60 * 60)
 SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
+# A refused form (expired page, cookies blocked) explains itself on the product's layout.
+CSRF_FAILURE_VIEW = "core.error_pages.csrf_failure"
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- Browser security headers (every environment, so tests see them) --------------------

@@ -3,6 +3,9 @@
 from .base import *  # noqa: F403
 
 DEBUG = False
+# load_demo would create `admin` with the published demo password: refused unless a demo server
+# says so explicitly.
+DUDAO_DEMO_DATA_ALLOWED = env.bool("DUDAO_DEMO_DATA_ALLOWED", default=False)  # noqa: F405
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # noqa: F405  (no default: refuse to start without one)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # noqa: F405
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])  # noqa: F405
@@ -32,10 +35,12 @@ EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)  # noqa: F405
 # Logs: one JSON object per line with the request id, for the log shipper.
 LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="json")  # noqa: F405
 
-# Behind the reverse proxy the client address is in X-Forwarded-For: trust exactly the proxies in
-# front of us (DJANGO_PROXY_COUNT, 0 = exposed directly) so the login lockout counts per real
-# address and a forged header cannot rotate it.
-_proxy_count = env.int("DJANGO_PROXY_COUNT", default=1)  # noqa: F405
-if _proxy_count:
-    AXES_IPWARE_PROXY_COUNT = _proxy_count
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind the reverse proxy the client's address is in X-Forwarded-For. It is believed only from the
+# proxies named here (their addresses or networks, comma-separated, e.g. "10.0.0.2" or
+# "10.0.0.0/24"), with DJANGO_PROXY_COUNT proxies in a row in front of gunicorn (nginx alone: 1; a
+# load balancer and nginx: 2). Set it wherever a proxy stands in front: left empty, every client
+# looks like the proxy, so five wrong passwords for one account from anywhere lock that account
+# out for everyone behind it, and the login and API throttles count the whole city as one address.
+# Empty is right only when clients reach gunicorn directly. See core/client_ip.py.
+DUDAO_TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])  # noqa: F405
+DUDAO_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=1)  # noqa: F405

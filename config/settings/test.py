@@ -15,3 +15,11 @@ STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
 DATABASES["default"]["ATOMIC_REQUESTS"] = True  # noqa: F405
 # Test transactions roll back, so the data version never moves inside one: see core/dataversion.py.
 DUDAO_CACHE_BY_DATA_VERSION = False
+# Tests run in one process: the throttles' counters in a local cache that every test starts with
+# empty (tests/conftest.py). Clearing a Redis cache would flush the broker's database under the
+# Celery integration tests; tests/security/test_throttling.py runs the counters on Redis itself.
+CACHES["shared"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}  # noqa: F405
+# The API's rates as in production would stop schemathesis' thousands of calls; tests of the
+# throttles set their own.
+DUDAO_API_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute"}
+DUDAO_DEMO_DATA_ALLOWED = True

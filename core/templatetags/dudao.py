@@ -79,3 +79,16 @@ def amount(value) -> str:
         return str(value)
     text = format(number.quantize(Decimal("0.01")).normalize(), "f")
     return text
+
+
+@register.filter
+def department_name(department) -> str:
+    """The one display rule for a department on screen: its short name (简称), the full name only
+    when it has none — in tables, filters, summaries and forms alike (accounts.models.Department's
+    display_name and __str__ say the same). Official documents (Word/Excel exports) print full names.
+    Takes a Department or a values() dict with name / short_name."""
+    if department is None or department == "":
+        return ""
+    if isinstance(department, dict):
+        return department.get("short_name") or department.get("name") or ""
+    return getattr(department, "display_name", None) or str(department)

@@ -90,4 +90,91 @@
       el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
     }
   });
+
+  // After a failed submit the server re-renders the form with an error summary: move focus there so
+  // keyboard and screen-reader users land on what went wrong, not on <body> (WCAG 3.3.1 / 2.4.3).
+  function focusErrorSummary(root) {
+    var summary = (root || document).querySelector("[data-error-summary]");
+    if (summary) {
+      summary.focus();
+      summary.scrollIntoView({ block: "center" });
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () {
+      focusErrorSummary(document);
+    });
+  } else {
+    focusErrorSummary(document);
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    focusErrorSummary(event.detail && event.detail.target);
+  });
+
+  // A wide table on a phone scrolls sideways inside its .table-responsive box. When (and only while)
+  // it overflows, the box becomes a keyboard-focusable, named region (tabindex=0, role=region,
+  // aria-label from its table's caption or its card's header) and shows a visible hint above it
+  // (text from <body data-scroll-hint>, translated by the template). axe: scrollable-region-focusable.
+  function regionName(region) {
+    var caption = region.querySelector("caption");
+    var card = region.closest(".card");
+    var header = card && card.querySelector(".card-header, h2, h3");
+    var source = caption || header;
+    return source ? source.textContent.replace(/\s+/g, " ").trim() : document.title;
+  }
+  function markScrollRegions() {
+    var hintText = document.body.dataset.scrollHint || "";
+    document.querySelectorAll(".table-responsive").forEach(function (region) {
+      var overflows = region.scrollWidth > region.clientWidth;
+      var hint = region.previousElementSibling;
+      var hasHint = hint && hint.classList.contains("dd-scroll-hint");
+      region.classList.toggle("dd-scrolls", overflows);
+      if (overflows) {
+        region.setAttribute("tabindex", "0");
+        region.setAttribute("role", "region");
+        if (!region.hasAttribute("aria-label")) {
+          region.setAttribute("aria-label", regionName(region));
+          region.dataset.ddNamed = "1";
+        }
+        if (!hasHint && hintText) {
+          hint = document.createElement("p");
+          hint.className = "dd-scroll-hint";
+          hint.innerHTML = '<i class="bi bi-arrow-left-right" aria-hidden="true"></i> ';
+          hint.appendChild(document.createTextNode(hintText));
+          region.parentNode.insertBefore(hint, region);
+        }
+      } else {
+        region.removeAttribute("tabindex");
+        region.removeAttribute("role");
+        if (region.dataset.ddNamed) {
+          region.removeAttribute("aria-label");
+          delete region.dataset.ddNamed;
+        }
+        if (hasHint) hint.remove();
+      }
+    });
+  }
+  // Widths change after fonts arrive, on rotation and when htmx swaps a table in: re-check then.
+  // (next frame: changing the page inside the observer's callback would re-trigger it in a loop)
+  var observer = window.ResizeObserver
+    ? new ResizeObserver(function () {
+        window.requestAnimationFrame(markScrollRegions);
+      })
+    : null;
+  function watchScrollRegions() {
+    markScrollRegions();
+    if (observer) {
+      document.querySelectorAll(".table-responsive").forEach(function (region) {
+        observer.observe(region);
+      });
+    }
+  }
+  window.addEventListener("resize", markScrollRegions);
+  window.addEventListener("load", markScrollRegions);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", watchScrollRegions);
+  } else {
+    watchScrollRegions();
+  }
+  document.addEventListener("htmx:afterSettle", watchScrollRegions);
 })();

@@ -53,10 +53,17 @@
     var lightColors = { red: RED, yellow: YELLOW, green: GREEN };
     mount("chart-lights", {
       tooltip: { trigger: "item", formatter: "{b}：{c}" + L.unit + "（{d}%）" },
-      legend: { bottom: 0 },
+      // On a phone the slice labels were cut to "绿…": there the legend carries name and count.
+      legend: narrow ? {
+        bottom: 0,
+        formatter: function (name) {
+          var slice = data.lights.filter(function (l) { return l.label === name; })[0];
+          return slice ? name + " " + slice.count : name;
+        }
+      } : { bottom: 0 },
       series: [{
         type: "pie", radius: ["40%", "70%"], center: ["50%", "45%"],
-        label: { formatter: "{b}\n{c}" },
+        label: narrow ? { show: false } : { formatter: "{b}\n{c}" },
         data: data.lights.map(function (l) {
           return { name: l.label, value: l.count, itemStyle: { color: lightColors[l.light] } };
         })

@@ -417,3 +417,16 @@ def test_progress_in_wrong_state_is_409(client_as, issue):
         f"/api/v1/issues/{issue.pk}/updates/", {"text": "尚未签收"}, format="multipart"
     )
     assert_error(response, 409, "transition_not_allowed")
+
+
+def test_hand_off_refuses_control_characters_in_text(world, client_as):
+    """Issue 14, finding 2: a vertical tab pasted from Word is refused at input, with a message."""
+    client = client_as("inspector")
+    body = _handoff_body(world, title="审批\x0b推诿", description="描述\x07。")
+    error = assert_error(client.post("/api/v1/issues/", body, format="json"), 400)
+    assert set(error["fields"]) >= {"title", "description"}
+    assert "控制字符" in str(error["fields"]["title"])
+    assert not Issue.objects.exists()
+    # tabs and line breaks are text, not control characters
+    ok = client.post("/api/v1/issues/", _handoff_body(world, description="第一行\r\n第二行\t。"), format="json")
+    assert ok.status_code == 201, ok.content

@@ -25,8 +25,9 @@ def _postgresql_with_version_on(settings):
 
 
 def test_migration_installs_a_trigger_on_every_versioned_table():
-    migration = importlib.import_module("core.migrations.0002_data_version")
-    assert tuple(migration.TABLES) == VERSIONED_TABLES
+    first = importlib.import_module("core.migrations.0002_data_version")
+    credentials = importlib.import_module("core.migrations.0003_data_version_credentials")
+    assert (*first.TABLES, *credentials.TABLES, credentials.USER_TABLE) == VERSIONED_TABLES
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "

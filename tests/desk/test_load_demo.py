@@ -80,3 +80,44 @@ def test_the_demo_meeting_issue_pages_and_source_tell_one_story(client):
             assert f"{label}：{label}" not in issue.source_finding.labelled
             page = client.get(f"/issues/{issue.pk}/").content.decode()
             assert f"{label}：{label}" not in page and issue.source_finding.labelled[:20] in page
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_a_database_the_settings_do_not_call_a_demo(settings):
+    from django.core.management.base import CommandError
+
+    from accounts.models import User
+
+    settings.DUDAO_DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError) as refused:
+        call_command("load_demo", stdout=StringIO())
+    assert "DUDAO_DEMO_DATA_ALLOWED=true" in str(refused.value) and "演示" in str(refused.value)
+    assert not User.objects.filter(username="admin").exists() and not Project.objects.exists()
+
+
+def test_only_development_settings_allow_the_demo_by_default():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = "import django; django.setup(); from django.conf import settings; print(settings.DUDAO_DEMO_DATA_ALLOWED)"
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DUDAO_"))}
+    cases = [
+        ({"DJANGO_SETTINGS_MODULE": "config.settings.local"}, "True"),
+        ({"DJANGO_SETTINGS_MODULE": "config.settings.test"}, "True"),
+        (
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings.production",
+                "DJANGO_SECRET_KEY": "x" * 60,
+                "DJANGO_ALLOWED_HOSTS": "dudao.example.gov.cn",
+            },
+            "False",
+        ),
+    ]
+    for extra, expected in cases:
+        result = subprocess.run(
+            [sys.executable, "-c", script], cwd=root, env={**base_env, **extra}, capture_output=True, text=True
+        )
+        assert result.stdout.strip() == expected, (extra, result.stderr[-1000:])

@@ -287,6 +287,49 @@ def test_conflict_tells_what_changed_since_the_user_read_it(world, issue):
 
 
 @pytest.mark.django_db
+def test_edit_refuses_a_deadline_moved_into_the_past_but_keeps_one_that_passed(world, issue):
+    from django.utils import timezone
+
+    def edit(**deadlines):
+        issue.refresh_from_db()
+        return services.issue_edit(
+            issue=issue,
+            actor=world.inspector,
+            expected_version=issue.version,
+            title="改过的标题",
+            description=issue.description,
+            category=issue.category,
+            severity=issue.severity,
+            **{
+                "sign_deadline": issue.sign_deadline,
+                "rectification_deadline": issue.rectification_deadline,
+                **deadlines,
+            },
+        )
+
+    today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    with pytest.raises(IssueInvalidInput) as refused:
+        edit(sign_deadline=yesterday)
+    assert refused.value.field == "sign_deadline" and "不能早于今天" in str(refused.value)
+    with pytest.raises(IssueInvalidInput) as refused:
+        edit(sign_deadline=yesterday - dt.timedelta(days=1), rectification_deadline=yesterday)
+    assert refused.value.field == "sign_deadline"
+    with pytest.raises(IssueInvalidInput) as refused:
+        edit(rectification_deadline=yesterday)
+    assert refused.value.field == "rectification_deadline"
+    issue.refresh_from_db()
+    assert issue.title != "改过的标题"
+
+    edit(sign_deadline=today)  # today is not the past
+    # A sign-for deadline that has passed since the hand-off stays as it was while the title changes.
+    Issue.objects.filter(pk=issue.pk).update(sign_deadline=yesterday)
+    edit()
+    issue.refresh_from_db()
+    assert issue.title == "改过的标题" and issue.sign_deadline == yesterday
+
+
+@pytest.mark.django_db
 def test_extension_decide_picks_only_this_issues_request(world, issue):
     _bring_to(world, issue, IssueStatus.IN_PROGRESS)
     other = world.hand_off(title="另一问题")

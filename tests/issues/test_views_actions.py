@@ -214,6 +214,25 @@ def test_edit_hand_off_while_handed_off(client, world, issue):
     assert issue.events.filter(action=IssueEvent.Action.EDIT).exists()
 
 
+def test_edit_refuses_a_deadline_moved_into_the_past_and_keeps_the_form(client, world, issue):
+    client.force_login(world.inspector)
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    data = {
+        "title": "审批窗口推诿扯皮（补充）",
+        "description": "补充说明",
+        "category": issue.category,
+        "severity": issue.severity,
+        "sign_deadline": yesterday.isoformat(),
+        "rectification_deadline": issue.rectification_deadline.isoformat(),
+    }
+    response = act(client, issue, "edit", data)
+    body = response.content.decode()
+    assert response.status_code == 200 and "签收时限不能早于今天。" in body and "审批窗口推诿扯皮（补充）" in body
+    issue.refresh_from_db()
+    assert issue.title != "审批窗口推诿扯皮（补充）" and issue.sign_deadline != yesterday
+    assert not issue.events.filter(action=IssueEvent.Action.EDIT).exists()
+
+
 def test_stale_form_gets_a_conflict_message_and_keeps_the_text(client, world, issue):
     client.force_login(world.inspector)
     stale_version = issue.version

@@ -40,14 +40,41 @@ def test_open_marks_read_and_goes_to_the_target_and_others_rows_are_404(client, 
     _notify(world.lead_liaison, 1)
     row = Notification.objects.get()
     client.force_login(world.inspector)
-    assert client.get(reverse("notifications:open", args=[row.pk])).status_code == 404
+    assert client.post(reverse("notifications:open", args=[row.pk])).status_code == 404
     assert client.post(reverse("notifications:mark_read", args=[row.pk])).status_code == 404
     client.force_login(world.lead_liaison)
     assert client.get(reverse("notifications:mark_read", args=[row.pk])).status_code == 405
-    response = client.get(reverse("notifications:open", args=[row.pk]))
+    response = client.post(reverse("notifications:open", args=[row.pk]))
     assert response.status_code == 302 and response["Location"] == "/issues/1/"
     row.refresh_from_db()
     assert row.read_at is not None
+
+
+@pytest.mark.django_db
+def test_a_get_of_open_changes_nothing(client, world):
+    _notify(world.lead_liaison, 1)
+    row = Notification.objects.get()
+    client.force_login(world.lead_liaison)
+    assert client.get(reverse("notifications:open", args=[row.pk])).status_code == 405
+    row.refresh_from_db()
+    assert row.read_at is None
+
+
+@pytest.mark.django_db
+def test_the_inbox_opens_a_message_with_a_csrf_protected_post(world):
+    from django.test import Client
+
+    _notify(world.lead_liaison, 1)
+    row = Notification.objects.get()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.lead_liaison)
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    action = f'<form method="post" action="{reverse("notifications:open", args=[row.pk])}">'
+    assert action in page and f'href="{reverse("notifications:open", args=[row.pk])}"' not in page
+    assert client.post(reverse("notifications:open", args=[row.pk])).status_code == 403  # no token
+    token = client.cookies["csrftoken"].value
+    response = client.post(reverse("notifications:open", args=[row.pk]), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and response["Location"] == "/issues/1/"
 
 
 @pytest.mark.django_db

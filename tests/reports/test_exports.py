@@ -7,10 +7,6 @@ import io
 
 import pytest
 from django.urls import reverse
-from docx import Document
-from docx.enum.text import WD_LINE_SPACING
-from docx.oxml.ns import qn
-from docx.shared import Pt
 from openpyxl import load_workbook
 
 from issues.models import ProgressUpdate
@@ -24,47 +20,6 @@ def _get(client, name: str, **kwargs):
     response = client.get(reverse(name, kwargs={"month": SEPTEMBER}), kwargs)
     assert response.status_code == 200
     return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-def test_summary_docx_follows_gbt_9704_and_has_the_figures(client, september):
-    client.force_login(september.world.leader)
-    document = Document(io.BytesIO(_get(client, "reports:summary_docx")))
-    section = document.sections[0]
-    # Word stores twentieths of a point: compare in whole millimetres.
-    sizes = [
-        round(length.mm)
-        for length in (
-            section.page_width,
-            section.page_height,
-            section.top_margin,
-            section.bottom_margin,
-            section.left_margin,
-            section.right_margin,
-        )
-    ]
-    assert sizes == [210, 297, 37, 35, 28, 26]  # A4, text block 156 x 225 mm
-    title = document.paragraphs[0]
-    assert title.text == "全市2026年9月重大项目专项督导调度情况汇总"
-    title_fonts = title.runs[0]._element.rPr.rFonts
-    assert title_fonts.get(qn("w:eastAsia")) == "方正小标宋简体" and title.runs[0].font.size == Pt(22)
-    texts = [p.text for p in document.paragraphs]
-    body = next(p for p in document.paragraphs if p.text.startswith("2026年9月，全市本月新交办问题9件"))
-    assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
-    assert body.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
-    assert body.paragraph_format.line_spacing == Pt(28.9)
-    heading = next(p for p in document.paragraphs if p.text == "一、总体情况")
-    assert heading.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
-    sub = next(p for p in document.paragraphs if p.text == "（一）主要指标")
-    assert sub.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
-    assert "二、各责任单位整改情况" in texts and "四、逾期未整改问题清单（红榜）" in texts
-    key_figures = [cell.text for cell in document.tables[0].rows[1].cells]
-    assert key_figures == ["9", "4", "3", "2", "50%", "75%"]
-    red_list = document.tables[3]
-    assert [row.cells[0].text for row in red_list.rows[1:]] == ["SEP-A6", "SEP-B1"]
-    footer_xml = section.footer._element.xml
-    assert "PAGE" in footer_xml and "— " in section.footer.paragraphs[0].text
-    font_table = next(r.target_part for r in document.part.rels.values() if r.reltype.endswith("/fontTable")).blob
-    assert "方正小标宋简体".encode() in font_table and 'w:altName w:val="宋体"'.encode() in font_table
 
 
 def test_summary_xlsx_has_the_figures(client, september):

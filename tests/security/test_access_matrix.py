@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import VisitAttachment
-from issues.models import EvidenceFile, ProgressUpdate
+from issues.models import EvidenceFile, Issue, ProgressUpdate
 from notifications.models import Notification
 from tests.factories import SiteVisitFactory
 
@@ -124,6 +124,12 @@ RULES: dict[str, Rule] = {
     "profile": one({"GET": EVERYONE}),
     "accounts:api_token_issue": one({"POST": EVERYONE}),
     "accounts:api_token_revoke": one({"POST": EVERYONE}),
+    # two-step verification: one's own only; the code step sends anyone without a pending sign-in
+    # back to the login page, and a signed-in user without a device home
+    "accounts:login_code": one({"GET": EVERYONE, "POST": EVERYONE}),
+    "accounts:two_factor": one({"GET": EVERYONE, "POST": EVERYONE}),
+    "accounts:two_factor_recovery_codes": one({"POST": EVERYONE}),
+    "accounts:two_factor_disable": one({"POST": EVERYONE}),
     "set_language": lenient(one({"POST": PUBLIC})),
     "javascript-catalog": one({"GET": PUBLIC}),
     "healthz": one({"GET": PUBLIC}),
@@ -261,7 +267,7 @@ RULES: dict[str, Rule] = {
     ),
     # notifications: one's own only
     "notifications:inbox": one({"GET": EVERYONE}),
-    "notifications:open": one({"GET": expect(("lead_liaison",))}, pk("notification")),
+    "notifications:open": one({"POST": expect(("lead_liaison",))}, pk("notification")),
     "notifications:mark_read": one({"POST": expect(("lead_liaison",))}, pk("notification")),
     "notifications:mark_all_read": one({"POST": EVERYONE}),
     "notifications:preferences": one({"GET": EVERYONE, "POST": EVERYONE}),
@@ -272,6 +278,25 @@ RULES: dict[str, Rule] = {
     "reports:summary_docx": one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month}),
     "reports:summary_xlsx": one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month}),
     "reports:ledger_xlsx": one({"GET": EVERYONE}),
+    # official documents: the 交办函 for whoever reads the issue; a batch from the ledger's scope
+    # (a redirect back with a message when the selection is empty); minutes and 督办单 for the
+    # commission's side only (a liaison who reads the meeting or issue gets 403)
+    "reports:issue_letters": one({"GET": EVERYONE}),
+    "reports:issue_letter_docx": per_object(
+        pk("issue_a"), pk("issue_b"), {"GET": expect(ISSUE_A_READERS)}, {"GET": expect(ISSUE_B_READERS)}
+    ),
+    "reports:issue_supervision_docx": per_object(
+        pk("overdue_a"),
+        pk("overdue_b"),
+        {"GET": expect(("inspector", *TOP), lead_liaison=403, assisting_liaison=403)},
+        {"GET": expect(("other_inspector", *TOP), other_liaison=403)},
+    ),
+    "reports:meeting_minutes_docx": per_object(
+        pk("held_a"),
+        pk("held_b"),
+        {"GET": expect(("inspector", *TOP), lead_liaison=403)},
+        {"GET": expect(("other_inspector", *TOP))},
+    ),
     # audit trail
     "audit:events": one({"GET": expect(TOP, anon=LOGIN)}),
     # API (token or session); anonymous 401; out of scope 404
@@ -279,6 +304,9 @@ RULES: dict[str, Rule] = {
     "api-schema": one({"GET": API_EVERYONE}),
     "api-docs": one({"GET": API_EVERYONE}),
     "summary": one({"GET": expect((*INSPECTORS, *TOP), anon=401)}, lambda o: {"yyyy_mm": o.month}),
+    # the directory of departments an issue can be handed to: every signed-in caller
+    "department-list": one({"GET": API_EVERYONE}),
+    "department-detail": one({"GET": API_EVERYONE}, lambda o: {"pk": str(o.world.lead_department.pk)}),
     "project-list": one({"GET": API_EVERYONE}),
     "project-detail": per_object(
         api_pk("project_a"),
@@ -433,6 +461,10 @@ class Objects:
     meeting_b: object = None
     decision_a: object = None
     decision_b: object = None
+    overdue_a: object = None
+    overdue_b: object = None
+    held_a: object = None
+    held_b: object = None
     notification: object = None
     month: str = ""
 
@@ -483,6 +515,30 @@ def _meeting(group, inspector, departments=()):
     return meeting, decision
 
 
+def _overdue(issue: Issue) -> Issue:
+    today = timezone.localdate()
+    Issue.objects.filter(pk=issue.pk).update(
+        sign_deadline=today - dt.timedelta(days=30), rectification_deadline=today - dt.timedelta(days=20)
+    )
+    return issue
+
+
+def _held(group, departments=()):
+    """A meeting of last month, held (the month must differ: one meeting per group and month)."""
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    meeting = DispatchMeeting.objects.create(
+        group=group,
+        month=last_month,
+        title=f"{group.name}上月调度会",
+        starts_at=timezone.now() - dt.timedelta(days=20),
+        place="市纪委监委三楼会议室",
+        status=DispatchMeeting.Status.HELD,
+        held_at=timezone.now() - dt.timedelta(days=20),
+    )
+    meeting.attending_departments.set(departments)
+    return meeting
+
+
 @pytest.fixture
 def objects(world) -> Objects:
     o = Objects(world=world)
@@ -500,6 +556,18 @@ def objects(world) -> Objects:
     o.meeting_a, o.decision_a = _meeting(world.group, world.inspector, [world.lead_department])
     o.meeting_b, o.decision_b = _meeting(world.other_group, world.other_inspector)
     o.notification = Notification.objects.filter(recipient=world.lead_liaison).first()
+    o.overdue_a = _overdue(world.hand_off(title="逾期问题A"))
+    o.overdue_b = _overdue(
+        world.hand_off(
+            actor=world.other_inspector,
+            project=world.other_project,
+            lead_department=world.other_department,
+            assisting_departments=[],
+            title="逾期问题B",
+        )
+    )
+    o.held_a = _held(world.group, [world.lead_department])
+    o.held_b = _held(world.other_group)
     o.month = timezone.localdate().strftime("%Y-%m")
     return o
 

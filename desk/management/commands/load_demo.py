@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Department, User
 from accounts.roles import Role
@@ -80,6 +82,13 @@ class Command(BaseCommand):
     help = "加载昭通重大项目专项督导演示数据（可重复执行，不会重复创建）。"
 
     def handle(self, *args, **options):
+        if not settings.DUDAO_DEMO_DATA_ALLOWED:
+            raise CommandError(
+                gettext(
+                    "拒绝加载演示数据：当前设置未声明这是演示或开发数据库。演示数据会创建使用公开密码的账号"
+                    "（包括 admin）。确属演示环境时，请设置环境变量 DUDAO_DEMO_DATA_ALLOWED=true 后重试。"
+                )
+            )
         with transaction.atomic():
             created = self._load()
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪（本次新建 {created} 条问题）。"))

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_data_version'),
+        ('core', '0003_data_version_credentials'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
