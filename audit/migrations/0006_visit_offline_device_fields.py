@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0004_append_only_dispatch'),
+        ('audit', '0005_two_factor_recovery_codes'),
     ]
 
     operations = [
