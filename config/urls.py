@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from core import health
 from desk.urls import home_patterns, project_patterns, recheck_patterns
+from inspections import app_shell
 
 urlpatterns = [
     path("", include(home_patterns)),
@@ -22,6 +23,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("healthz", health.healthz, name="healthz"),
+    # the offline app: root scope for the service worker, manifest beside it
+    path("sw.js", app_shell.service_worker, name="service-worker"),
+    path("manifest.webmanifest", app_shell.web_manifest, name="web-manifest"),
 ]
 
 admin.site.site_header = "督导系统管理后台"

@@ -134,6 +134,9 @@ RULES: dict[str, Rule] = {
     "set_language": lenient(one({"POST": PUBLIC})),
     "javascript-catalog": one({"GET": PUBLIC}),
     "healthz": one({"GET": PUBLIC}),
+    # the installable app: the service worker and the manifest are public (the login page uses them)
+    "service-worker": one({"GET": PUBLIC}),
+    "web-manifest": one({"GET": PUBLIC}),
     # projects and site visits: inspectors of the project's group, leaders, admins
     # (lists answer everyone with what their scope holds — possibly nothing; objects answer 404)
     "projects:list": one({"GET": EVERYONE}),
@@ -178,6 +181,8 @@ RULES: dict[str, Rule] = {
             ),
         ]
     ),
+    # the offline drafts page: inspectors only (the drafts themselves stay on the device)
+    "inspections:drafts": one({"GET": expect(INSPECTORS)}),
     "inspections:detail": per_object(
         pk("visit_a"),
         pk("visit_b"),
@@ -371,6 +376,13 @@ RULES: dict[str, Rule] = {
         api_pk("visit_b"),
         {"GET": expect(("inspector", *TOP), anon=401)},
         {"GET": expect(("other_inspector", *TOP), anon=401)},
+    ),
+    # an offline draft's photo, PUT by its recorder only: readers of the visit get 403, others 404
+    "visit-photo": per_object(
+        lambda o: {"pk": str(o.visit_a.pk), "index": "0"},
+        lambda o: {"pk": str(o.visit_b.pk), "index": "0"},
+        {"PUT": expect(("inspector",), anon=401, leader=403, admin=403)},
+        {"PUT": expect(("other_inspector",), anon=401, leader=403, admin=403)},
     ),
     # POST = hand-off through the API: inspectors only
     "issue-list": one({"GET": API_EVERYONE, "POST": expect(INSPECTORS, anon=401, otherwise=403)}),
