@@ -13,9 +13,9 @@ RUN groupadd --system --gid 1000 dudao \
 
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them.
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# Dependencies first, so code changes do not reinstall them: every package pinned with its hashes.
+COPY requirements.lock .
+RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 

@@ -12,14 +12,14 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from accounts.models import HANDOFF_DEPARTMENT_KINDS, Department
+from accounts.models import RECTIFYING_KINDS, Department
 from accounts.serializers import DepartmentRefSerializer
 from core.api import API_LOOKUP, StrictQueryParamsMixin, error_responses
 
 
 class DepartmentFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
-        choices=[(kind.value, kind.label) for kind in HANDOFF_DEPARTMENT_KINDS], help_text="单位类型 / kind"
+        choices=[(kind.value, kind.label) for kind in RECTIFYING_KINDS], help_text="单位类型 / kind"
     )
     q = django_filters.CharFilter(method="filter_q", help_text="名称或简称关键字 / name or short name contains")
 
@@ -32,7 +32,7 @@ class DepartmentFilter(django_filters.FilterSet):
 
 
 def department_list_for_handoff():
-    return Department.objects.filter(is_active=True, kind__in=HANDOFF_DEPARTMENT_KINDS)
+    return Department.objects.rectifying()
 
 
 @extend_schema_view(

@@ -23,15 +23,15 @@ class DepartmentKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业")
 
 
-# The departments an issue can be handed to (责任单位 / 协办单位): those that rectify, and the
-# commission's dispatched groups and county commissions for their own share. One declaration, read by
-# issues.services (the hand-off check) and the API's department directory (accounts.api).
-HANDOFF_DEPARTMENT_KINDS = (
-    DepartmentKind.CITY_DEPARTMENT,
-    DepartmentKind.COUNTY_GOVERNMENT,
-    DepartmentKind.COUNTY_COMMISSION,
-    DepartmentKind.DISPATCHED_GROUP,
-)
+# Departments that rectify: only these are 责任单位 or 协办单位. The commission's own bodies
+# (派驻纪检监察组, 县级纪委监委) are the "2" of "1+2": they supervise with the group, never rectify.
+RECTIFYING_KINDS = (DepartmentKind.CITY_DEPARTMENT, DepartmentKind.COUNTY_GOVERNMENT)
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def rectifying(self) -> DepartmentQuerySet:
+        """Active departments that may be handed an issue (责任单位 / 协办单位)."""
+        return self.filter(kind__in=RECTIFYING_KINDS, is_active=True)
 
 
 class Department(models.Model):
@@ -43,6 +43,8 @@ class Department(models.Model):
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("单位")
@@ -60,6 +62,11 @@ class Department(models.Model):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def rectifies(self) -> bool:
+        """Whether it may be 责任单位 or 协办单位 (an active city department or county government)."""
+        return self.is_active and self.kind in RECTIFYING_KINDS
 
 
 class User(AbstractUser):

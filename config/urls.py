@@ -6,7 +6,8 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from core import health
-from desk.urls import home_patterns, project_patterns
+from desk.urls import home_patterns, project_patterns, recheck_patterns
+from inspections import app_shell
 
 urlpatterns = [
     path("", include(home_patterns)),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("projects/", include(project_patterns)),
     path("visits/", include("inspections.urls")),
     path("issues/", include("issues.urls")),
+    path("rechecks/", include(recheck_patterns)),
     path("meetings/", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("reports.urls")),
@@ -23,6 +25,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("healthz", health.healthz, name="healthz"),
+    # the offline app: root scope for the service worker, manifest beside it
+    path("sw.js", app_shell.service_worker, name="service-worker"),
+    path("manifest.webmanifest", app_shell.web_manifest, name="web-manifest"),
 ]
 
 admin.site.site_header = "督导系统管理后台"

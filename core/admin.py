@@ -104,3 +104,40 @@ class NoDeleteTabularInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoDeleteAdmin):
+    """A workflow record (an issue's events, instructions, extension requests, evidence, progress,
+    case records; a project's stages and factors): written only through its service, so it
+    gets its deadlines, events and notices. The admin shows it and changes nothing — for nobody,
+    superusers included."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyTabularInline(NoDeleteTabularInline):
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyStackedInline(admin.StackedInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

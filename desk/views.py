@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from accounts.two_factor import two_factor_enabled
+from desk import queues
+from desk.context_processors import lead_queues_of
 from inspections.selectors import visit_list_for_project
 from issues.lights import light_annotation, light_q
 from issues.models import OPEN_STATUSES, VERIFICATION_STATUSES, IssueStatus, Light
@@ -28,6 +30,7 @@ from projects.selectors import (
     project_ids_for_inspector,
     project_list_visible_to,
     user_can_inspect_project,
+    user_keeps_project_records,
 )
 
 # How many rows a home-page box lists before pointing at the ledger.
@@ -38,7 +41,7 @@ def _previous_month(today: dt.date) -> dt.date:
     return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
-def _inspector_section(user, today: dt.date) -> dict:
+def _inspector_section(user, today: dt.date, light) -> dict:
     projects = (
         project_list_visible_to(user=user)
         # "我督导的项目": the groups' and authorizations' projects, even for a leader who also inspects
@@ -52,7 +55,7 @@ def _inspector_section(user, today: dt.date) -> dict:
     handed_off = list(
         issue_list_visible_to(user=user)
         .filter(handed_off_by=user, status__in=OPEN_STATUSES)
-        .annotate(light_value=light_annotation(today=today))
+        .annotate(light_value=light)
         .order_by("rectification_deadline", "pk")
     )
     by_light = {light: [i for i in handed_off if i.light_value == light] for light in ("red", "yellow", "green")}
@@ -107,6 +110,26 @@ def _leader_section(user, today: dt.date) -> dict:
     }
 
 
+def _lead_section(request, user, today: dt.date, light) -> dict | None:
+    """The group lead's desk: each queue's count (shared with the navigation) and its first rows."""
+    lead = lead_queues_of(request)
+    if lead is None:
+        return None
+    meetings = list(queues.upcoming_meetings(user=user, today=today)[:HOME_LIST_LIMIT])
+    return {
+        "counts": lead.counts,
+        "groups": list(SupervisionGroup.objects.filter(pk__in=queues.led_group_ids(user=user)).order_by("name")),
+        "to_confirm": list(queues.to_confirm(user=user).annotate(light_value=light)[:HOME_LIST_LIMIT]),
+        "to_verify": list(queues.to_verify(user=user).annotate(light_value=light)[:HOME_LIST_LIMIT]),
+        "extensions": list(queues.extensions(user=user)[:HOME_LIST_LIMIT]),
+        "escalations": list(
+            queues.escalations(user=user, cutoff=lead.cutoff).annotate(light_value=light)[:HOME_LIST_LIMIT]
+        ),
+        "instructions": list(queues.unread_instructions(user=user)[:HOME_LIST_LIMIT]),
+        "meetings": [(meeting, queues.meeting_gaps(meeting)) for meeting in meetings],
+    }
+
+
 @login_required
 @require_GET
 def home(request):
@@ -116,7 +139,10 @@ def home(request):
     if user.sees_everything:
         context["leader"] = _leader_section(user, today)
     if user.is_inspector:
-        context["inspector"] = _inspector_section(user, today)
+        # One light expression (its working-day cutoff costs a query) for every list that shows it.
+        light = light_annotation(today=today)
+        context["lead"] = _lead_section(request, user, today, light)
+        context["inspector"] = _inspector_section(user, today, light)
     if user.is_liaison:
         context["liaison"] = _liaison_section(user, today)
     context["has_section"] = any(key in context for key in ("leader", "inspector", "liaison"))
@@ -208,6 +234,7 @@ def project_detail(request, pk: int):
             "timeline": timeline[:TIMELINE_LIMIT],
             "timeline_truncated": len(timeline) > TIMELINE_LIMIT,
             "can_inspect": user_can_inspect_project(user=user, project_id=project.pk),
+            "can_keep_records": user_keeps_project_records(user=user, project_id=project.pk),
             "today": today,
         },
     )

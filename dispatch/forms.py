@@ -131,11 +131,7 @@ class DecisionForm(ServiceErrorsForm):
 
     def __init__(self, *args, meeting: DispatchMeeting, **kwargs):
         super().__init__(*args, **kwargs)
-        from issues.services import HANDOFF_DEPARTMENT_KINDS
-
-        self.fields["responsible_department"].queryset = Department.objects.filter(
-            is_active=True, kind__in=HANDOFF_DEPARTMENT_KINDS
-        ).order_by("kind", "name")
+        self.fields["responsible_department"].queryset = Department.objects.rectifying().order_by("kind", "name")
         self.fields["project"].queryset = meeting.group.projects.order_by("name")
 
     def clean(self):

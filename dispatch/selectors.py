@@ -11,6 +11,7 @@ from django.http import Http404
 
 from accounts.models import User
 from dispatch.models import DispatchMeeting
+from issues.selectors import issue_list_visible_to
 from projects.models import GroupMembership, SupervisionGroup
 
 
@@ -68,3 +69,20 @@ def groups_ruled_by(*, user: User) -> QuerySet[SupervisionGroup]:
     if user.is_admin_role:
         return groups
     return groups.filter(memberships__user=user, memberships__role=GroupMembership.Role.LEAD)
+
+
+def agenda_for_user(*, user: User, meeting: DispatchMeeting) -> dict:
+    """The meeting's agenda snapshot as this reader may see it. Leaders and members of the
+    meeting's group see every item; an invited liaison sees in full only the items his own issue
+    scope holds (his department leads or assists) and the others as a count — the same rule as
+    the issue pages, so the agenda never shows what /issues/<id>/ would answer 404 for."""
+    agenda = dict(meeting.agenda_snapshot or {})
+    rows = list(agenda.get("issues") or [])
+    if user.sees_everything or GroupMembership.objects.filter(group_id=meeting.group_id, user=user).exists():
+        agenda["hidden_issue_count"] = 0
+        return agenda
+    ids = [row["id"] for row in rows if "id" in row]
+    readable = set(issue_list_visible_to(user=user).filter(pk__in=ids).values_list("pk", flat=True))
+    agenda["issues"] = [row for row in rows if row.get("id") in readable]
+    agenda["hidden_issue_count"] = len(rows) - len(agenda["issues"])
+    return agenda

@@ -413,6 +413,10 @@ def decision_create(
     text = (text or "").strip()
     if not text:
         raise DispatchError(_("请填写决定事项。"), field="text")
+    if responsible_department is not None and not responsible_department.rectifies:
+        raise DispatchError(
+            _("责任单位须为在用的市直部门或县区政府（纪检监察机构不承担整改）。"), field="responsible_department"
+        )
     issue = None
     if hand_off is not None:
         if responsible_department is None:

@@ -18,6 +18,7 @@ from dispatch import services
 from dispatch.forms import DecisionForm, HeldForm, MeetingRuleForm, MinutesForm, RescheduleForm
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
 from dispatch.selectors import (
+    agenda_for_user,
     groups_ruled_by,
     meeting_get_for_user,
     meeting_list_visible_to,
@@ -70,7 +71,7 @@ def _detail_context(request, meeting: DispatchMeeting, **forms) -> dict:
     local = timezone.localtime(meeting.starts_at)
     context = {
         "meeting": meeting,
-        "agenda": meeting.agenda_snapshot or {},
+        "agenda": agenda_for_user(user=request.user, meeting=meeting),
         "may_edit": may_edit,
         "present_ids": {user.pk for user in meeting.present.all()},
         "is_past": meeting.starts_at <= timezone.now(),

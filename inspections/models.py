@@ -42,6 +42,12 @@ class SiteVisit(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     is_archived = models.BooleanField(_("已作废"), default=False)
+    # A visit recorded offline carries the id its device made for the draft: the natural key that
+    # makes a resent draft (lost answer, two tabs, retry after a crash) find this visit instead of
+    # making a second one. The digest of what was sent tells a replay from a different draft.
+    device_id = models.UUIDField(_("离线草稿编号"), null=True, blank=True, editable=False)
+    device_digest = models.CharField(_("离线草稿摘要"), max_length=64, blank=True, editable=False)
+    device_photo_count = models.PositiveSmallIntegerField(_("离线草稿照片数"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("督导检查记录")
@@ -57,6 +63,11 @@ class SiteVisit(models.Model):
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
                 | (Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180)),
                 name="visit_geo_point_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "device_id"],
+                condition=Q(device_id__isnull=False),
+                name="visit_device_id_unique_per_user",
             ),
         ]
 
@@ -123,8 +134,19 @@ class VisitAttachment(StoredFile):
     visit = models.ForeignKey(
         SiteVisit, verbose_name=_("检查记录"), on_delete=models.PROTECT, related_name="attachments"
     )
+    # A photo of an offline draft is uploaded on its own, keyed by its place in the draft, so a
+    # resent upload finds the stored one; the checksum tells the same photo from another one.
+    device_index = models.PositiveSmallIntegerField(_("草稿照片序号"), null=True, blank=True, editable=False)
+    sha256 = models.CharField(_("校验值"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("检查附件")
         verbose_name_plural = _("检查附件")
         ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "device_index"],
+                condition=Q(device_index__isnull=False),
+                name="visit_attachment_device_index_unique",
+            ),
+        ]

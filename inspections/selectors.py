@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -70,3 +72,9 @@ def visit_has_issues(*, visit: SiteVisit) -> bool:
     """Whether an issue came from the visit: such a visit can no longer be archived. One query:
     the hand-off service sets source_visit for an issue made from a finding too."""
     return visit.issues.exists()
+
+
+def visit_get_by_device_id(*, user: User, device_id: uuid.UUID) -> SiteVisit | None:
+    """The visit this user recorded from the offline draft `device_id`, if any (archived too:
+    a replayed draft must find it, not make a second one)."""
+    return SiteVisit.objects.filter(created_by=user, device_id=device_id).first()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,13 +21,18 @@ from accounts.models import User
 from core.files import CheckedUpload, check_uploads
 from core.models import describe_differences
 from inspections.models import Finding, FindingKind, SiteVisit, VisitAttachment, VisitMethod
-from inspections.selectors import visit_has_issues
+from inspections.selectors import visit_get_by_device_id, visit_has_issues
 from projects.models import Project
 from projects.selectors import user_can_inspect_project
 
 
 class StaleEditError(ValidationError):
     """Someone saved the visit after this editor loaded it: their work must not be overwritten."""
+
+
+class DeviceDraftConflict(ValidationError):
+    """A device id already names a visit (or a photo index a photo) with other content: two
+    different drafts must never merge, and the first one must not be overwritten."""
 
 
 def _refuse_future(visited_on: dt.date) -> None:
@@ -101,14 +109,17 @@ def site_visit_create(
     longitude: Decimal | None = None,
     findings: Iterable[dict[str, Any]] = (),
     files: Sequence[UploadedFile[Any]] = (),
+    device: dict[str, Any] | None = None,
 ) -> SiteVisit:
     """Record a visit with its findings and files. Only an inspector of the project may; every
-    file is checked before anything is saved, so a refused file leaves no half-made visit."""
+    file is checked before anything is saved, so a refused file leaves no half-made visit.
+    `device` (device_id, device_digest, device_photo_count) is set by site_visit_record_draft."""
     _require_inspector(actor=actor, project_id=project.pk)
     _refuse_future(visited_on)
     checked = check_uploads(files)
     rows = _clean_findings(findings)
     visit = SiteVisit.objects.create(
+        **(device or {}),
         project=project,
         visited_on=visited_on,
         place=place.strip(),
@@ -208,3 +219,122 @@ def site_visit_archive(*, visit: SiteVisit, actor: User, expected_version: int) 
         raise StaleEditError(_("这条检查记录已被他人修改或作废。请刷新页面查看最新内容后再操作。"), code="stale")
     visit.refresh_from_db()
     return visit
+
+
+# --- offline drafts -------------------------------------------------------------------------------
+
+
+def _draft_digest(*, project: Project, photo_count: int, **values: Any) -> str:
+    """What a draft said, canonically: the same draft sent again hashes the same, whatever the
+    whitespace around its texts or the order of its methods."""
+
+    def text(value: str | None) -> str:
+        return (value or "").strip()
+
+    def coordinate(value: Decimal | float | None) -> str | None:
+        return None if value is None else f"{Decimal(value):.6f}"
+
+    canonical = {
+        "project": project.pk,
+        "visited_on": values["visited_on"].isoformat(),
+        "place": text(values["place"]),
+        "methods": sorted({str(m) for m in values["methods"]}),
+        "summary": text(values["summary"]),
+        "participants": text(values.get("participants")),
+        "is_recheck": bool(values.get("is_recheck")),
+        "latitude": coordinate(values.get("latitude")),
+        "longitude": coordinate(values.get("longitude")),
+        "findings": [[f.get("kind"), text(f.get("text"))] for f in values.get("findings", ())],
+        "photo_count": photo_count,
+    }
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _replay(visit: SiteVisit, digest: str) -> SiteVisit:
+    if visit.device_digest != digest:
+        raise DeviceDraftConflict(
+            _(
+                "这个离线草稿编号已同步为另一条内容不同的检查记录，不能用不同的内容再次提交。请在草稿中核对后另存为新草稿。"
+            ),
+            code="device_id_conflict",
+        )
+    return visit
+
+
+def site_visit_record_draft(
+    *, actor: User, device_id: uuid.UUID, photo_count: int, project: Project, **values: Any
+) -> tuple[SiteVisit, bool]:
+    """Record an offline draft exactly once. The first send creates the visit with its findings
+    (as site_visit_create) and answers (visit, True); the same draft sent again — after a lost
+    answer, from a second tab, concurrently — answers (the first visit, False) and changes
+    nothing, even if the sender has lost the project since. The same device id with other
+    content raises DeviceDraftConflict. Photos follow one by one through visit_photo_put."""
+    digest = _draft_digest(project=project, photo_count=photo_count, **values)
+    existing = visit_get_by_device_id(user=actor, device_id=device_id)
+    if existing is not None:
+        return _replay(existing, digest), False
+    device = {"device_id": device_id, "device_digest": digest, "device_photo_count": photo_count}
+    try:
+        with transaction.atomic():
+            return site_visit_create(actor=actor, project=project, device=device, **values), True
+    except IntegrityError:
+        # A concurrent send of the same draft committed first: answer with its visit.
+        existing = visit_get_by_device_id(user=actor, device_id=device_id)
+        if existing is None:
+            raise
+        return _replay(existing, digest), False
+
+
+def _sha256(uploaded: UploadedFile[bytes]) -> str:
+    digest = hashlib.sha256()
+    uploaded.seek(0)
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()
+
+
+def _photo_replay(attachment: VisitAttachment, digest: str) -> VisitAttachment:
+    if attachment.sha256 != digest:
+        raise DeviceDraftConflict(
+            _("这条检查记录的第 %(number)d 张草稿照片已上传为另一张照片，不能替换。"),
+            params={"number": (attachment.device_index or 0) + 1},
+            code="photo_conflict",
+        )
+    return attachment
+
+
+def visit_photo_require_recorder(*, visit: SiteVisit, actor: User) -> None:
+    """PermissionDenied unless the actor recorded the visit and still inspects its project."""
+    if visit.created_by_id != actor.pk:
+        raise PermissionDenied(_("只有记录人可以上传这条检查记录的草稿照片。"))
+    _require_inspector(actor=actor, project_id=visit.project_id)
+
+
+def visit_photo_put(
+    *, visit: SiteVisit, actor: User, index: int, upload: UploadedFile[bytes]
+) -> tuple[VisitAttachment, bool]:
+    """Store photo number `index` of the draft the visit came from, once: sending the same photo
+    again answers (the stored attachment, False); another photo at that index raises
+    DeviceDraftConflict. Only the visit's recorder, still an inspector of the project, may."""
+    visit_photo_require_recorder(visit=visit, actor=actor)
+    if visit.device_photo_count is None or not 0 <= index < visit.device_photo_count:
+        raise ValidationError(_("照片序号不属于这条检查记录的离线草稿。"), code="photo_index")
+    ((uploaded, info),) = check_uploads([upload])
+    if not info.is_image:
+        raise ValidationError(_("草稿照片只能是 jpg、png 或 webp 图片。"), code="photo_type")
+    digest = _sha256(upload)
+    existing = visit.attachments.filter(device_index=index).first()
+    if existing is not None:
+        return _photo_replay(existing, digest), False
+    attachment = VisitAttachment(visit=visit, uploaded_by=actor, device_index=index, sha256=digest)
+    try:
+        with transaction.atomic():
+            attachment.store(uploaded=uploaded, checked=info, prefix="visits")
+    except IntegrityError:
+        attachment.file.delete(save=False)  # the bytes written for the row that lost the race
+        existing = visit.attachments.filter(device_index=index).first()
+        if existing is None:
+            raise
+        return _photo_replay(existing, digest), False
+    return attachment, True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,6 +37,13 @@ def _project_for_new_visit(request):
     return project
 
 
+def _projects_to_inspect(user) -> list:
+    """The open projects this user may log a visit for (his groups' and valid authorizations')."""
+    return list(
+        project_list_visible_to(user=user).filter(is_archived=False, pk__in=project_ids_for_inspector(user=user))
+    )
+
+
 def _report(form, error: ValidationError) -> None:
     """Show a service's refusal (stale edit, finding already handed off …) above the form."""
     for message in error.messages:
@@ -57,12 +65,7 @@ def visit_create(request):
         # No project chosen yet: offer the projects this inspector may log a visit for.
         if not request.user.is_inspector:
             raise Http404
-        projects = list(
-            project_list_visible_to(user=request.user).filter(
-                is_archived=False, pk__in=project_ids_for_inspector(user=request.user)
-            )
-        )
-        return render(request, "inspections/choose_project.html", {"projects": projects})
+        return render(request, "inspections/choose_project.html", {"projects": _projects_to_inspect(request.user)})
 
     if request.method == "POST":
         form = SiteVisitForm(request.POST, request.FILES)
@@ -80,13 +83,35 @@ def visit_create(request):
                 messages.success(request, _("督导检查记录已保存。"))
                 return redirect("inspections:detail", pk=visit.pk)
     else:
-        form = SiteVisitForm(initial={"visited_on": timezone.localdate()})
+        # ?recheck=1: a 回头看 visit logged from an issue's 记录回头看 page
+        form = SiteVisitForm(
+            initial={"visited_on": timezone.localdate(), "is_recheck": request.GET.get("recheck") == "1"}
+        )
         formset = FindingFormSet(prefix=FINDINGS_PREFIX, initial=[{}])
     return render(
         request,
         "inspections/form.html",
-        {"form": form, "formset": formset, "project": project, "visit": None, "locked_findings": []},
+        {
+            "form": form,
+            "formset": formset,
+            "project": project,
+            "visit": None,
+            "locked_findings": [],
+            "offline_photo_max_side": settings.DUDAO_OFFLINE_PHOTO_MAX_SIDE,
+            "upload_max_bytes": settings.DUDAO_UPLOAD_MAX_BYTES,
+        },
     )
+
+
+@login_required
+@require_GET
+def visit_drafts(request):
+    """我的离线草稿: the page is a shell; the drafts themselves live on the device (IndexedDB) and
+    are listed by static/js/offline/drafts.js for the signed-in user only. It names the projects
+    he may record for, whose visit forms the service worker keeps for use without a network."""
+    if not request.user.is_inspector:
+        raise Http404
+    return render(request, "inspections/drafts.html", {"projects": _projects_to_inspect(request.user)})
 
 
 @login_required
@@ -96,10 +121,14 @@ def visit_detail(request, pk: int):
     can_inspect = user_can_inspect_project(user=request.user, project_id=visit.project_id)
     findings = list(visit.findings.all())
     attachments = list(visit.attachments.all())
+    # A visit synced from an offline draft is whole once every photo its draft declared arrived.
+    draft_photos_received = sum(1 for a in attachments if a.device_index is not None)
     return render(
         request,
         "inspections/detail.html",
         {
+            "draft_photos_received": draft_photos_received,
+            "draft_photos_missing": (visit.device_photo_count or 0) - draft_photos_received,
             "visit": visit,
             "project": visit.project,
             "findings": findings,

@@ -2,35 +2,35 @@
 
 from django.contrib import admin
 
-from core.admin import NoDeleteAdmin
-from issues.models import CaseRecord, EvidenceFile, ExtensionRequest, Instruction, Issue, IssueEvent, ProgressUpdate
+from core.admin import ReadOnlyAdmin, ReadOnlyStackedInline, ReadOnlyTabularInline
+from issues.models import (
+    CaseRecord,
+    EvidenceFile,
+    EvidenceReview,
+    ExtensionRequest,
+    Instruction,
+    Issue,
+    IssueEvent,
+    IssueRecheck,
+    ProgressUpdate,
+    RecheckPhoto,
+)
+
+# Every workflow record is read-only here (core.admin.ReadOnlyAdmin): the services write them.
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class IssueEventInline(ReadOnlyInline):
+class IssueEventInline(ReadOnlyTabularInline):
     model = IssueEvent
     fields = ["created_at", "actor", "action", "from_status", "to_status", "note"]
 
 
-class ProgressUpdateInline(ReadOnlyInline):
+class ProgressUpdateInline(ReadOnlyTabularInline):
     model = ProgressUpdate
     fields = ["created_at", "author", "department", "percent", "text"]
 
 
-class CaseRecordInline(admin.StackedInline):
+class CaseRecordInline(ReadOnlyStackedInline):
     model = CaseRecord
-    extra = 0
-    can_delete = False
 
 
 @admin.register(Issue)
@@ -68,48 +68,64 @@ class IssueAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssueEvent)
-class IssueEventAdmin(admin.ModelAdmin):
+class IssueEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "issue", "actor", "action", "from_status", "to_status"]
     list_filter = ["action"]
     search_fields = ["issue__code", "note"]
     list_select_related = ["issue", "actor"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(admin.ModelAdmin):
+class ExtensionRequestAdmin(ReadOnlyAdmin):
     list_display = ["issue", "requested_deadline", "status", "requested_by", "decided_by"]
     list_filter = ["status"]
     list_select_related = ["issue", "requested_by", "decided_by"]
-    readonly_fields = ["status", "decided_by", "decided_at"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Instruction)
-class InstructionAdmin(admin.ModelAdmin):
+class InstructionAdmin(ReadOnlyAdmin):
     list_display = ["issue", "leader", "created_at"]
     list_select_related = ["issue", "leader"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(ReadOnlyAdmin):
+    list_display = ["issue", "department", "author", "percent", "created_at"]
+    list_select_related = ["issue", "department", "author"]
+    search_fields = ["issue__code", "text"]
 
 
 @admin.register(CaseRecord)
-class CaseRecordAdmin(NoDeleteAdmin):
+class CaseRecordAdmin(ReadOnlyAdmin):
+    """Case records get their own pages (issue 18); until then the admin only shows them."""
+
     list_display = ["title", "issue", "stage", "people_involved", "people_sanctioned", "publicly_notified"]
     list_filter = ["stage", "publicly_notified"]
     search_fields = ["title", "issue__code"]
     list_select_related = ["issue"]
 
 
-admin.site.register(EvidenceFile, NoDeleteAdmin)
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "update", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["update__issue", "uploaded_by"]
+
+
+@admin.register(EvidenceReview)
+class EvidenceReviewAdmin(ReadOnlyAdmin):
+    list_display = ["evidence", "verdict", "reviewer", "created_at"]
+    list_filter = ["verdict"]
+    list_select_related = ["evidence", "reviewer"]
+
+
+@admin.register(IssueRecheck)
+class IssueRecheckAdmin(ReadOnlyAdmin):
+    list_display = ["issue", "visit", "result", "recorded_by", "recorded_at"]
+    list_filter = ["result"]
+    list_select_related = ["issue", "visit", "recorded_by"]
+
+
+@admin.register(RecheckPhoto)
+class RecheckPhotoAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "recheck", "uploaded_by", "uploaded_at"]
+    list_select_related = ["recheck__issue", "uploaded_by"]

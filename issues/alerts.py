@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import active_liaisons
-from core.workdays import WorkCalendar
+from core.workdays import WorkCalendar, add_working_days
 from issues.conditions import DUE_SOON, OVERDUE, SIGN_OVERDUE
 from issues.lights import due_soon_cutoff
 from issues.models import Issue
@@ -150,6 +150,13 @@ def alert_overdue(*, today: dt.date) -> int:
     return len(created)
 
 
+def escalation_cutoff(*, today: dt.date) -> dt.date:
+    """An issue the department still owes is escalated when its rectification deadline is before
+    this date: ESCALATION_WORKING_DAYS working days or more lie in (deadline, today]. (The 5th
+    working day back from tomorrow, so today counts when it is a working day.)"""
+    return add_working_days(today + dt.timedelta(days=1), -ESCALATION_WORKING_DAYS)
+
+
 def escalation_periods(*, today: dt.date) -> dict[dt.date, str]:
     """For each rectification deadline of an issue overdue by ESCALATION_WORKING_DAYS working days
     or more today: the escalation period, "<deadline>:w<N>" with N the number of whole weeks since
@@ -194,9 +201,9 @@ def _escalations(*, today: dt.date) -> dict[dt.date, tuple[str, int]]:
 
 @transaction.atomic
 def alert_escalations(*, today: dt.date) -> int:
-    """Overdue by 5 working days or more: the leads of the project's active groups and every
-    leader; repeated each week while the issue stays overdue. The title states how many working
-    days the issue is overdue on the day it is sent."""
+    """Overdue by 5 working days or more: the leads of the project's active groups, the inspector
+    who handed it off and every leader; repeated each week while the issue stays overdue. The
+    title states how many working days the issue is overdue on the day it is sent."""
     escalations = _escalations(today=today)
     if not escalations:
         return 0
@@ -235,6 +242,16 @@ def alert_escalations(*, today: dt.date) -> int:
         )
     )
     created = notify_from_select(kind=NotificationKind.ESCALATION, target_type=TARGET_TYPE, rows=leads)
+    # The inspector who handed the issue off stays informed of its escalation.
+    created += notify_from_select(
+        kind=NotificationKind.ESCALATION,
+        target_type=TARGET_TYPE,
+        rows=Issue.objects.filter(escalated(""), handed_off_by__is_active=True)
+        .annotate(n_recipient=F("handed_off_by_id"))
+        .annotate(
+            **_issue_columns("", period=period(""), title=title, body=body, extra={"overdue_days": overdue_days("")})
+        ),
+    )
     # Leaders are a handful of people: one statement each, every escalated issue in it.
     for leader_id in User.objects.filter(is_active=True, groups__name=Role.LEADER).values_list("pk", flat=True):
         rows = (

@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, TruncDate
 
-from issues.models import DEPARTMENT_OWES_STATUSES, IssueStatus
+from issues.models import DEPARTMENT_OWES_STATUSES, IssueEvent, IssueStatus
 
 
 class Condition:
@@ -109,6 +109,13 @@ def done_on() -> TruncDate:
     return TruncDate(Coalesce("submitted_at", "closed_at"))
 
 
+def never_reopened_q() -> Q:
+    """Never reopened: a 回头看 that found the problem back (反弹 / 未整改到位) reopened the issue
+    after its 销号. Such an issue counts as rework and is never on time, however it closes again."""
+    return Q(~Exists(IssueEvent.objects.filter(issue=OuterRef("pk"), action=IssueEvent.Action.REOPEN)))
+
+
 def on_time_q() -> Q:
-    """按期销号 over rows carrying `done_on` (see done_on): closed, finished by the deadline in force."""
-    return Q(closed_at__isnull=False, done_on__lte=F("rectification_deadline"))
+    """按期销号 over rows carrying `done_on` (see done_on): closed, finished by the deadline in force,
+    and never reopened."""
+    return Q(closed_at__isnull=False, done_on__lte=F("rectification_deadline")) & never_reopened_q()

@@ -17,7 +17,7 @@ from core.workdays import calendar_covers
 # One multi-file field for the whole site: it checks every file (core.files) and reports them all.
 from inspections.forms import MultipleFileField, MultipleFileInput
 from issues.models import EvidenceReview, IssueCategory, IssueSeverity
-from issues.services import DEFAULT_RECTIFICATION_WORKING_DAYS, DEFAULT_SIGN_WORKING_DAYS, HANDOFF_DEPARTMENT_KINDS
+from issues.services import DEFAULT_RECTIFICATION_WORKING_DAYS, DEFAULT_SIGN_WORKING_DAYS
 from issues.workflow import Step
 
 REQUIRED = {"required": _("此项为必填项。")}
@@ -276,9 +276,7 @@ class HandOffForm(IssueFieldsForm):
 
     def __init__(self, *args, projects, **kwargs):
         super().__init__(*args, **kwargs)
-        departments = Department.objects.filter(kind__in=HANDOFF_DEPARTMENT_KINDS, is_active=True).order_by(
-            "kind", "name"
-        )
+        departments = Department.objects.rectifying().order_by("kind", "name")
         self.fields["project"].queryset = projects
         self.fields["lead_department"].queryset = departments
         self.fields["assisting_departments"].queryset = departments

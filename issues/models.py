@@ -224,6 +224,7 @@ class IssueEvent(models.Model):
         EXTENSION_LAPSE = "extension_lapse", _("延期申请失效")
         INSTRUCTION = "instruction", _("领导批示")
         EDIT = "edit", _("修改交办内容")
+        RECHECK = "recheck", _("回头看")
 
     issue = models.ForeignKey(Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -390,6 +391,60 @@ class Instruction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue.code} {self.leader}"
+
+
+class RecheckResult(models.TextChoices):
+    RECTIFIED = "rectified", _("已整改到位")
+    NOT_RECTIFIED = "not_rectified", _("未整改到位")
+    REBOUND = "rebound", _("反弹")
+
+
+# The results that send the issue back to the department (reopened, or returned if not yet closed).
+RECHECK_FAILED_RESULTS = (RecheckResult.NOT_RECTIFIED, RecheckResult.REBOUND)
+
+
+class IssueRecheck(models.Model):
+    """回头看 of one issue on one re-check visit: what the inspectors found, with photos. Written by
+    issues.services.issue_recheck_record; a finding of 反弹 or 未整改到位 sends the issue back."""
+
+    Result = RecheckResult
+
+    issue = models.ForeignKey(Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="rechecks")
+    visit = models.ForeignKey(
+        SiteVisit, verbose_name=_("回头看检查记录"), on_delete=models.PROTECT, related_name="issue_rechecks"
+    )
+    result = models.CharField(_("回头看结论"), max_length=20, choices=RecheckResult.choices)
+    note = models.TextField(_("回头看情况"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("问题回头看")
+        verbose_name_plural = _("问题回头看")
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "visit"], name="recheck_once_per_visit"),
+            models.CheckConstraint(
+                condition=Q(result__in=["rectified", "not_rectified", "rebound"]), name="recheck_result_valid"
+            ),
+            models.CheckConstraint(condition=Q(result="rectified") | ~Q(note=""), name="recheck_failure_has_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue.code} {self.get_result_display()}"
+
+
+class RecheckPhoto(StoredFile):
+    recheck = models.ForeignKey(
+        IssueRecheck, verbose_name=_("问题回头看"), on_delete=models.PROTECT, related_name="photos"
+    )
+
+    class Meta:
+        verbose_name = _("回头看照片")
+        verbose_name_plural = _("回头看照片")
+        ordering = ["uploaded_at", "id"]
 
 
 class CaseRecord(models.Model):

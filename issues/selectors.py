@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from issues.models import EvidenceFile, Issue, IssueEvent
+from issues.models import EvidenceFile, Issue, IssueEvent, RecheckPhoto
 from projects.selectors import project_ids_for_inspector
 
 
@@ -58,6 +58,15 @@ def evidence_get_for_user(*, user: User, pk: int) -> EvidenceFile:
         raise Http404
     issue_get_for_user(user=user, pk=evidence.update.issue_id)
     return evidence
+
+
+def recheck_photo_get_for_user(*, user: User, pk: int) -> RecheckPhoto:
+    """A 回头看 photo of an issue the user may see, or Http404 (missing and not yours alike)."""
+    photo = RecheckPhoto.objects.select_related("recheck").filter(pk=pk).first()
+    if photo is None:
+        raise Http404
+    issue_get_for_user(user=user, pk=photo.recheck.issue_id)
+    return photo
 
 
 def issue_changes_since(*, issue_id: int, version: int, limit: int = 10) -> list[str]:

@@ -19,13 +19,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import HANDOFF_DEPARTMENT_KINDS, Department, User
+from accounts.models import Department, User
 from accounts.selectors import department_liaisons
 from core.db import unique_violation_as
 from core.files import CheckedUpload, check_uploads
@@ -34,6 +34,7 @@ from core.workdays import add_working_days
 from inspections.models import Finding, SiteVisit
 from issues.errors import IssueConflict, IssueInvalidInput, IssuePermissionDenied, IssueTransitionNotAllowed
 from issues.models import (
+    RECHECK_FAILED_RESULTS,
     EvidenceFile,
     EvidenceReview,
     ExtensionRequest,
@@ -41,17 +42,20 @@ from issues.models import (
     Issue,
     IssueCategory,
     IssueEvent,
+    IssueRecheck,
     IssueSeverity,
     IssueStatus,
     ProgressUpdate,
+    RecheckPhoto,
+    RecheckResult,
 )
 from issues.rules import actor_may, check, check_hand_off
 from issues.selectors import issue_changes_since
 from issues.workflow import IssueAction, Step, step_for
 from notifications.models import NotificationKind
 from notifications.services import Target, notify
-from projects.models import Project
-from projects.selectors import group_leads_of_project
+from projects.models import Project, SupervisionGroup
+from projects.selectors import group_leads_of_project, user_can_inspect_project
 
 DEFAULT_SIGN_WORKING_DAYS = 2
 DEFAULT_RECTIFICATION_WORKING_DAYS = 20
@@ -247,9 +251,15 @@ def issue_hand_off(
         raise IssueInvalidInput(_("请选择有效的问题类别。"), field="category")
     if severity not in IssueSeverity.values:
         raise IssueInvalidInput(_("请选择有效的严重程度。"), field="severity")
-    if lead_department.kind not in HANDOFF_DEPARTMENT_KINDS or not lead_department.is_active:
-        raise IssueInvalidInput(_("责任单位必须是在用的职能部门或县区。"), field="lead_department")
+    if not lead_department.rectifies:
+        raise IssueInvalidInput(
+            _("责任单位须为在用的市直部门或县区政府（纪检监察机构不承担整改）。"), field="lead_department"
+        )
     requested_assisting = list(assisting_departments)
+    if any(not dept.rectifies for dept in requested_assisting):
+        raise IssueInvalidInput(
+            _("协办单位须为在用的市直部门或县区政府（纪检监察机构不承担整改）。"), field="assisting_departments"
+        )
     assisting = [dept for dept in requested_assisting if dept.pk != lead_department.pk]
     if len(assisting) != len(requested_assisting):
         raise IssueInvalidInput(_("责任单位不能同时作为协办单位。"), field="assisting_departments")
@@ -649,6 +659,7 @@ def issue_propose_close(*, issue: Issue, actor: User, note: str, expected_versio
     """提出销号: an inspector of the group verified the rectification: every evidence file reviewed
     and none found 不足, and his 核验意见 (required). The group lead (or a leader) confirms next."""
     step = check(IssueAction.PROPOSE_CLOSE, user=actor, issue=issue)
+    require_recheck_proof(issue=issue)
     note = _required_text(note, field="note", message=_("请填写核验意见。"))
     _lock(issue)  # no verdict can change between this check and the commit
     unreviewed, insufficient = evidence_unreviewed(issue=issue)
@@ -694,6 +705,7 @@ def issue_confirm_close(*, issue: Issue, actor: User, note: str = "", expected_v
     never the proposer himself nor the one who handed the issue off. The issue is closed at 100 %;
     a request for extension still pending lapses."""
     step = check(IssueAction.CONFIRM_CLOSE, user=actor, issue=issue)
+    require_recheck_proof(issue=issue)
     from_status = _compare_and_set(
         issue=issue,
         step=step,
@@ -889,3 +901,119 @@ def issue_act(*, action: IssueAction | str, issue: Issue, actor: User, **argumen
     """Take `action` on the issue through the service the workflow table names for it (pages and
     the API take every action through here). Raises IssueWorkflowError like the service does."""
     return globals()[step_for(action).service](issue=issue, actor=actor, **arguments)
+
+
+# --- 回头看 (re-check visits) ------------------------------------------------------------------
+
+# The severities in rising order; a group requires a 回头看 before 销号 from its threshold on.
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(IssueSeverity.values)}
+# Submitted (待核验), proposed for 销号 (待确认销号) or closed (已销号): the department has finished.
+RECHECK_STATUSES = (IssueStatus.SUBMITTED, IssueStatus.CLOSE_PROPOSED, IssueStatus.CLOSED)
+
+
+def recheck_required(*, issue: Issue) -> bool:
+    """Whether 销号 of this issue needs a 回头看: one of its project's active groups requires it
+    from the issue's severity on (SupervisionGroup.recheck_required_from, default 较重及以上)."""
+    thresholds = SupervisionGroup.objects.filter(projects=issue.project_id, is_active=True).values_list(
+        "recheck_required_from", flat=True
+    )
+    rank = SEVERITY_RANK[issue.severity]
+    return any(threshold in SEVERITY_RANK and rank >= SEVERITY_RANK[threshold] for threshold in thresholds)
+
+
+def recheck_proof_exists(*, issue: Issue) -> bool:
+    """A 回头看 of the issue found it 已整改到位 with at least one photo, on a visit dated on or after
+    its last submission and recorded after it (a re-check before a reopening proves nothing)."""
+    rechecks = IssueRecheck.objects.filter(
+        issue=issue, result=RecheckResult.RECTIFIED, photos__content_type__startswith="image/"
+    )
+    if issue.submitted_at is not None:
+        rechecks = rechecks.filter(
+            visit__visited_on__gte=timezone.localdate(issue.submitted_at), recorded_at__gte=issue.submitted_at
+        )
+    return rechecks.exists()
+
+
+def require_recheck_proof(*, issue: Issue) -> None:
+    """销号 of an issue whose groups require a 回头看 is refused until one proves the rectification."""
+    if recheck_required(issue=issue) and not recheck_proof_exists(issue=issue):
+        raise IssueTransitionNotAllowed(
+            _(
+                "该问题为“%(severity)s”问题，销号前须进行回头看：提交核验后的回头看记录，结论为“已整改到位”，"
+                "并附现场照片。"
+            ),
+            severity=issue.get_severity_display(),
+        )
+
+
+def recheck_visits_for(*, issue: Issue):
+    """The re-check visits of the issue's project a 回头看 of it may be recorded on, newest first."""
+    visits = SiteVisit.objects.filter(project_id=issue.project_id, is_recheck=True, is_archived=False)
+    return visits.order_by("-visited_on", "-pk")
+
+
+@transaction.atomic
+def issue_recheck_record(
+    *, issue: Issue, actor: User, visit: SiteVisit, result: str, note: str = "", files: Sequence = ()
+) -> IssueRecheck:
+    """回头看: an inspector of the project records what a re-check visit found for an issue the
+    department finished (submitted, proposed for 销号 or closed), with at least one photo.
+    已整改到位 is the proof a serious issue's 销号 needs (require_recheck_proof); 反弹 or 未整改到位
+    (with what was found) sends the issue back to the department: a closed or proposed one is
+    reopened (issue_reopen: fresh working-day deadline, rework), a submitted one is returned."""
+    if not user_can_inspect_project(user=actor, project_id=issue.project_id):
+        raise IssuePermissionDenied(_("只有本项目的督导人员可以记录回头看。"))
+    if issue.status not in RECHECK_STATUSES:
+        raise IssueTransitionNotAllowed(
+            _("问题当前为“%(status)s”状态，只有已提交核验或已销号的问题才能回头看。"),
+            status=issue.get_status_display(),
+        )
+    if visit.project_id != issue.project_id or visit.is_archived or not visit.is_recheck:
+        raise IssueInvalidInput(_("请选择本项目标记为“回头看”的检查记录。"), field="visit")
+    if issue.submitted_at is not None and visit.visited_on < timezone.localdate(issue.submitted_at):
+        raise IssueInvalidInput(
+            _("回头看须在问题提交核验（%(date)s）之后进行，请选择之后的回头看检查记录。"),
+            field="visit",
+            date=f"{timezone.localdate(issue.submitted_at):%Y-%m-%d}",
+        )
+    if result not in RecheckResult.values:
+        raise IssueInvalidInput(_("请选择回头看结论。"), field="result")
+    note = (note or "").strip()
+    failed = result in RECHECK_FAILED_RESULTS
+    if failed and not note:
+        raise IssueInvalidInput(_("请写明未整改到位或反弹的具体情况。"), field="note")
+    checked = validate_uploads(files)
+    if not any(info.content_type.startswith("image/") for _upload, info in checked):
+        raise IssueInvalidInput(_("请上传至少一张回头看现场照片。"), field="files")
+    try:
+        with transaction.atomic():
+            recheck = IssueRecheck.objects.create(issue=issue, visit=visit, result=result, note=note, recorded_by=actor)
+    except IntegrityError:
+        raise IssueInvalidInput(_("该问题已在这次回头看中记录过结论。"), field="visit") from None
+    photos = []
+    for uploaded, info in checked:
+        photo = RecheckPhoto(recheck=recheck, uploaded_by=actor)
+        photo.store(uploaded=uploaded, checked=info, prefix="rechecks")
+        photos.append(photo)
+    with system_language():  # stored text: the timeline says what the re-check found
+        finding = recheck.get_result_display()
+        summary = _("%(result)s：%(note)s") % {"result": finding, "note": note} if note else str(finding)
+    _event(
+        issue=issue,
+        actor=actor,
+        action=IssueEvent.Action.RECHECK,
+        note=summary,
+        recheck_id=recheck.pk,
+        visit_id=visit.pk,
+        visited_on=visit.visited_on.isoformat(),
+        result=result,
+        files=[photo.original_name for photo in photos],
+    )
+    if failed:
+        with system_language():  # stored text: read later, by others
+            reason = _("回头看发现%(result)s：%(note)s") % {"result": recheck.get_result_display(), "note": note}
+        if issue.status == IssueStatus.SUBMITTED:
+            issue_return(issue=issue, actor=actor, reason=reason)
+        else:
+            issue_reopen(issue=issue, actor=actor, note=reason)
+    return recheck

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/", views.issue_detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.issue_act, name="act"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("rechecks/photos/<int:pk>/", views.recheck_photo_download, name="recheck_photo"),
 ]

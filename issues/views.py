@@ -32,6 +32,7 @@ from issues import forms, services
 from issues.errors import IssuePermissionDenied
 from issues.filters import issue_filter_for
 from issues.models import (
+    VERIFICATION_STATUSES,
     EvidenceFile,
     EvidenceReview,
     ExtensionRequest,
@@ -43,11 +44,11 @@ from issues.models import (
     ProgressUpdate,
 )
 from issues.rules import actor_may, allowed_actions, check_hand_off, refusal
-from issues.selectors import evidence_get_for_user, issue_get_for_user
+from issues.selectors import evidence_get_for_user, issue_get_for_user, recheck_photo_get_for_user
 from issues.templatetags.issues_tags import status_badge as status_badge_class
 from issues.workflow import WORKFLOW, IssueAction, Step
 from projects.models import Project
-from projects.selectors import project_ids_for_inspector
+from projects.selectors import project_ids_for_inspector, user_can_inspect_project
 
 LEDGER_PAGE_SIZE = 20
 
@@ -356,6 +357,12 @@ def _render_detail(request, issue: Issue, *, bound: tuple[IssueAction, forms.Ver
         "pending_extension": pending,
         "submit_waits_for_extension": submit_waits,
         "events": list(issue.events.select_related("actor")),
+        # 回头看 (recorded on desk's re-check page by the project's inspectors)
+        "rechecks": list(issue.rechecks.select_related("visit", "recorded_by").prefetch_related("photos")),
+        "can_recheck": issue.status in services.RECHECK_STATUSES
+        and user_can_inspect_project(user=request.user, project_id=issue.project_id),
+        # said while the 销号 is being decided
+        "recheck_required": issue.status in VERIFICATION_STATUSES and services.recheck_required(issue=issue),
         "panels": [(action, ACTIONS[action], form) for action, form in panel_forms.items()],
         "open_panel": bound[0].value if bound else "",
     }
@@ -408,6 +415,13 @@ def evidence_download(request, pk: int):
     """Evidence only through here: the user must see the issue (404 otherwise). Images may show
     inline as thumbnails; everything else downloads."""
     return stored_file_response(evidence_get_for_user(user=request.user, pk=pk), inline=True)
+
+
+@login_required
+@require_GET
+def recheck_photo_download(request, pk: int):
+    """A 回头看 photo, for whoever may read its issue (404 otherwise, as for a missing one)."""
+    return stored_file_response(recheck_photo_get_for_user(user=request.user, pk=pk), inline=True)
 
 
 # --- hand-off -----------------------------------------------------------------------------

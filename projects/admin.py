@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from core.admin import NoDeleteAdmin, NoDeleteTabularInline
+from core.admin import NoDeleteAdmin, NoDeleteTabularInline, ReadOnlyAdmin, ReadOnlyTabularInline
 from projects.models import (
     Authorization,
     FactorGuarantee,
@@ -10,18 +10,21 @@ from projects.models import (
     GroupPartnerUnit,
     ProcedureStage,
     Project,
+    ProjectRecordEvent,
     SupervisionGroup,
 )
 
 
-class ProcedureStageInline(NoDeleteTabularInline):
+# Stages and factors are kept on the project pages through projects.services (with their
+# history); the admin only shows them.
+class ProcedureStageInline(ReadOnlyTabularInline):
     model = ProcedureStage
-    extra = 0
+    exclude = ["version"]
 
 
-class FactorGuaranteeInline(NoDeleteTabularInline):
+class FactorGuaranteeInline(ReadOnlyTabularInline):
     model = FactorGuarantee
-    extra = 0
+    exclude = ["version"]
 
 
 class AuthorizationInline(NoDeleteTabularInline):
@@ -69,8 +72,22 @@ class AuthorizationAdmin(NoDeleteAdmin):
 
 
 @admin.register(ProcedureStage)
-class ProcedureStageAdmin(NoDeleteAdmin):
+class ProcedureStageAdmin(ReadOnlyAdmin):
     list_display = ["project", "kind", "name", "status", "blocked_since"]
     list_filter = ["status", "kind"]
     search_fields = ["project__name", "blockage_note"]
     list_select_related = ["project"]
+
+
+@admin.register(FactorGuarantee)
+class FactorGuaranteeAdmin(ReadOnlyAdmin):
+    list_display = ["project", "factor", "status", "updated_on"]
+    list_filter = ["status", "factor"]
+    list_select_related = ["project"]
+
+
+@admin.register(ProjectRecordEvent)
+class ProjectRecordEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "project", "stage", "factor", "actor", "action"]
+    list_filter = ["action"]
+    list_select_related = ["project", "stage", "factor", "actor"]

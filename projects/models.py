@@ -89,6 +89,8 @@ class ProcedureStage(models.Model):
     blocked_since = models.DateField(_("受阻起始日"), null=True, blank=True)
     blockage_note = models.TextField(_("堵点说明"), blank=True)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    # Changed only through projects.services (compare-and-set on the version, one event per change).
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("手续环节")
@@ -145,6 +147,8 @@ class FactorGuarantee(models.Model):
     status = models.CharField(_("保障情况"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     note = models.TextField(_("说明"), blank=True)
     updated_on = models.DateField(_("更新日期"), default=timezone.localdate)
+    # Changed only through projects.services (compare-and-set on the version, one event per change).
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("要素保障")
@@ -159,6 +163,67 @@ class FactorGuarantee(models.Model):
         return f"{self.project} · {self.get_factor_display()}"
 
 
+class ProjectRecordEvent(models.Model):
+    """One change of a procedure stage or a factor guarantee (who, when, what from what to what),
+    written by projects.services with the change itself: the history the project pages show."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("登记")
+        UPDATE = "update", _("更新")
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="record_events")
+    stage = models.ForeignKey(
+        ProcedureStage,
+        verbose_name=_("手续环节"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    factor = models.ForeignKey(
+        FactorGuarantee,
+        verbose_name=_("要素保障"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    # [{"field": label, "from": shown value, "to": shown value}, …] in the words of the moment
+    changes = models.JSONField(_("变更内容"), default=list, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("手续与要素变更记录")
+        verbose_name_plural = _("手续与要素变更记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "created_at"], name="record_event_project_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(stage__isnull=False) & Q(factor__isnull=True))
+                | (Q(stage__isnull=True) & Q(factor__isnull=False)),
+                name="record_event_one_record",
+            ),
+            models.CheckConstraint(condition=Q(action__in=["create", "update"]), name="record_event_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.stage or self.factor} · {self.get_action_display()}"
+
+
+class RecheckThreshold(models.TextChoices):
+    """From which severity on 销号 needs a 回头看 (the values are issues.models.IssueSeverity's,
+    in its order; projects sits below issues and cannot import it)."""
+
+    GENERAL = "general", _("所有问题")
+    SERIOUS = "serious", _("较重及以上")
+    CRITICAL = "critical", _("仅严重问题")
+    NONE = "none", _("不要求")
+
+
 class SupervisionGroup(models.Model):
     """督导专班: a few cadres following some projects, bundled "1+2" with partner units."""
 
@@ -170,6 +235,13 @@ class SupervisionGroup(models.Model):
     )
     formed_on = models.DateField(_("成立日期"), default=timezone.localdate)
     is_active = models.BooleanField(_("在岗"), default=True)
+    recheck_required_from = models.CharField(
+        _("须回头看方可销号的问题"),
+        max_length=20,
+        choices=RecheckThreshold.choices,
+        default=RecheckThreshold.SERIOUS,
+        help_text=_("达到所选严重程度的问题，须有提交核验后、附现场照片且结论为“已整改到位”的回头看，方可销号"),
+    )
 
     class Meta:
         verbose_name = _("督导组")

@@ -74,3 +74,11 @@ def group_leads_of_project(*, project_id: int) -> QuerySet[User]:
         ),
         is_active=True,
     )
+
+
+def user_keeps_project_records(*, user: User, project_id: int) -> bool:
+    """Whether the user keeps the project's procedure stages and factor guarantees: an inspector
+    who is a member (or the lead) of one of the project's active groups."""
+    if not user.is_authenticated or not user.is_inspector:
+        return False
+    return GroupMembership.objects.filter(user=user, group__is_active=True, group__projects=project_id).exists()

@@ -19,13 +19,14 @@ Definitions (pinned number by number by tests/reports/test_figures.py):
   of the period, withdrawn excluded; cumulative, in percent with one decimal; None when nothing
   was handed off.
 - 按期整改率 on-time rate = closed on time / closed, over the issues closed in the period (the month
-  for a summary; ever, for the dashboard).
+  for a summary; ever, for the dashboard). An issue a 回头看 reopened is never on time.
 - 逾期未整改 overdue at a day D: handed off and neither closed, withdrawn nor submitted by D, with a
   rectification deadline before D. For a closed month D is its last day and "submitted by D" is
   read from submitted_at (a return after D clears it, so such an issue counts as overdue at D).
   A month is frozen on the 1st of the next month, so extensions granted later never alter it.
-- 返工 rework: issues returned for rework at least once (return_count >= 1). In the 红黑榜 and the
-  通报 it is counted over the issues closed in the period (see reports/ranking.py).
+- 返工 rework: issues returned for rework or reopened after a 回头看 at least once
+  (return_count >= 1). In the 红黑榜 and the 通报 it is counted over the issues closed in the
+  period (see reports/ranking.py).
 - 逾期工作日 working days overdue: working days after the rectification deadline up to the day read
   (core.workdays.WorkCalendar, one calendar for the whole list, as the ledger counts them).
 - 平均办结工作日 average working days to close: for each issue closed in the period, the working days

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.navigation",
+                "desk.context_processors.lead_queues",
                 "accounts.api_tokens.api_tokens",
             ],
         },
@@ -151,6 +152,11 @@ STORAGES = {
 
 # Attachments (issue evidence, visit photos): allow-list checked by magic bytes.
 DUDAO_UPLOAD_MAX_BYTES = env.int("DUDAO_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# Photos of offline visit drafts are downscaled on the phone to this longest side (pixels) before
+# they are stored on the device and uploaded.
+DUDAO_OFFLINE_PHOTO_MAX_SIDE = env.int("DUDAO_OFFLINE_PHOTO_MAX_SIDE", default=1600)
+# The service worker's cache version; by default a hash of the app shell's files (inspections.app_shell).
+DUDAO_RELEASE = env("DUDAO_RELEASE", default="")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The deepest API payload (a visit with its findings) is 3 levels; JSON deeper than this is refused.

@@ -51,3 +51,31 @@ def test_compose_refuses_to_start_without_a_secret_key():
 @pytest.mark.django_db
 def test_heartbeat_task_touches_the_database():
     assert heartbeat() == "ok"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line and not line.startswith("-"):
+            name, version = line.split("==", 1)
+            pins[name.split("[", 1)[0].strip().lower().replace("_", "-")] = version.split(";", 1)[0].strip(" \\")
+    return pins
+
+
+@pytest.mark.parametrize(
+    ("chosen", "lock"), [("requirements.txt", "requirements.lock"), ("requirements-dev.txt", "requirements-dev.lock")]
+)
+def test_the_lock_holds_every_chosen_pin_each_with_its_hashes(chosen, lock):
+    root = Path(__file__).resolve().parents[2]
+    locked = _pins(root / lock)
+    wanted = _pins(root / chosen)
+    if chosen == "requirements-dev.txt":
+        wanted |= _pins(root / "requirements.txt")
+    stale = {name: (version, locked.get(name)) for name, version in wanted.items() if locked.get(name) != version}
+    assert not stale, f"requirements changed without `make lock`: {stale}"
+    # every locked package is followed by at least one hash line (pip --require-hashes needs them all)
+    entries = (root / lock).read_text().split("\n")
+    for number, line in enumerate(entries):
+        if "==" in line and not line.lstrip().startswith("#"):
+            assert entries[number + 1].strip().startswith("--hash=sha256:"), f"{lock}: {line} has no hash"

@@ -189,3 +189,34 @@ def _count_queries(client) -> int:
     with CaptureQueriesContext(connection) as ctx:
         client.get(reverse("dispatch:meeting_list"))
     return len(ctx.captured_queries) + 1  # + the INSERT inside the block
+
+
+@pytest.mark.django_db
+def test_an_invited_liaison_sees_only_his_departments_agenda_items_and_a_count_of_the_rest(client, world):
+    own = IssueFactory(project=world.project, lead_department=world.lead_department, title="本单位的逾期问题")
+    other = IssueFactory(project=world.project, lead_department=world.other_department, title="别的单位的敏感问题")
+    rows = [
+        {"id": issue.pk, "code": issue.code, "title": issue.title, "project": str(issue.project),
+         "department": issue.lead_department.name, "status": issue.status, "status_label": "整改中",
+         "deadline": "2026-11-20", "light": "red", "overdue_working_days": 3}
+        for issue in (own, other)
+    ]  # fmt: skip
+    meeting = DispatchMeeting.objects.create(
+        group=world.group,
+        month=dt.date(2026, 11, 1),
+        title="11月调度会",
+        starts_at=dt.datetime(2026, 11, 25, 15, tzinfo=SHANGHAI),
+        place="三楼会议室",
+        agenda_snapshot={"as_of": "2026-11-18", "counts": {"open": 2, "red": 2, "yellow": 0}, "issues": rows},
+    )
+    meeting.attending_departments.add(world.lead_department)
+    url = reverse("dispatch:meeting_detail", args=[meeting.pk])
+
+    liaison_page = login(client, world.lead_liaison).get(url).content.decode()
+    assert "本单位的逾期问题" in liaison_page and own.code in liaison_page
+    assert "别的单位的敏感问题" not in liaison_page and other.code not in liaison_page
+    assert "另有其他单位的问题 1 件" in liaison_page
+
+    for member in (world.inspector, world.group_lead, world.leader):
+        page = login(client, member).get(url).content.decode()
+        assert "别的单位的敏感问题" in page and "另有其他单位的问题" not in page

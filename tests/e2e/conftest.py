@@ -18,6 +18,9 @@ DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Without it, context.set_offline() cuts the pages but not the service worker's own fetches (its
+# Background Sync would reach the server "offline"); read by Playwright's driver when it starts.
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 
 @pytest.fixture(scope="session")

@@ -115,7 +115,7 @@ def broker(temp_redis, settings):
     )
     app._pool = None  # drop connections made to the previous broker
     app.amqp._producer_pool = None
-    assert app.connection_for_write().as_uri() == temp_redis.url
+    assert app.connection_for_write().as_uri(include_password=True) == temp_redis.url
     yield temp_redis
     app.conf.update(saved)
     app._pool = None

@@ -12,7 +12,7 @@ import time_machine
 from dispatch.models import MeetingRule
 from dispatch.tasks import plan_meetings, send_meeting_reminders
 from issues.alerts import deadline_alerts_run, escalation_periods
-from issues.models import IssueStatus
+from issues.models import Issue, IssueStatus
 from issues.tasks import deadline_alerts
 from notifications.models import EmailPreference, EmailStatus, Notification, NotificationKind
 from projects.models import GroupPartnerUnit
@@ -116,12 +116,14 @@ def expected_by_day(world, issues, meeting_id: int) -> dict[dt.date, set[tuple]]
         dt.date(2026, 6, 15): meeting("meeting_reminder", "2026-06-22T15:00:7d"),
         dt.date(2026, 6, 17): {
             ("escalation", "issue", late, "grouplead", "2026-06-10:w0"),
+            ("escalation", "issue", late, "inspector", "2026-06-10:w0"),
             ("escalation", "issue", late, "leader", "2026-06-10:w0"),
         },
         dt.date(2026, 6, 21): meeting("meeting_reminder", "2026-06-22T15:00:1d"),
         dt.date(2026, 6, 22): meeting("meeting_reminder", "2026-06-22T15:00:0d"),
         dt.date(2026, 6, 24): {
             ("escalation", "issue", late, "grouplead", "2026-06-10:w1"),
+            ("escalation", "issue", late, "inspector", "2026-06-10:w1"),
             ("escalation", "issue", late, "leader", "2026-06-10:w1"),
         },
         dt.date(2026, 6, 25): {("due_soon", "issue", unsigned, "lead_liaison", "2026-06-30")},
@@ -226,6 +228,23 @@ def test_escalation_starts_on_the_fifth_working_day_and_repeats_weekly():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("day", range(1, 31))
+def test_the_escalation_cutoff_agrees_with_the_escalation_periods(day):
+    """The lead's desk lists escalated issues by escalation_cutoff: the same issues the alerts escalate."""
+    from issues.alerts import escalation_cutoff
+
+    today = dt.date(2026, 6, day)
+    for deadline in (dt.date(2026, 5, 25) + dt.timedelta(days=n) for n in range(40)):
+        if deadline >= today:
+            break
+        IssueFactory(status=IssueStatus.IN_PROGRESS, sign_deadline=deadline, rectification_deadline=deadline)
+    escalated = set(escalation_periods(today=today))
+    cutoff = escalation_cutoff(today=today)
+    deadlines = set(Issue.objects.values_list("rectification_deadline", flat=True))
+    assert {d for d in deadlines if d < cutoff} == escalated
+
+
+@pytest.mark.django_db
 def test_alert_rows_carry_a_chinese_title_a_link_and_respect_email_opt_out(june):
     world, issues = june
     EmailPreference.objects.create(user=world.inspector, kind=NotificationKind.OVERDUE, email_enabled=False)
@@ -256,8 +275,9 @@ def test_overdue_sweep_runs_a_constant_number_of_queries(world, django_assert_ma
     with at(dt.date(2026, 6, 20)):
         with django_assert_max_num_queries(4):
             assert alert_overdue(today=dt.date(2026, 6, 20)) == 60
-        with django_assert_max_num_queries(8):
-            assert alert_escalations(today=dt.date(2026, 6, 20)) == 60
+        with django_assert_max_num_queries(9):
+            # the group lead, the handing inspector and the leader, for each of 30 issues
+            assert alert_escalations(today=dt.date(2026, 6, 20)) == 90
 
 
 @pytest.mark.django_db

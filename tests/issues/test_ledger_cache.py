@@ -33,9 +33,10 @@ def test_a_reload_skips_the_count_and_the_choice_lists(client, world):
     with CaptureQueriesContext(connection) as warm:
         response = client.get(LEDGER)
     assert _total(response) == 1
-    # session, user, roles, data version, rows, assisting departments, unread badge, pghistory
-    # context (twice): no COUNT, no project/department/group list, no holiday overrides.
-    assert len(warm) == 9, [q["sql"][:80] for q in warm.captured_queries]
+    # session, user, roles, data version, rows, assisting departments, unread badge, the
+    # navigation's lead check, pghistory context (twice): no COUNT, no project/department/group
+    # list, no holiday overrides.
+    assert len(warm) == 10, [q["sql"][:80] for q in warm.captured_queries]
     assert len(cold) == len(warm) + 6  # the count, three choice lists, two spans of holidays
     assert not any("COUNT(*)" in q["sql"] and "issues_issue" in q["sql"] for q in warm.captured_queries)
 

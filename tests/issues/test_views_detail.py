@@ -95,9 +95,10 @@ def _detail_queries(client, world, count: int) -> int:
 
 
 # session, user, roles, issue, role checks, extensions, assisting, instructions, updates + evidence,
-# events, working days left, unread badge, pghistory: none grows with the rows. (No session save:
-# the idle timeout rewrites the session at most once a minute, and login counts as activity.)
-DETAIL_QUERIES = 17
+# events, 回头看, working days left, unread badge, the navigation's lead check, pghistory: none grows
+# with the rows. (No session save: the idle timeout rewrites the session at most once a minute, and
+# login counts as activity.)
+DETAIL_QUERIES = 19
 
 
 @pytest.mark.parametrize("count", [5, 100])

@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import VisitAttachment
-from issues.models import EvidenceFile, Issue, ProgressUpdate
+from issues.models import EvidenceFile, Issue, IssueRecheck, ProgressUpdate, RecheckPhoto
 from notifications.models import Notification
+from projects.models import FactorGuarantee, ProcedureStage
 from tests.factories import SiteVisitFactory
 
 OK, LOGIN = "ok", "login"
@@ -133,6 +134,9 @@ RULES: dict[str, Rule] = {
     "set_language": lenient(one({"POST": PUBLIC})),
     "javascript-catalog": one({"GET": PUBLIC}),
     "healthz": one({"GET": PUBLIC}),
+    # the installable app: the service worker and the manifest are public (the login page uses them)
+    "service-worker": one({"GET": PUBLIC}),
+    "web-manifest": one({"GET": PUBLIC}),
     # projects and site visits: inspectors of the project's group, leaders, admins
     # (lists answer everyone with what their scope holds — possibly nothing; objects answer 404)
     "projects:list": one({"GET": EVERYONE}),
@@ -142,6 +146,30 @@ RULES: dict[str, Rule] = {
         {"GET": expect(("inspector", *TOP))},
         {"GET": expect(("other_inspector", *TOP))},
     ),
+    # stages and factors are kept by the members of the project's groups; readers of the project
+    # who are not (leaders, admins) get 403, everyone else 404
+    **{
+        name: per_object(
+            kwargs_a,
+            kwargs_b,
+            {method: expect(("inspector",), leader=403, admin=403) for method in ("GET", "POST")},
+            {method: expect(("other_inspector",), leader=403, admin=403) for method in ("GET", "POST")},
+        )
+        for name, kwargs_a, kwargs_b in (
+            ("projects:stage_create", pk("project_a"), pk("project_b")),
+            ("projects:factor_create", pk("project_a"), pk("project_b")),
+            (
+                "projects:stage_edit",
+                lambda o: {"pk": o.project_a.pk, "stage_pk": o.stage_a.pk},
+                lambda o: {"pk": o.project_b.pk, "stage_pk": o.stage_b.pk},
+            ),
+            (
+                "projects:factor_edit",
+                lambda o: {"pk": o.project_a.pk, "factor_pk": o.factor_a.pk},
+                lambda o: {"pk": o.project_b.pk, "factor_pk": o.factor_b.pk},
+            ),
+        )
+    },
     # visits are logged and changed by the project's inspectors only (leaders and admins read)
     "inspections:create": Rule(
         [
@@ -153,6 +181,8 @@ RULES: dict[str, Rule] = {
             ),
         ]
     ),
+    # the offline drafts page: inspectors only (the drafts themselves stay on the device)
+    "inspections:drafts": one({"GET": expect(INSPECTORS)}),
     "inspections:detail": per_object(
         pk("visit_a"),
         pk("visit_b"),
@@ -221,6 +251,29 @@ RULES: dict[str, Rule] = {
     "issues:evidence": per_object(
         pk("evidence_a"),
         pk("evidence_b"),
+        {"GET": expect(ISSUE_A_READERS)},
+        {"GET": expect(ISSUE_B_READERS)},
+    ),
+    # 回头看: recorded by the project's inspectors (readers of the issue who are not: 403); the
+    # visit's page for who reads the visit; the photos for who reads the issue
+    "rechecks:create": per_object(
+        pk("issue_a"),
+        pk("issue_b"),
+        {
+            method: expect(("inspector",), lead_liaison=403, assisting_liaison=403, leader=403, admin=403)
+            for method in ("GET", "POST")
+        },
+        {method: expect(("other_inspector",), other_liaison=403, leader=403, admin=403) for method in ("GET", "POST")},
+    ),
+    "rechecks:visit": per_object(
+        pk("recheck_visit_a"),
+        pk("recheck_visit_b"),
+        {"GET": expect(("inspector", *TOP))},
+        {"GET": expect(("other_inspector", *TOP))},
+    ),
+    "issues:recheck_photo": per_object(
+        pk("recheck_photo_a"),
+        pk("recheck_photo_b"),
         {"GET": expect(ISSUE_A_READERS)},
         {"GET": expect(ISSUE_B_READERS)},
     ),
@@ -323,6 +376,13 @@ RULES: dict[str, Rule] = {
         api_pk("visit_b"),
         {"GET": expect(("inspector", *TOP), anon=401)},
         {"GET": expect(("other_inspector", *TOP), anon=401)},
+    ),
+    # an offline draft's photo, PUT by its recorder only: readers of the visit get 403, others 404
+    "visit-photo": per_object(
+        lambda o: {"pk": str(o.visit_a.pk), "index": "0"},
+        lambda o: {"pk": str(o.visit_b.pk), "index": "0"},
+        {"PUT": expect(("inspector",), anon=401, leader=403, admin=403)},
+        {"PUT": expect(("other_inspector",), anon=401, leader=403, admin=403)},
     ),
     # POST = hand-off through the API: inspectors only
     "issue-list": one({"GET": API_EVERYONE, "POST": expect(INSPECTORS, anon=401, otherwise=403)}),
@@ -454,6 +514,14 @@ class Objects:
     held_a: object = None
     held_b: object = None
     notification: object = None
+    stage_a: object = None
+    stage_b: object = None
+    factor_a: object = None
+    factor_b: object = None
+    recheck_visit_a: object = None
+    recheck_visit_b: object = None
+    recheck_photo_a: object = None
+    recheck_photo_b: object = None
     month: str = ""
 
     def __getattr__(self, name):
@@ -487,6 +555,17 @@ def _visit(project, inspector):
     attachment.file.save("visits/matrix.png", ContentFile(PNG), save=False)
     attachment.save()
     return visit, attachment
+
+
+def _recheck(issue, inspector):
+    visit = SiteVisitFactory(project=issue.project, created_by=inspector, is_recheck=True)
+    recheck = IssueRecheck.objects.create(issue=issue, visit=visit, result="rectified", recorded_by=inspector)
+    photo = RecheckPhoto(
+        recheck=recheck, original_name="回头看.png", content_type="image/png", size=len(PNG), uploaded_by=inspector
+    )
+    photo.file.save("rechecks/matrix.png", ContentFile(PNG), save=False)
+    photo.save()
+    return visit, photo
 
 
 def _meeting(group, inspector, departments=()):
@@ -557,6 +636,12 @@ def objects(world) -> Objects:
     o.held_a = _held(world.group, [world.lead_department])
     o.held_b = _held(world.other_group)
     o.month = timezone.localdate().strftime("%Y-%m")
+    o.stage_a = ProcedureStage.objects.create(project=world.project, kind=ProcedureStage.Kind.LAND_APPROVAL)
+    o.stage_b = ProcedureStage.objects.create(project=world.other_project, kind=ProcedureStage.Kind.LAND_APPROVAL)
+    o.factor_a = FactorGuarantee.objects.create(project=world.project, factor=FactorGuarantee.Factor.WATER)
+    o.factor_b = FactorGuarantee.objects.create(project=world.other_project, factor=FactorGuarantee.Factor.WATER)
+    o.recheck_visit_a, o.recheck_photo_a = _recheck(o.issue_a, world.inspector)
+    o.recheck_visit_b, o.recheck_photo_b = _recheck(o.issue_b, world.other_inspector)
     return o
 
 
