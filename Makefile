@@ -56,6 +56,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run

@@ -6,6 +6,8 @@ invited to the meeting. Everyone else gets 404 (the same answer as for a missing
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -71,7 +73,7 @@ def groups_ruled_by(*, user: User) -> QuerySet[SupervisionGroup]:
     return groups.filter(memberships__user=user, memberships__role=GroupMembership.Role.LEAD)
 
 
-def agenda_for_user(*, user: User, meeting: DispatchMeeting) -> dict:
+def agenda_for_user(*, user: User, meeting: DispatchMeeting) -> dict[str, Any]:
     """The meeting's agenda snapshot as this reader may see it. Leaders and members of the
     meeting's group see every item; an invited liaison sees in full only the items his own issue
     scope holds (his department leads or assists) and the others as a count — the same rule as

@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -946,7 +946,7 @@ def require_recheck_proof(*, issue: Issue) -> None:
         )
 
 
-def recheck_visits_for(*, issue: Issue):
+def recheck_visits_for(*, issue: Issue) -> QuerySet[SiteVisit]:
     """The re-check visits of the issue's project a 回头看 of it may be recorded on, newest first."""
     visits = SiteVisit.objects.filter(project_id=issue.project_id, is_recheck=True, is_archived=False)
     return visits.order_by("-visited_on", "-pk")
@@ -954,7 +954,7 @@ def recheck_visits_for(*, issue: Issue):
 
 @transaction.atomic
 def issue_recheck_record(
-    *, issue: Issue, actor: User, visit: SiteVisit, result: str, note: str = "", files: Sequence = ()
+    *, issue: Issue, actor: User, visit: SiteVisit, result: str, note: str = "", files: Sequence[UploadedFile[Any]] = ()
 ) -> IssueRecheck:
     """回头看: an inspector of the project records what a re-check visit found for an issue the
     department finished (submitted, proposed for 销号 or closed), with at least one photo.

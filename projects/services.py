@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from django.db.models import F, Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,8 +35,16 @@ def _require_keeper(*, actor: User, project: Project) -> None:
         raise PermissionDenied(_("只有本项目所在督导组的成员可以登记或修改手续环节和要素保障。"))
 
 
-def _shown(record: Model, name: str, value: Any) -> str:
+def _field(record: Model, name: str) -> Field[Any, Any]:
+    """The record's own field `name` (the forms only ever name columns, never reverse relations)."""
     field = record._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{name} is a reverse relation of {record._meta.label}, not one of its fields")
+    return field
+
+
+def _shown(record: Model, name: str, value: Any) -> str:
+    field = _field(record, name)
     if value in (None, ""):
         return "—"
     if field.choices:
@@ -46,11 +54,11 @@ def _shown(record: Model, name: str, value: Any) -> str:
     return str(value)
 
 
-def _changes(record: Model, before: dict, after: dict) -> list[dict]:
+def _changes(record: Model, before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     """What changed, in the words of the moment (labels, display values), for the history."""
     return [
         {
-            "field": str(record._meta.get_field(name).verbose_name),
+            "field": str(_field(record, name).verbose_name),
             "from": _shown(record, name, before.get(name)),
             "to": _shown(record, name, after[name]),
         }
@@ -59,7 +67,7 @@ def _changes(record: Model, before: dict, after: dict) -> list[dict]:
     ]
 
 
-def _clean_stage(values: dict) -> dict:
+def _clean_stage(values: dict[str, Any]) -> dict[str, Any]:
     """The rules of a stage's dates and status; a clear message on the field at fault."""
     values = {
         **values,
@@ -94,15 +102,14 @@ def _clean_stage(values: dict) -> dict:
     return {name: values.get(name) for name in STAGE_FIELDS}
 
 
-def _duplicate_stage(project: Project, values: dict, *, exclude: int | None = None) -> bool:
-    return (
-        ProcedureStage.objects.filter(project=project, kind=values["kind"], name=values["name"])
-        .exclude(pk=exclude)
-        .exists()
-    )
+def _duplicate_stage(project: Project, values: dict[str, Any], *, exclude: int | None = None) -> bool:
+    same = ProcedureStage.objects.filter(project=project, kind=values["kind"], name=values["name"])
+    if exclude is not None:
+        same = same.exclude(pk=exclude)
+    return same.exists()
 
 
-def _stale(record: Model, values: dict, message: str) -> StaleRecordError:
+def _stale(record: Model, values: dict[str, Any], message: str) -> StaleRecordError:
     differences = describe_differences(record, values)
     if differences:
         message = f"{message}{_('他人保存的内容：')}{'；'.join(differences)}"
@@ -199,7 +206,7 @@ def procedure_stage_update(
     return stage
 
 
-def _clean_factor(values: dict) -> dict:
+def _clean_factor(values: dict[str, Any]) -> dict[str, Any]:
     if values["status"] not in FactorGuarantee.Status.values:
         raise ValidationError({"status": _("请选择有效的保障情况。")})
     note = (values.get("note") or "").strip()
