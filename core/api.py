@@ -102,8 +102,9 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _code_of(exc: exceptions.APIException) -> str:
-    if getattr(exc, "error_code", None):
-        return exc.error_code
+    error_code: str | None = getattr(exc, "error_code", None)  # set by our own APIException subclasses
+    if error_code:
+        return error_code
     if isinstance(exc, exceptions.ValidationError):
         return "invalid"
     codes = exc.get_codes()
@@ -189,7 +190,7 @@ class ErrorDetailSerializer(serializers.Serializer):
         help_text="机器可读的错误代码 / machine-readable code, e.g. invalid, not_found, conflict"
     )
     message = serializers.CharField(help_text="给用户看的说明（中文优先）/ human-readable message")
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # a field named "fields": the stubs know only Serializer.fields
         child=serializers.ListField(child=serializers.CharField()),
         help_text="字段错误，键为字段名 / field errors by field name",
     )

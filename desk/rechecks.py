@@ -48,7 +48,7 @@ class RecheckForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("未整改到位或反弹时必填：写明现场看到的情况"),
     )
-    files = MultipleFileField(label=gettext_lazy("现场照片"), help_text=gettext_lazy("至少一张照片"))
+    files = MultipleFileField(label=gettext_lazy("现场照片"), help_text=gettext_lazy("至少一张照片"))  # type: ignore[assignment]  # a form field named "files": the stubs know only BaseForm.files
 
     def __init__(self, *args, visits, **kwargs):
         super().__init__(*args, **kwargs)

@@ -185,7 +185,7 @@ def meeting_held(request, pk: int):
 
 
 def _decision_message(decision: Decision) -> str:
-    if decision.issue_id:
+    if decision.issue is not None:
         return _("决定事项已记录，并已交办问题 %(code)s。") % {"code": decision.issue.code}
     return _("决定事项已记录。")
 

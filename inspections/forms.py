@@ -90,7 +90,7 @@ class SiteVisitForm(ControlCharacterFreeFormMixin, forms.Form):
     )
     latitude = _coordinate_field(_("纬度"), 90, _("纬度应为 -90 到 90 之间的数字。"))
     longitude = _coordinate_field(_("经度"), 180, _("经度应为 -180 到 180 之间的数字。"))
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]  # a form field named "files": the stubs know only BaseForm.files
         label=_("照片和文件"),
         widget=MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
     )

@@ -59,7 +59,9 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class GroupSerializer(serializers.ModelSerializer):
-    projects = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    projects: serializers.PrimaryKeyRelatedField[Project] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     memberships = MembershipSerializer(many=True, read_only=True)
     partners = serializers.SerializerMethodField()
 

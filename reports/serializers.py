@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 class SummaryScopeSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="all 或 group-<id> / 'all' or 'group-<id>'")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label": the stubs know only Field.label
 
 
 class BulletinSectionSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ CHINESE_NUMBERS = "一二三四五六七八九十"
 
 
 def _person(user: User) -> str:
-    department = user.department.display_name if user.department_id else ""
+    department = user.department.display_name if user.department is not None else ""
     return "".join(part for part in (department, user.title, user.display_name) if part)
 
 
