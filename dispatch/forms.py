@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.utils import timezone
@@ -12,6 +13,10 @@ from accounts.models import Department
 from core.text import ControlCharacterFreeFormMixin
 from dispatch.models import DispatchMeeting, MeetingRule
 from issues.models import IssueCategory, IssueSeverity
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from projects.models import Project
 
 REQUIRED = {"required": _("此项为必填项。")}
 
@@ -100,19 +105,20 @@ class MinutesForm(VersionedForm):
 
 
 class HeldForm(VersionedForm):
-    present = forms.ModelMultipleChoiceField(
+    present: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
         label=_("实到人员"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, meeting: DispatchMeeting, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["present"].queryset = meeting.attendees.order_by("username")
-        self.fields["present"].label_from_instance = lambda user: user.display_name
+        present = cast("forms.ModelMultipleChoiceField[User]", self.fields["present"])
+        present.queryset = meeting.attendees.order_by("username")
+        present.label_from_instance = lambda user: user.display_name  # type: ignore[assignment]  # a per-form label, as Django's docs show
 
 
 class DecisionForm(ServiceErrorsForm):
     text = forms.CharField(label=_("决定事项"), widget=forms.Textarea(attrs={"rows": 3}), error_messages=REQUIRED)
-    responsible_department = forms.ModelChoiceField(
+    responsible_department: forms.ModelChoiceField[Department] = forms.ModelChoiceField(
         label=_("责任单位"), queryset=Department.objects.none(), required=False
     )
     due_on = forms.DateField(
@@ -122,7 +128,9 @@ class DecisionForm(ServiceErrorsForm):
         error_messages={"invalid": _("请输入有效日期，例如 2026-12-31。")},
     )
     hand_off = forms.BooleanField(label=_("同时作为问题交办给责任单位"), required=False)
-    project = forms.ModelChoiceField(label=_("所属项目"), queryset=None, required=False)
+    project: forms.ModelChoiceField[Project] = forms.ModelChoiceField(
+        label=_("所属项目"), queryset=None, required=False
+    )
     issue_title = forms.CharField(label=_("问题标题"), max_length=200, required=False, help_text=_("不填则用决定事项"))
     category = forms.ChoiceField(label=_("问题类别"), choices=[("", "—")] + list(IssueCategory.choices), required=False)
     severity = forms.ChoiceField(
@@ -131,8 +139,12 @@ class DecisionForm(ServiceErrorsForm):
 
     def __init__(self, *args, meeting: DispatchMeeting, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responsible_department"].queryset = Department.objects.rectifying().order_by("kind", "name")
-        self.fields["project"].queryset = meeting.group.projects.order_by("name")
+        cast(
+            "forms.ModelChoiceField[Department]", self.fields["responsible_department"]
+        ).queryset = Department.objects.rectifying().order_by("kind", "name")
+        cast("forms.ModelChoiceField[Project]", self.fields["project"]).queryset = meeting.group.projects.order_by(
+            "name"
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -5,7 +5,8 @@ and when) is the service's, shown on the form through core.errors.add_to_form.""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,11 @@ from issues.models import EvidenceReview, IssueCategory, IssueSeverity
 from issues.services import DEFAULT_RECTIFICATION_WORKING_DAYS, DEFAULT_SIGN_WORKING_DAYS
 from issues.workflow import Step
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from projects.models import Project
+
 REQUIRED = {"required": _("此项为必填项。")}
 DATE_ERRORS = {**REQUIRED, "invalid": _("请输入有效日期，例如 2026-12-31。")}
 
@@ -31,7 +37,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def text_area(rows: int = 3, placeholder: str = "") -> forms.Textarea:
+def text_area(rows: int = 3, placeholder: StrOrPromise = "") -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "placeholder": placeholder})
 
 
@@ -67,7 +73,7 @@ class ProgressForm(VersionedForm):
             "invalid": _("请输入 0 到 100 之间的整数。"),
         },
     )
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]  # a form field named "files": the stubs know only BaseForm.files
         label=_("佐证材料"),
         help_text=_("可多选；支持 jpg、png、webp、pdf、docx、xlsx。"),
         widget=MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,.docx,.xlsx"}),
@@ -109,10 +115,10 @@ class EvidenceReviewForm(VersionedForm):
     )
     note = forms.CharField(label=_("审核意见"), required=False, widget=text_area(2, _("标记“不足”时必填：缺什么")))
 
-    def __init__(self, *args, evidence: list = (), **kwargs):
+    def __init__(self, *args: Any, evidence: Sequence[tuple[Any, Any]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # (id, "name — current verdict") of the issue's files: which one is being judged.
-        self.fields["evidence"].choices = [("", _("请选择")), *evidence]
+        cast(forms.ChoiceField, self.fields["evidence"]).choices = [("", _("请选择")), *evidence]
 
     def service_arguments(self, step: Step) -> dict[str, Any]:
         data = super().service_arguments(step)
@@ -215,7 +221,7 @@ class DepartmentMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class HandOffForm(IssueFieldsForm):
-    project = forms.ModelChoiceField(
+    project: forms.ModelChoiceField[Project] = forms.ModelChoiceField(
         label=_("所属项目"),
         queryset=None,
         empty_label=_("请选择项目"),
