@@ -34,7 +34,7 @@ from rest_framework.response import Response
 from core.dataversion import data_version
 from core.db import is_unique_violation
 from core.errors import ServiceError
-from core.parsers import RequestTooLarge
+from core.parsers import request_too_large
 from core.text import reject_control_characters
 from core.throttling import RefusedTokenThrottle
 
@@ -142,7 +142,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到该对象，或您无权查看。"))
     elif isinstance(exc, RequestDataTooBig):  # a form or multipart body over the web's limit
-        exc = RequestTooLarge()
+        exc = request_too_large()
     elif isinstance(exc, TooManyFieldsSent):
         exc = exceptions.ParseError(_("提交的字段过多。"))
     elif isinstance(exc, DjangoPermissionDenied):

@@ -56,6 +56,7 @@ VERSIONED_TABLES = (
     "authtoken_token",
     "accounts_user_groups",
     "accounts_user",
+    "issues_issueevent",  # reopen events only (migration core 0005): "closed on time" excludes reopened issues
 )
 
 

@@ -22,7 +22,8 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
-def _too_large() -> RequestTooLarge:
+def request_too_large() -> RequestTooLarge:
+    """The 413 with the limit in MiB, for any body over DATA_UPLOAD_MAX_MEMORY_SIZE (JSON, form or multipart)."""
     mib = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
     return RequestTooLarge(_("请求内容超过 %(size)s MiB 的上限，请精简后再提交。") % {"size": f"{mib:g}"})
 
@@ -60,10 +61,10 @@ class JSONParser(parsers.JSONParser):
         except ValueError:
             announced = 0
         if limit is not None and announced > limit:
-            raise _too_large()  # refused before reading it
+            raise request_too_large()  # refused before reading it
         body = stream.read() if limit is None else stream.read(limit + 1)
         if limit is not None and len(body) > limit:
-            raise _too_large()
+            raise request_too_large()
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(body, encoding)

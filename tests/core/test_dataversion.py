@@ -27,7 +27,8 @@ def _postgresql_with_version_on(settings):
 def test_migration_installs_a_trigger_on_every_versioned_table():
     first = importlib.import_module("core.migrations.0002_data_version")
     credentials = importlib.import_module("core.migrations.0003_data_version_credentials")
-    assert (*first.TABLES, *credentials.TABLES, credentials.USER_TABLE) == VERSIONED_TABLES
+    reopens = importlib.import_module("core.migrations.0005_data_version_reopen_events")
+    assert (*first.TABLES, *credentials.TABLES, credentials.USER_TABLE, reopens.TABLE) == VERSIONED_TABLES
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
@@ -93,3 +94,15 @@ def test_every_table_that_decides_rows_or_scope_moves_it(world, change):
 def test_off_switch_and_sqlite_mean_no_version(settings):
     settings.DUDAO_CACHE_BY_DATA_VERSION = False
     assert data_version() is None
+
+
+def test_a_reopen_moves_the_version_even_without_touching_the_issue_row(world):
+    from django.db import transaction
+
+    from issues.models import IssueEvent
+
+    issue = world.hand_off()
+    before = data_version()
+    with transaction.atomic():  # a bare event row: only a reopen counts
+        IssueEvent.objects.create(issue=issue, actor=world.inspector, action=IssueEvent.Action.REOPEN)
+    assert data_version() != before
