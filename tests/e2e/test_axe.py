@@ -40,7 +40,7 @@ SKIP_PREFIXES = (
     "/healthz",
     "/accounts/logout",
 )
-SKIP_WORDS = ("export", "download", "/file", "/evidence/", "/attachments/", ".docx", ".xlsx")
+SKIP_WORDS = ("export", "download", "/file", "/evidence/", "/attachments/", "/photos/", "/letters/", ".docx", ".xlsx")
 
 
 def page_key(path: str) -> str | None:
