@@ -38,7 +38,8 @@ def _render(request, status: int, template_name: str, *, reason: str = "") -> Ht
 
 @requires_csrf_token
 def permission_denied(request, exception=None):
-    return _render(request, 403, "errors/403.html")
+    # A refusal raised with a message (PermissionDenied("只有本项目所在督导组的成员可以…")) says why.
+    return _render(request, 403, "errors/403.html", reason=str(exception) if exception and str(exception) else "")
 
 
 @requires_csrf_token
