@@ -56,7 +56,12 @@ class Browser:
         self.contexts = []
 
     def open_as(self, username: str, *, viewport=DESKTOP, password: str = DEMO_PASSWORD):
-        context = self.chromium.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
+        # Service workers only where a test is about them (test_offline_visits.py opens its own
+        # contexts): a worker's background fetches race the test's own requests, and on SQLite the
+        # live server's threads share one in-memory connection, whose savepoints they then break.
+        context = self.chromium.new_context(
+            viewport=viewport, locale="zh-CN", accept_downloads=True, service_workers="block"
+        )
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -69,7 +74,7 @@ class Browser:
         return page
 
     def anonymous(self, *, viewport=DESKTOP):
-        context = self.chromium.new_context(viewport=viewport, locale="zh-CN")
+        context = self.chromium.new_context(viewport=viewport, locale="zh-CN", service_workers="block")
         self.contexts.append(context)
         return context.new_page()
 
