@@ -30,7 +30,8 @@ class StaleRecordError(ValidationError):
     """Someone saved the record after this editor loaded it."""
 
 
-def _require_keeper(*, actor: User, project: Project) -> None:
+def require_keeper(*, actor: User, project: Project) -> None:
+    """Refuse (403 with the reason) anyone who does not keep this project's stages and factors."""
     if not user_keeps_project_records(user=actor, project_id=project.pk):
         raise PermissionDenied(_("只有本项目所在督导组的成员可以登记或修改手续环节和要素保障。"))
 
@@ -131,7 +132,7 @@ def procedure_stage_create(
 ) -> ProcedureStage:
     """登记手续环节. A started stage without a start date starts today (or on its finish date); a
     blocked one without a date is blocked since today."""
-    _require_keeper(actor=actor, project=project)
+    require_keeper(actor=actor, project=project)
     values = _clean_stage(
         {
             "kind": kind,
@@ -177,7 +178,7 @@ def procedure_stage_update(
 ) -> ProcedureStage:
     """Change a stage's status, dates and blockage note if nobody saved it since `expected_version`
     (else StaleRecordError naming what the other person saved)."""
-    _require_keeper(actor=actor, project=stage.project)
+    require_keeper(actor=actor, project=stage.project)
     values = _clean_stage(
         {
             "kind": kind,
@@ -220,7 +221,7 @@ def factor_guarantee_create(
     *, actor: User, project: Project, factor: str, status: str, note: str = ""
 ) -> FactorGuarantee:
     """登记要素保障: one row per factor (水、电、路、气) and project."""
-    _require_keeper(actor=actor, project=project)
+    require_keeper(actor=actor, project=project)
     if factor not in FactorKind.values:
         raise ValidationError({"factor": _("请选择有效的要素。")})
     values = _clean_factor({"status": status, "note": note})
@@ -249,7 +250,7 @@ def factor_guarantee_update(
     *, actor: User, factor: FactorGuarantee, expected_version: int, status: str, note: str = ""
 ) -> FactorGuarantee:
     """Change a factor's status and note if nobody saved it since `expected_version`."""
-    _require_keeper(actor=actor, project=factor.project)
+    require_keeper(actor=actor, project=factor.project)
     values = _clean_factor({"status": status, "note": note})
     before = {name: getattr(factor, name) for name in FACTOR_FIELDS}
     updated = FactorGuarantee.objects.filter(pk=factor.pk, version=expected_version).update(

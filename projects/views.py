@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -14,13 +14,12 @@ from django.views.decorators.http import require_http_methods
 from projects import services
 from projects.forms import FactorGuaranteeForm, ProcedureStageForm
 from projects.models import FactorGuarantee, ProcedureStage, Project
-from projects.selectors import project_get_for_user, user_keeps_project_records
+from projects.selectors import project_get_for_user
 
 
 def _keeper_project(request, pk: int) -> Project:
     project = project_get_for_user(user=request.user, pk=pk)
-    if not user_keeps_project_records(user=request.user, project_id=project.pk):
-        raise PermissionDenied(_("只有本项目所在督导组的成员可以登记或修改手续环节和要素保障。"))
+    services.require_keeper(actor=request.user, project=project)  # the page refuses as the service does
     return project
 
 
