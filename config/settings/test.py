@@ -1,6 +1,20 @@
 """pytest: fast hashing, local memory email, and the services CI requires."""
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
+
+# `make test` runs the suite in parallel processes (pytest-xdist): pytest-django gives each its
+# own test database; the rest each process keeps apart here, so two tests never share a Redis
+# database (counters, broker queues) or a media folder. Subprocesses a test starts inherit it.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+XDIST_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else None
+if XDIST_INDEX is not None and REDIS_URL:  # noqa: F405
+    _parts = urlsplit(REDIS_URL)  # noqa: F405
+    REDIS_URL = urlunsplit((_parts.scheme, _parts.netloc, f"/{10 + XDIST_INDEX}", _parts.query, ""))
+    os.environ["REDIS_URL"] = REDIS_URL
+    CELERY_BROKER_URL = REDIS_URL
 
 DEBUG = False
 SECRET_KEY = "test-only-secret"
@@ -10,7 +24,7 @@ STORAGES = {  # noqa: F405
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+MEDIA_ROOT = BASE_DIR / ".test-media" / (XDIST_WORKER or "main")  # noqa: F405
 STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True  # noqa: F405
 # Test transactions roll back, so the data version never moves inside one: see core/dataversion.py.

@@ -29,7 +29,8 @@ from tests.factories import IssueFactory
 pytestmark = pytest.mark.services
 
 REPO = Path(__file__).resolve().parents[2]
-REDIS_DB = 5  # this suite's own Redis database; the dev worker uses another
+# This suite's own Redis database (the dev worker uses another); one per parallel test process.
+REDIS_DB = 5 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
 TIMEOUT = 60
 
 
