@@ -99,6 +99,19 @@ def _compare_and_set(
     return from_status
 
 
+def _last_reported_percent(issue: Issue) -> int:
+    """The bar of an issue sent back to 整改中 (退回重办, 重新整改): the last percent the lead
+    department reported short of 100 (0 before any). Its claim of completion, the 100 % and the
+    submission or closure that set it, is what the inspector refused, so it no longer stands."""
+    last = (
+        ProgressUpdate.objects.filter(issue=issue, percent__lt=100)
+        .order_by("-created_at", "-pk")
+        .values_list("percent", flat=True)
+        .first()
+    )
+    return last or 0
+
+
 def _lock(issue: Issue) -> None:
     """Hold the issue's row until the transaction ends, before checking what other rows say about
     it (a pending extension, the evidence verdicts): every write to those rows first passes the
@@ -740,7 +753,8 @@ def issue_reject_close(*, issue: Issue, actor: User, note: str, expected_version
         issue=issue,
         step=step,
         expected_version=expected_version,
-        updates={"close_proposed_by": None, "close_proposed_at": None},
+        # the opinion is not the issue's any more; its PROPOSE_CLOSE event keeps it
+        updates={"close_proposed_by": None, "close_proposed_at": None, "verification_opinion": ""},
     )
     event = _event(
         issue=issue,
@@ -771,7 +785,12 @@ def issue_return(*, issue: Issue, actor: User, reason: str, expected_version: in
         issue=issue,
         step=step,
         expected_version=expected_version,
-        updates={"return_count": F("return_count") + 1, "submitted_at": None},
+        updates={
+            "return_count": F("return_count") + 1,
+            "submitted_at": None,
+            "progress_percent": _last_reported_percent(issue),
+            "verification_opinion": "",
+        },
     )
     event = _event(
         issue=issue,
@@ -823,6 +842,8 @@ def issue_reopen(
             "close_proposed_by": None,
             "close_proposed_at": None,
             "return_count": F("return_count") + 1,
+            "progress_percent": _last_reported_percent(issue),
+            "verification_opinion": "",  # kept by the PROPOSE_CLOSE event; no longer the issue's
         },
     )
     event = _event(

@@ -194,9 +194,9 @@ WORKFLOW: dict[IssueAction, Step] = {
             service="issue_reject_close",
             refusal=_("您无权退回销号建议：只有该问题所属督导组的组长或领导可以退回。"),
         ),
-        # 回头看 (re-check visit) that finds 反弹 or 未整改到位 reopens the issue with fresh deadlines.
-        # The service is here; the visit that gates and takes it comes with the re-check feature,
-        # which sets `offered` (no button or API action until then).
+        # 回头看 (re-check visit) that finds 反弹 or 未整改到位 reopens the issue with fresh deadlines:
+        # taken only by the re-check service (issues.services.issue_recheck_record), never offered
+        # as a button or an API action of its own.
         Step(
             IssueAction.REOPEN,
             _("重新整改"),

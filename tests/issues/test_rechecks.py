@@ -244,6 +244,29 @@ def test_a_rebound_on_a_proposed_issue_reopens_it(world, serious, recheck_visit)
     assert serious.events.filter(action=IssueEvent.Action.REOPEN).count() == 1
 
 
+def test_a_reopened_issue_no_longer_shows_its_refused_completion(client, world, recheck_visit):
+    """Before: a rebound left the bar at 100 % and the old 核验意见 on the page of an issue back in
+    整改中. The bar goes back to the department's last report short of 100 (the 100 was the claim
+    the rebound refutes); the opinion stays only in the timeline."""
+    issue = world.hand_off(severity=IssueSeverity.SERIOUS)
+    services.issue_sign(issue=issue, actor=world.lead_liaison)
+    services.issue_progress_add(issue=issue, actor=world.lead_liaison, text="排水沟已完成六成。", percent=60)
+    services.issue_progress_add(issue=issue, actor=world.lead_liaison, text="整改完成。", percent=100)
+    services.issue_submit(issue=issue, actor=world.lead_liaison, note="已整改到位。")
+    record(world, issue, recheck_visit)
+    services.issue_propose_close(issue=issue, actor=world.inspector, note="现场核验属实，同意销号。")
+    later = SiteVisitFactory(project=world.project, created_by=world.inspector, is_recheck=True)
+    record(world, issue, later, result="rebound", note="雨后再次积水。")
+    issue.refresh_from_db()
+    assert issue.status == IssueStatus.IN_PROGRESS
+    assert issue.progress_percent == 60 and issue.verification_opinion == ""
+    proposal = issue.events.get(action=IssueEvent.Action.PROPOSE_CLOSE)
+    assert proposal.note == "现场核验属实，同意销号。"  # the history keeps what was written
+    client.force_login(world.inspector)
+    page = client.get(reverse("issues:detail", args=[issue.pk])).content.decode()
+    assert 'data-testid="verification-opinion"' not in page
+
+
 def test_a_reopened_issue_counts_as_rework_and_not_on_time(world, serious, recheck_visit):
     from reports.figures import Month, ReportScope, monthly_figures
 

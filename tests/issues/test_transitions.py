@@ -191,6 +191,19 @@ def test_return_counts_and_resubmission_closes(world, issue):
 
 
 @pytest.mark.django_db
+def test_a_returned_issue_goes_back_to_the_last_progress_short_of_completion(world, issue):
+    services.issue_sign(issue=issue, actor=world.lead_liaison)
+    services.issue_progress_add(issue=issue, actor=world.lead_liaison, text="完成四成。", percent=40)
+    services.issue_progress_add(issue=issue, actor=world.lead_liaison, text="全部完成。", percent=100)
+    services.issue_submit(issue=issue, actor=world.lead_liaison, note="已整改")
+    issue.refresh_from_db()
+    assert issue.progress_percent == 100
+    services.issue_return(issue=issue, actor=world.inspector, reason="未见整改佐证")
+    issue.refresh_from_db()
+    assert issue.status == IssueStatus.IN_PROGRESS and issue.progress_percent == 40
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("action", ["return", "withdraw"])
 def test_return_and_withdraw_need_a_reason(world, issue, action):
     _bring_to(world, issue, IssueStatus.SUBMITTED)
