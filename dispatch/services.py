@@ -28,6 +28,7 @@ from core.models import describe_differences
 from core.workdays import WorkCalendar, next_workday_on_or_after
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
 from dispatch.selectors import user_may_edit_meeting, user_may_edit_rule
+from dispatch.wording import agenda_counts_sentence
 from issues.lights import due_soon_cutoff, light_for
 from issues.models import OPEN_STATUSES, Issue, Light
 from notifications.models import Notification, NotificationKind
@@ -514,6 +515,5 @@ def _remind(meeting: DispatchMeeting, *, local: dt.datetime, code: str, today: d
             period=f"{local:%Y-%m-%dT%H:%M}:{code}",
             title=_("调度会提醒：%(title)s将于%(when)s在%(place)s召开")
             % {"title": meeting.title, "when": when, "place": meeting.place},
-            body=_("议程：未办结问题%(open)s件，其中红灯%(red)s件、黄灯%(yellow)s件。")
-            % {"open": counts.get("open", 0), "red": counts.get("red", 0), "yellow": counts.get("yellow", 0)},
+            body=_("议程：%(counts)s") % {"counts": agenda_counts_sentence(counts)},
         )

@@ -25,6 +25,7 @@ from dispatch.selectors import (
     user_may_edit_meeting,
     user_may_edit_rule,
 )
+from dispatch.wording import agenda_counts_html
 from projects.models import SupervisionGroup
 
 
@@ -69,9 +70,11 @@ def _detail_context(request, meeting: DispatchMeeting, **forms) -> dict:
     )
     version = {"expected_version": meeting.version}
     local = timezone.localtime(meeting.starts_at)
+    agenda = agenda_for_user(user=request.user, meeting=meeting)
     context = {
         "meeting": meeting,
-        "agenda": agenda_for_user(user=request.user, meeting=meeting),
+        "agenda": agenda,
+        "agenda_counts": agenda_counts_html(agenda["counts"]) if agenda.get("counts") else "",
         "may_edit": may_edit,
         "present_ids": {user.pk for user in meeting.present.all()},
         "is_past": meeting.starts_at <= timezone.now(),
