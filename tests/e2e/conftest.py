@@ -64,7 +64,7 @@ class Browser:
         )
         self.contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(30_000)
         page.goto(f"{self.base_url}/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)

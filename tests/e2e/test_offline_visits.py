@@ -88,7 +88,7 @@ class Field:
         page.wait_for_selector("#dd-drafts article, #dd-drafts p")
         return page.locator("#dd-drafts article").evaluate_all("cards => cards.map(c => c.dataset.state)")
 
-    def wait_states(self, expected: list[str], page=None, timeout: int = 30_000) -> None:
+    def wait_states(self, expected: list[str], page=None, timeout: int = 60_000) -> None:
         page = page or self.page
         page.wait_for_function(
             """expected => {
@@ -205,7 +205,7 @@ def test_a_sync_cut_in_the_middle_resumes_without_duplicates(world, browser, pho
 
     field.context.route("**/api/v1/visits/*/photos/1/", second_photo)
     field.offline(False)
-    field.page.wait_for_function("() => !navigator.onLine", timeout=30_000)
+    field.page.wait_for_function("() => !navigator.onLine", timeout=90_000)
     assert cut, "the sync never reached a second photo"
     field.page.reload()
     assert sorted(field.states()) == ["pending", "pending", "pending"]
