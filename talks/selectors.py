@@ -62,10 +62,12 @@ def talk_get_for_user(*, user: User, pk: int) -> Talk:
 
 
 def talk_list_with_commitments(*, user: User) -> QuerySet[Talk]:
-    """The visible talks with their commitments and linked issues prefetched (list pages, API)."""
+    """The visible talks with their commitments and the linked issues this reader may open
+    prefetched (list pages, API): an issue out of his scope is left out, never shown."""
+    readable_issues = issue_list_visible_to(user=user).select_related(None).only("pk", "code", "title")
     return talk_list_visible_to(user=user).prefetch_related(
         Prefetch("commitments", queryset=Commitment.objects.order_by("due_on", "pk")),
-        Prefetch("issues", queryset=Issue.objects.only("pk", "code", "title").order_by("pk")),
+        Prefetch("issues", queryset=readable_issues.order_by("pk")),
     )
 
 
@@ -153,5 +155,17 @@ def commitments_overdue_for(*, user: User, today: dt.date) -> QuerySet[Commitmen
         Commitment.objects.filter(status=CommitmentStatus.OPEN, due_on__lt=today)
         .filter(Q(talk__group__in=led_groups) | Q(talk__led_by=user) | Q(talk__recorded_by=user))
         .select_related("talk", "talk__department")
+        .order_by("due_on", "pk")
+    )
+
+
+def commitments_open_for_department(*, department_id: int | None) -> QuerySet[Commitment]:
+    """The department's follow-up commitments still to be fulfilled, soonest deadline first (its
+    liaison's home); one query."""
+    if department_id is None:
+        return Commitment.objects.none()
+    return (
+        Commitment.objects.filter(talk__department_id=department_id, status=CommitmentStatus.OPEN)
+        .select_related("talk")
         .order_by("due_on", "pk")
     )
