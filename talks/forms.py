@@ -88,7 +88,7 @@ class TalkForm(ControlCharacterFreeFormMixin, forms.Form):
         self.fields["group"].queryset = groups
         if not actor.is_leader:
             self.fields["group"].required = True
-            self.fields["group"].error_messages = REQUIRED
+            self.fields["group"].error_messages.update(REQUIRED)
         self.fields["led_by"].queryset = (
             User.objects.filter(is_active=True)
             .filter(Q(groups__name=Role.LEADER) | Q(group_memberships__group__in=groups))
