@@ -183,9 +183,7 @@ def test_lists_run_the_same_queries_for_few_and_many_talks(client, world, issue,
     from django.test.utils import CaptureQueriesContext
 
     url = (
-        reverse("talks:list")
-        if name == "talks:list"
-        else reverse("talks:department", args=[world.lead_department.pk])
+        reverse("talks:list") if name == "talks:list" else reverse("talks:department", args=[world.lead_department.pk])
     )
     record(world, issues=[issue])
     client.force_login(world.inspector)
