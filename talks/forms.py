@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
@@ -10,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Role
 from core.text import ControlCharacterFreeFormMixin, reject_control_characters
-from issues.models import OPEN_STATUSES
+from issues.models import OPEN_STATUSES, Issue
 from issues.selectors import issue_list_visible_to
+from projects.models import SupervisionGroup
 from talks.models import TalkKind
 from talks.selectors import departments_for_talks, groups_for_recorder
 from talks.services import MAX_COMMITMENT_WORKING_DAYS, CommitmentInput
@@ -26,6 +29,11 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
 
 
 class IssueChoiceField(forms.ModelMultipleChoiceField):
@@ -47,7 +55,7 @@ class TalkForm(ControlCharacterFreeFormMixin, forms.Form):
     department = forms.ModelChoiceField(label=_("谈话单位"), queryset=departments_for_talks(), error_messages=REQUIRED)
     group = forms.ModelChoiceField(
         label=_("督导组"),
-        queryset=None,
+        queryset=SupervisionGroup.objects.none(),
         required=False,
         help_text=_("以督导组名义开展的谈话请选择督导组；组长只能选择本人担任组长的督导组。"),
     )
@@ -58,7 +66,7 @@ class TalkForm(ControlCharacterFreeFormMixin, forms.Form):
         error_messages=REQUIRED,
         help_text=_("如：局长、分管副局长、副县长。"),
     )
-    led_by = forms.ModelChoiceField(label=_("谈话人"), queryset=None, error_messages=REQUIRED)
+    led_by = UserChoiceField(label=_("谈话人"), queryset=User.objects.none(), error_messages=REQUIRED)
     place = forms.CharField(label=_("谈话地点"), max_length=200, required=False)
     reason = forms.CharField(
         label=_("谈话事由"),
@@ -69,7 +77,7 @@ class TalkForm(ControlCharacterFreeFormMixin, forms.Form):
     )
     issues = IssueChoiceField(
         label=_("相关问题"),
-        queryset=None,
+        queryset=Issue.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_("该单位牵头或协办的未办结问题，可多选。"),
@@ -85,18 +93,19 @@ class TalkForm(ControlCharacterFreeFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.actor = actor
         groups = groups_for_recorder(user=actor)
-        self.fields["group"].queryset = groups
+        group_field = cast(forms.ModelChoiceField, self.fields["group"])
+        group_field.queryset = groups
         if not actor.is_leader:
-            self.fields["group"].required = True
-            self.fields["group"].error_messages.update(REQUIRED)
-        self.fields["led_by"].queryset = (
+            group_field.required = True
+            group_field.error_messages.update(REQUIRED)
+        led_by_field = cast(forms.ModelChoiceField, self.fields["led_by"])
+        led_by_field.queryset = (
             User.objects.filter(is_active=True)
             .filter(Q(groups__name=Role.LEADER) | Q(group_memberships__group__in=groups))
             .distinct()
             .order_by("full_name", "username")
         )
-        self.fields["led_by"].label_from_instance = lambda user: user.display_name
-        self.fields["issues"].queryset = (
+        cast(IssueChoiceField, self.fields["issues"]).queryset = (
             issue_list_visible_to(user=actor).filter(status__in=OPEN_STATUSES).order_by("code")
         )
         if not self.is_bound:

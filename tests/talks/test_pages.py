@@ -208,3 +208,22 @@ def test_api_list_and_detail_are_scoped(client, world, talk_a, talk_b, issue):
     assert client.get(f"/api/v1/talks/{talk_b.pk}/").status_code == 404
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/talks/" in schema and "约谈记录列表" in schema
+
+
+def test_the_demo_records_a_lead_talk_and_a_leader_talk_through_the_service(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from talks.models import TalkEvent
+
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())  # twice: nothing added
+    talks = {talk.department.short_name: talk for talk in Talk.objects.select_related("department")}
+    assert set(talks) == {"市林草局", "市自然资源局"}
+    assert talks["市林草局"].kind == "interview" and talks["市林草局"].issues.exists()
+    assert talks["市自然资源局"].kind == "reminder" and talks["市自然资源局"].group is None
+    assert TalkEvent.objects.filter(action="record").count() == 2
+    assert all(talk.ranking_month for talk in talks.values())  # reports handed in the 红黑榜 place
+    client.force_login(talks["市林草局"].recorded_by)
+    assert "马志强" in client.get(reverse("talks:list")).content.decode()
