@@ -10,11 +10,13 @@ from talks.models import Commitment, Talk, TalkEvent
 class CommitmentInline(ReadOnlyTabularInline):
     model = Commitment
     fields = ["text", "working_days", "due_on", "status", "fulfilled_on", "fulfilled_by", "fulfilment_note"]
+    readonly_fields = fields
 
 
 class TalkEventInline(ReadOnlyTabularInline):
     model = TalkEvent
     fields = ["created_at", "actor", "action", "commitment", "note"]
+    readonly_fields = fields
 
 
 @admin.register(Talk)
