@@ -10,13 +10,12 @@ from talks.models import Commitment, Talk, TalkEvent
 class CommitmentInline(ReadOnlyTabularInline):
     model = Commitment
     fields = ["text", "working_days", "due_on", "status", "fulfilled_on", "fulfilled_by", "fulfilment_note"]
-    readonly_fields = fields
 
 
 class TalkEventInline(ReadOnlyTabularInline):
     model = TalkEvent
     fields = ["created_at", "actor", "action", "commitment", "note"]
-    readonly_fields = fields
+    readonly_fields = ["created_at"]  # set when the event is written, never a form field
 
 
 @admin.register(Talk)
