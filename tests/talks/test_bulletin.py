@@ -96,3 +96,13 @@ def test_the_summary_page_shows_it_too(client, world, talks_today):
     client.force_login(world.leader)
     html = client.get(reverse("reports:summary", kwargs={"month": current_month()})).content.decode()
     assert SENTENCE in html
+
+
+def test_the_english_bulletin_reads_the_talks_in_english(world, talks_today):
+    from django.utils import translation
+
+    with translation.override("en"):
+        text = _practice(CITY)
+    assert "Where rectification fell short, we held 1 accountability talk(s)" in text
+    assert "Reminder talk with the 分管副局长 of 市生态环境局 (环评审批推诿扯皮)" in text
+    assert "约谈" not in text and "人次" not in text
