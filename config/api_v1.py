@@ -10,6 +10,7 @@ from issues.api import EvidenceFileView, IssueViewSet
 from notifications.api import NotificationViewSet
 from projects.api import GroupViewSet, ProjectViewSet
 from reports.api import SummaryView
+from talks.api import TalkViewSet
 
 router = DefaultRouter()
 router.include_root_view = False  # the index is /api/docs/; a second, undocumented one helps nobody
@@ -23,6 +24,7 @@ router.register("visits", VisitViewSet, basename="visit")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("talks", TalkViewSet, basename="talk")
 
 urlpatterns = [
     path("summaries/<str:yyyy_mm>/", SummaryView.as_view(), name="summary"),

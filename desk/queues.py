@@ -21,6 +21,8 @@ from issues.alerts import escalation_cutoff
 from issues.models import DEPARTMENT_OWES_STATUSES, ExtensionRequest, Issue, IssueStatus
 from notifications.models import Notification, NotificationKind
 from projects.models import GroupMembership, Project
+from talks.models import Commitment
+from talks.selectors import commitments_overdue_for
 
 
 def led_group_ids(*, user: User) -> QuerySet:
@@ -57,6 +59,7 @@ QUEUES = (
     Queue("escalations", _("逾期升级督办"), "exclamation-octagon"),
     Queue("instructions", _("未读领导批示"), "chat-square-quote"),
     Queue("meeting", _("调度会待完善"), "people"),
+    Queue("talk_followups", _("约谈承诺逾期"), "chat-square-text"),
 )
 
 
@@ -146,6 +149,12 @@ def meeting_gaps(meeting: DispatchMeeting) -> list[str]:
     return gaps
 
 
+def talk_followups(*, user: User, today: dt.date) -> QuerySet[Commitment]:
+    """Follow-up commitments of talks (约谈 / 提醒谈话) past their deadline and not confirmed
+    fulfilled: of his groups' talks and of the talks he led or recorded (talks.selectors)."""
+    return commitments_overdue_for(user=user, today=today)
+
+
 def queue_counts(*, user: User, today: dt.date, cutoff: dt.date) -> dict[str, int]:
     """One count per queue, one query each. `cutoff`: escalation_cutoff(today=today)."""
     return {
@@ -155,6 +164,7 @@ def queue_counts(*, user: User, today: dt.date, cutoff: dt.date) -> dict[str, in
         "escalations": escalations(user=user, cutoff=cutoff).count(),
         "instructions": unread_instructions(user=user).count(),
         "meeting": incomplete_meetings(user=user, today=today).count(),
+        "talk_followups": talk_followups(user=user, today=today).count(),
     }
 
 

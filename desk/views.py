@@ -32,6 +32,7 @@ from projects.selectors import (
     user_can_inspect_project,
     user_keeps_project_records,
 )
+from talks.selectors import commitments_open_for_department, commitments_overdue_for
 
 # How many rows a home-page box lists before pointing at the ledger.
 HOME_LIST_LIMIT = 8
@@ -74,6 +75,7 @@ def _liaison_section(user, today: dt.date) -> dict:
     )
     lead = [i for i in open_issues if i.lead_department_id == department_id]
     return {
+        "commitments": list(commitments_open_for_department(department_id=department_id)),
         "to_sign": [i for i in lead if i.status == IssueStatus.HANDED_OFF],
         "overdue": [i for i in lead if i.light_value == Light.RED],
         "returned": [i for i in lead if i.status == IssueStatus.IN_PROGRESS and i.return_count > 0],
@@ -103,6 +105,7 @@ def _leader_section(user, today: dt.date) -> dict:
     )
     red_issues = list(issues.filter(light_value=Light.RED).order_by("rectification_deadline", "pk")[:HOME_LIST_LIMIT])
     return {
+        "talk_followups": list(commitments_overdue_for(user=user, today=today)[:HOME_LIST_LIMIT]),
         "figures": figures,
         "project_figures": project_figures,
         "red_issues": red_issues,
@@ -127,6 +130,7 @@ def _lead_section(request, user, today: dt.date, light) -> dict | None:
         ),
         "instructions": list(queues.unread_instructions(user=user)[:HOME_LIST_LIMIT]),
         "meetings": [(meeting, queues.meeting_gaps(meeting)) for meeting in meetings],
+        "talk_followups": list(queues.talk_followups(user=user, today=today)[:HOME_LIST_LIMIT]),
     }
 
 

@@ -9,3 +9,10 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("统计报表")
+
+    def ready(self) -> None:
+        # Talks (a floor below) record the 红黑榜 place they were held under: hand them our reader.
+        from reports.talk_ranking import department_ranking_before
+        from talks.ranking import set_ranking_source
+
+        set_ranking_source(department_ranking_before)

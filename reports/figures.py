@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, QuerySet, Sum, Window
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.urls import reverse
@@ -63,6 +63,8 @@ from issues.selectors import issue_scope_q
 from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
 from projects.selectors import group_list_visible_to, project_list_visible_to
 from reports.ranking import DepartmentRecord, RankingRules, department_standings
+from talks.models import Talk
+from talks.selectors import talk_scope_q
 
 TREND_MONTHS = 12
 TOP_PROJECTS = 15
@@ -228,7 +230,7 @@ def _period(month: Month, *, today: dt.date) -> _Period:
 def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None = None) -> dict:
     """All figures of one month in one scope, live. A closed month is normally read through
     reports.services.summary_for, which serves the frozen snapshot instead.
-    Queries: 8, whatever the number of issues."""
+    Queries: 16, whatever the number of issues (tests/reports/test_views.py pins them)."""
     today = today or timezone.localdate()
     if month > Month.of(today):
         raise ValueError("a future month has no figures")
@@ -299,6 +301,7 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         "decisions": _decisions(scope, month),
         **_meetings(scope, month),
         "campaign": _campaign(scope, month),
+        "talks": _talks(scope, month),
     }
     return figures
 
@@ -563,6 +566,34 @@ def _meetings(scope: ReportScope, month: Month) -> dict:
         "meetings_held": sum(1 for _title, status, _focus in rows if status == DispatchMeeting.Status.HELD),
         "next_focus": [{"meeting": title, "text": focus.strip()} for title, _status, focus in rows if focus.strip()],
     }
+
+
+def _talks(scope: ReportScope, month: Month) -> list[dict]:
+    """约谈 and 提醒谈话 held in the month (talks.selectors decides who sees which): one query."""
+    talks = Talk.objects.filter(held_on__gte=month.first_day, held_on__lte=month.last_day).select_related("department")
+    if scope.user is not None:
+        q = talk_scope_q(user=scope.user)
+        talks = talks if q is None else talks.filter(q)
+    elif scope.group_id is not None:
+        # The group's own talks, and talks linked to an issue of the group's projects.
+        linked = Talk.issues.through.objects.filter(
+            talk_id=OuterRef("pk"), issue__project__in=_group_project_ids(scope.group_id)
+        )
+        talks = talks.filter(Q(group_id=scope.group_id) | Q(Exists(linked)))
+    return [
+        {
+            "id": talk.pk,
+            "kind": talk.kind,
+            "held_on": talk.held_on.isoformat(),
+            "department_id": talk.department_id,
+            "department": talk.department.display_name,
+            "interviewee_post": talk.interviewee_post,
+            "reason": talk.reason,
+            "ranking_list": talk.ranking_list,
+            "ranking_month": talk.ranking_month,
+        }
+        for talk in talks.order_by("held_on", "pk")
+    ]
 
 
 def _campaign(scope: ReportScope, month: Month) -> dict:

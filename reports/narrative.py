@@ -209,6 +209,10 @@ def _practice(figures: dict) -> list[str]:
                 clauses.append(_("其中已落实%(n)s项") % {"n": done})
         paragraphs.append(_sentence(clauses))
 
+    talks = _talks_sentence(figures.get("talks") or [])  # a month frozen before talks has none
+    if talks:
+        paragraphs.append(talks)
+
     month, to_date = figures["campaign"]["month"], figures["campaign"]["to_date"]
     campaign = [
         _campaign_sentence(month, opening=_("本月")),
@@ -218,6 +222,48 @@ def _practice(figures: dict) -> list[str]:
     if campaign:
         paragraphs.append(_sentence_sep().join(campaign))
     return paragraphs or [_("本月无督导检查和调度会议记录。")]
+
+
+# A talk's reason is read in the 通报 up to its first full stop, and at most this long.
+TALK_REASON_CHARS = 60
+TALKS_NAMED = 5
+
+
+def _talk_reason(text: str) -> str:
+    reason = " ".join((text or "").split())
+    for stop in ("。", "；", ";"):
+        reason = reason.split(stop)[0]
+    reason = reason.strip().rstrip("，,、.")
+    return reason if len(reason) <= TALK_REASON_CHARS else reason[: TALK_REASON_CHARS - 1] + "…"
+
+
+def _talks_sentence(talks: list[dict]) -> str:
+    """约谈 and 提醒谈话 of the month, each naming the department and why: "针对整改不力问题，约谈
+    责任单位负责人2人次、提醒谈话1人次：约谈市自然资源局局长（…）；…。" — '' when there were none,
+    and a kind with none drops its clause (no zero read out)."""
+    if not talks:
+        return ""
+    interviews = sum(1 for talk in talks if talk["kind"] == "interview")
+    reminders = len(talks) - interviews
+    counts = []
+    if interviews:
+        counts.append(_("约谈责任单位负责人%(n)s人次") % {"n": interviews})
+    if reminders:
+        counts.append(_("提醒谈话%(n)s人次") % {"n": reminders})
+    named = []
+    for talk in talks[:TALKS_NAMED]:
+        kind = _("约谈") if talk["kind"] == "interview" else _("提醒谈话")
+        reason = _talk_reason(talk["reason"])
+        phrase = _("%(kind)s%(department)s%(post)s") % {
+            "kind": kind,
+            "department": talk["department"],
+            "post": talk["interviewee_post"],
+        }
+        named.append(phrase + (_("（%(reason)s）") % {"reason": reason} if reason else ""))
+    listing = _("；").join(named)
+    if len(talks) > TALKS_NAMED:
+        listing += _("等")
+    return _("针对整改不力问题，%(counts)s：%(list)s。") % {"counts": _join(counts), "list": listing}
 
 
 def _campaign_sentence(figures: dict, *, opening: str) -> str:

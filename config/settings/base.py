@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "inspections",
     "issues",
     "dispatch",
+    "talks",
     # the top floor: composed pages, reports, the audit trail (reads every app below it)
     "desk",
     "reports",

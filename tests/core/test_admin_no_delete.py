@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
-DOMAIN_APPS = {"accounts", "projects", "inspections", "issues", "dispatch"}
+DOMAIN_APPS = {"accounts", "projects", "inspections", "issues", "dispatch", "talks"}
 
 
 @pytest.mark.django_db

@@ -107,6 +107,7 @@ def test_the_leads_home_lists_each_queue_with_its_count(client, world, work):
         "escalations": 1,
         "instructions": 1,
         "meeting": 1,
+        "talk_followups": 0,
     }
     assert [i.pk for i in lead["to_confirm"]] == [work["proposal"].pk]
     assert [i.pk for i in lead["to_verify"]] == [work["issue"].pk]
@@ -173,6 +174,7 @@ def test_the_lead_of_another_group_sees_only_his_groups_work(client, world, work
         "escalations": 1,
         "instructions": 0,
         "meeting": 1,
+        "talk_followups": 0,
     }
     assert work["issue"] not in lead["to_verify"]
 
@@ -236,14 +238,16 @@ def test_the_leads_home_runs_a_pinned_number_of_queries_whatever_the_rows(client
         "escalations": 6,
         "instructions": 6,
         "meeting": 0,
+        "talk_followups": 0,
     }
     assert len(few.captured_queries) == HOME_QUERIES_FOR_A_LEAD
 
 
 # session, user, audit context (twice), roles, unread badge; the lead check, the calendar behind
-# the escalation cutoff and 6 counts; the light's cutoff (once for every list); his groups, the
-# meetings and 5 lists; the inspector's projects and hand-offs.
-HOME_QUERIES_FOR_A_LEAD = 24
+# the escalation cutoff and 7 counts; the light's cutoff (once for every list); his groups, the
+# meetings and 6 lists (the overdue talk commitments' included); the inspector's projects and
+# hand-offs.
+HOME_QUERIES_FOR_A_LEAD = 26
 
 
 def test_an_instruction_notifies_the_lead_of_the_issues_group_and_the_handing_inspector(world, issue):

@@ -313,6 +313,35 @@ RULES: dict[str, Rule] = {
         {"GET": expect(("admin",), inspector=403), "POST": expect(("admin",), inspector=403)},
         {"GET": expect(("other_inspector", "admin")), "POST": expect(("other_inspector", "admin"))},
     ),
+    # talks (约谈 / 提醒谈话): recorded by leaders and group leads; read by leaders, admins, the
+    # group's members and the talk's department's liaisons; commitments confirmed by leaders,
+    # admins, the talk's leader or recorder and the group's lead (readers who may not: 403)
+    "talks:list": one({"GET": EVERYONE}),
+    "talks:create": one(
+        {
+            "GET": expect(("other_inspector", "leader"), otherwise=403),
+            "POST": expect(("other_inspector", "leader"), otherwise=403),
+        }
+    ),
+    "talks:detail": per_object(
+        pk("talk_a"),
+        pk("talk_b"),
+        {"GET": expect(("inspector", "lead_liaison", *TOP))},
+        {"GET": expect(("other_inspector", "other_liaison", *TOP))},
+    ),
+    "talks:commitment_fulfil": per_object(
+        lambda o: {"pk": o.talk_a.pk, "commitment_pk": o.commitment_a.pk},
+        lambda o: {"pk": o.talk_b.pk, "commitment_pk": o.commitment_b.pk},
+        {"POST": expect(TOP, inspector=403, lead_liaison=403)},
+        {"POST": expect(("other_inspector", *TOP), other_liaison=403)},
+    ),
+    # a department's talks: the commission's side, and the department's own liaisons only
+    "talks:department": per_object(
+        lambda o: {"pk": o.world.lead_department.pk},
+        lambda o: {"pk": o.world.other_department.pk},
+        {"GET": expect((*INSPECTORS, "lead_liaison", *TOP))},
+        {"GET": expect((*INSPECTORS, "other_liaison", *TOP))},
+    ),
     # notifications: one's own only
     "notifications:inbox": one({"GET": EVERYONE}),
     "notifications:open": one({"POST": expect(("lead_liaison",))}, pk("notification")),
@@ -442,6 +471,13 @@ RULES: dict[str, Rule] = {
         {"GET": expect(("inspector", "lead_liaison", *TOP), anon=401)},
         {"GET": expect(("other_inspector", *TOP), anon=401)},
     ),
+    "talk-list": one({"GET": API_EVERYONE}),
+    "talk-detail": per_object(
+        api_pk("talk_a"),
+        api_pk("talk_b"),
+        {"GET": expect(("inspector", "lead_liaison", *TOP), anon=401)},
+        {"GET": expect(("other_inspector", "other_liaison", *TOP), anon=401)},
+    ),
     "notification-list": one({"GET": API_EVERYONE}),
     "notification-read-all": one({"POST": API_EVERYONE}),
     "notification-detail": one({"GET": expect(("lead_liaison",), anon=401)}, api_pk("notification")),
@@ -522,6 +558,10 @@ class Objects:
     recheck_visit_b: object = None
     recheck_photo_a: object = None
     recheck_photo_b: object = None
+    talk_a: object = None
+    talk_b: object = None
+    commitment_a: object = None
+    commitment_b: object = None
     month: str = ""
 
     def __getattr__(self, name):
@@ -606,6 +646,25 @@ def _held(group, departments=()):
     return meeting
 
 
+def _talk(lead, group, department, issue):
+    from talks.services import CommitmentInput, talk_record
+
+    talk = talk_record(
+        actor=lead,
+        kind="interview",
+        department=department,
+        group=group,
+        held_on=timezone.localdate(),
+        interviewee_name="孙局长",
+        interviewee_post="局长",
+        reason="问题逾期未整改",
+        agreed="限期整改到位",
+        issues=[issue],
+        commitments=[CommitmentInput("补正材料", 5)],
+    )
+    return talk, talk.commitments.get()
+
+
 @pytest.fixture
 def objects(world) -> Objects:
     o = Objects(world=world)
@@ -642,6 +701,8 @@ def objects(world) -> Objects:
     o.factor_b = FactorGuarantee.objects.create(project=world.other_project, factor=FactorGuarantee.Factor.WATER)
     o.recheck_visit_a, o.recheck_photo_a = _recheck(o.issue_a, world.inspector)
     o.recheck_visit_b, o.recheck_photo_b = _recheck(o.issue_b, world.other_inspector)
+    o.talk_a, o.commitment_a = _talk(world.group_lead, world.group, world.lead_department, o.issue_a)
+    o.talk_b, o.commitment_b = _talk(world.other_inspector, world.other_group, world.other_department, o.issue_b)
     return o
 
 

@@ -46,6 +46,9 @@ from projects.models import (
     SupervisionGroup,
 )
 from projects.selectors import group_leads_of_project
+from talks.models import Talk, TalkKind
+from talks.ranking import ranking_snapshot_for
+from talks.services import CommitmentInput, talk_record
 
 DEMO_PASSWORD = "pass-Dudao-2026"
 
@@ -132,6 +135,7 @@ class Command(BaseCommand):
         created = self._issues(silicon, glass, visits)
         self._meeting(group)
         self._cases()
+        self._talks(group)
         return created
 
     def _user(self, username, full_name, title, roles, department) -> User:
@@ -782,3 +786,52 @@ class Command(BaseCommand):
                 notified_people=2,
                 recorded_by=self.users["lead_li"],
             )
+
+    def _talks(self, group: SupervisionGroup) -> None:
+        """This month's talks, through talks.services as a lead and a leader record them: the group
+        lead's 约谈 with 市林草局 over the red forest-land issue (its first commitment already
+        overdue, so it waits on his desk), and the leader's 提醒谈话 with 市自然资源局 over the
+        land-approval window. Each carries the 红黑榜 place reports hands talks."""
+        if Talk.objects.exists():
+            return
+        day = self.today - dt.timedelta(days=min(6, self.today.day - 1))  # within this month
+        forest = Issue.objects.filter(title="林地审核补充材料未一次性告知").first()
+        window = Issue.objects.filter(title="用地报批材料科室流转无时限").first()
+        lead, leader = self.users["lead_li"], self.users["leader"]
+        forestry, land = self.departments["市林草局"], self.departments["市自然资源局"]
+        talk_record(
+            actor=lead,
+            kind=TalkKind.INTERVIEW,
+            department=forestry,
+            group=group,
+            held_on=day,
+            place="市纪委监委谈话室",
+            interviewee_name="马志强",
+            interviewee_post="分管副局长",
+            led_by=lead,
+            reason="林地审核补充材料往返多次、未一次性告知，整改逾期，影响水电硅项目用地报批。",
+            agreed="指出该局在林地审核中存在推诿拖延、服务意识不强等作风问题，要求立即整改。"
+            "马志强表态：一次性告知全部材料，专人跟踪省级审查。",
+            issues=[forest] if forest else [],
+            commitments=[
+                CommitmentInput("一次性书面告知林地审核所需全部材料", 3),
+                CommitmentInput("林地审核材料报送省级审查", 10),
+            ],
+            ranking=ranking_snapshot_for(department_id=forestry.pk, held_on=day),
+        )
+        talk_record(
+            actor=leader,
+            kind=TalkKind.REMINDER,
+            department=land,
+            group=None,
+            held_on=day,
+            place="市纪委监委",
+            interviewee_name="何建国",
+            interviewee_post="局长",
+            led_by=leader,
+            reason="用地报批材料在科室间流转无时限，企业反映“来回跑”。",
+            agreed="要求建立科室流转时限和督办制度，举一反三整改审批窗口作风问题。",
+            issues=[window] if window and window.lead_department_id == land.pk else [],
+            commitments=[CommitmentInput("制定用地报批科室流转时限规定并公开", 15)],
+            ranking=ranking_snapshot_for(department_id=land.pk, held_on=day),
+        )
