@@ -17,6 +17,7 @@ urlpatterns = [
     path("issues/", include("issues.urls")),
     path("rechecks/", include(recheck_patterns)),
     path("meetings/", include("dispatch.urls")),
+    path("clues/", include("clues.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

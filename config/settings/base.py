@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "inspections",
     "issues",
     "dispatch",
+    "clues",
     # the top floor: composed pages, reports, the audit trail (reads every app below it)
     "desk",
     "reports",
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.navigation",
                 "desk.context_processors.lead_queues",
+                "clues.context_processors.clue_access",
                 "accounts.api_tokens.api_tokens",
             ],
         },
