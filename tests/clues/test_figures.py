@@ -126,7 +126,10 @@ def _old_figures(month: Month) -> dict:
 def test_the_migration_keeps_every_figure_the_case_records_gave(world, issue):
     d = dt.date
     other_issue = world.hand_off(
-        project=world.other_project, lead_department=world.other_department, assisting_departments=[]
+        actor=world.other_inspector,
+        project=world.other_project,
+        lead_department=world.other_department,
+        assisting_departments=[],
     )
     common = dict(recorded_by=world.inspector)
     CaseRecord.objects.create(

@@ -50,13 +50,17 @@ def test_liaisons_see_no_link_no_button_and_no_clue_in_what_they_read(client, wo
     issue_page = client.get(reverse("issues:detail", args=[case.issue_id]))
     home = client.get(reverse("home"))
     for response in (issue_page, home):
+        if response.status_code == 404:  # the other department's liaison does not read the issue
+            continue
         body = response.content.decode()
         assert "问题线索" not in body and "甲某某" not in body and reverse("clues:list") not in body
     # the exports a liaison may download (the ledger) carry nothing of a clue
     ledger = client.get(reverse("reports:ledger_xlsx"))
     if ledger.status_code == 200:
         cells = [
-            str(c) for row in load_workbook(io.BytesIO(ledger.content)).active.iter_rows(values_only=True) for c in row
+            str(c)
+            for row in load_workbook(io.BytesIO(b"".join(ledger.streaming_content))).active.iter_rows(values_only=True)
+            for c in row
         ]
         assert not any("甲某某" in c or "推诿拖延问题线索" in c for c in cells)
     # the summary and its exports (the campaign figures) stay closed to them
