@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
         "FactorStatusEnum": "projects.models.FactorStatus",
         "FindingKindEnum": "inspections.models.FindingKind",
         "DepartmentKindEnum": "accounts.models.DepartmentKind",
+        "ClueStatusEnum": "clues.models.ClueStatus",
+        "ClueSourceEnum": "clues.models.ClueSource",
+        "ClueEventActionEnum": "clues.models.ClueEvent.Action",
     },
 }
 
