@@ -9,6 +9,7 @@ from accounts.models import Department
 from clues.models import (
     ClueSource,
     ClueStatus,
+    ClueSubject,
     GovernmentSanction,
     OrganizationalMeasure,
     PartySanction,
@@ -117,7 +118,7 @@ class ResumeForm(VersionedForm):
 
 
 class OutcomeForm(VersionedForm):
-    subject = forms.ModelChoiceField(label=_("涉及人员"), queryset=None)
+    subject = forms.ModelChoiceField(label=_("涉及人员"), queryset=ClueSubject.objects.none())
     supervision_form = forms.ChoiceField(label=_("运用的形态"), choices=[("", "—"), *SupervisionForm.choices])
     party_sanction = forms.ChoiceField(
         label=_("党纪处分"), choices=[("", _("无")), *PartySanction.choices], required=False
@@ -141,7 +142,10 @@ class OutcomeForm(VersionedForm):
 class ExposeForm(VersionedForm):
     exposed_on = forms.DateField(label=_("通报曝光日期"), widget=DateInput, required=False)
     named = forms.ModelMultipleChoiceField(
-        label=_("通报点名的人员"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("通报点名的人员"),
+        queryset=ClueSubject.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(label=_("通报曝光的载体和内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 

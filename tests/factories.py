@@ -178,12 +178,15 @@ def make_clue(
     the first `named` persons are named in the notice of `exposed_on`."""
     from clues.models import Clue, ClueSource, ClueStatus, ClueSubject
 
+    if project is None:
+        assert issue is not None, "a clue needs its project or its issue"
+        project = issue.project
     if filed_on is not None:
         status = ClueStatus.CONCLUDED if concluded_on else ClueStatus.CASE
     else:
         status = ClueStatus.HANDED_OVER if received_on else ClueStatus.REGISTERED
     clue = Clue.objects.create(
-        project=project or issue.project,
+        project=project,
         source=ClueSource.ISSUE if issue else ClueSource.DIRECT,
         issue=issue,
         title=title,

@@ -686,10 +686,18 @@ def objects(world) -> Objects:
     o.held_b = _held(world.other_group)
     o.month = timezone.localdate().strftime("%Y-%m")
     o.clue_a = clue_register(
-        actor=world.inspector, issue=o.issue_a, title="线索A", description="内容", subjects=[{"name": "甲某"}]
+        actor=world.inspector,
+        issue=o.issue_a,  # type: ignore[arg-type]  # Objects holds its rows as `object`
+        title="线索A",
+        description="内容",
+        subjects=[{"name": "甲某"}],
     )
     o.clue_b = clue_register(
-        actor=world.other_inspector, issue=o.issue_b, title="线索B", description="内容", subjects=[{"name": "乙某"}]
+        actor=world.other_inspector,
+        issue=o.issue_b,  # type: ignore[arg-type]
+        title="线索B",
+        description="内容",
+        subjects=[{"name": "乙某"}],
     )
     o.stage_a = ProcedureStage.objects.create(project=world.project, kind=ProcedureStage.Kind.LAND_APPROVAL)
     o.stage_b = ProcedureStage.objects.create(project=world.other_project, kind=ProcedureStage.Kind.LAND_APPROVAL)

@@ -64,6 +64,8 @@ def _name(rng: random.Random) -> str:
 def _sanction(rng: random.Random) -> dict:
     """A sanctioned person's outcome: form 2 mostly, 3 sometimes, 4 rarely; 党纪, 政务 or both."""
     roll = rng.random()
+    party: str
+    government: str
     if roll < 0.70:
         form = "2"
         party = rng.choice([PartySanction.WARNING, PartySanction.SERIOUS_WARNING])
@@ -223,7 +225,9 @@ def load_demo_clues(
                 )
             )
         subject_rows.append(subjects)
-        steps = [(ClueEvent.Action.REGISTER, "", ClueStatus.REGISTERED, day, creator, "")]
+        steps: list[tuple[str, str, str, dt.date, User, str]] = [
+            (ClueEvent.Action.REGISTER, "", ClueStatus.REGISTERED, day, creator, "")
+        ]
         steps.append((ClueEvent.Action.HAND_OVER, ClueStatus.REGISTERED, ClueStatus.HANDED_OVER, day, lead, ""))
         if kind != "handed_over":
             steps.append(
