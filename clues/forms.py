@@ -47,6 +47,8 @@ class ClueFilterForm(forms.Form):
     def __init__(self, *args, projects, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = projects
+        for name in ("status", "source", "project"):
+            self.fields[name].widget.attrs["class"] = "form-select"
 
 
 class ClueForm(ServiceErrorsForm):
@@ -100,7 +102,7 @@ class HandOverForm(VersionedForm):
 class StepForm(VersionedForm):
     """A step with its note and the day it took effect (today when left empty)."""
 
-    on = forms.DateField(label=_("日期"), widget=DateInput, required=False)
+    on = forms.DateField(label=_("日期"), widget=DateInput, required=False, help_text=_("不填则为今天。"))
     note = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
