@@ -33,6 +33,8 @@ Definitions (pinned number by number by tests/reports/test_figures.py):
   from the day it was handed off to the day it was closed, averaged. Counted on the calendar, not
   estimated: one query for the closures' two dates and one for the calendar's overrides.
 - 红黑榜: reports/ranking.py decides it; this module only gathers each department's record.
+- 问题线索 and their outcomes (受理问题线索, 立案, 党纪政务处分 …): counted from the clue records;
+  definitions and the one name of each figure in clues/figures.py.
 """
 
 from __future__ import annotations
