@@ -200,3 +200,14 @@ def test_the_migration_refuses_a_record_it_cannot_hold_without_changing_a_figure
     with pytest.raises(RuntimeError, match="split them"):
         migration.forwards(apps, None)
     assert not Clue.objects.exists()
+
+
+def test_a_month_frozen_before_the_new_figures_shows_them_as_unsaid_not_zero():
+    from clues.figures import campaign_rows
+    from reports.narrative import _campaign_sentence
+
+    old = {"cases": 2, "people": 3, "sanctioned": 1, "notified_cases": 0, "notified_people": 0}
+    rows = {row["key"]: row for row in campaign_rows(month=old, to_date=old)}
+    assert rows["cases"]["month"] == 2 and rows["filed"]["month"] is None and rows["form_1"]["to_date"] is None
+    text = _campaign_sentence(old, opening="本月")
+    assert text == "本月受理问题线索2件、涉及3人，给予党纪政务处分1人。"
