@@ -23,7 +23,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 # The domain apps whose every write is audited (notifications and core hold no user record).
-AUDITED_APPS = ("accounts", "projects", "inspections", "issues", "dispatch")
+AUDITED_APPS = ("accounts", "projects", "inspections", "issues", "dispatch", "clues", "talks")
 
 # Never copied into the audit trail: a password hash and a recovery code's hash are secrets, and
 # last_login changes on every login (it would bury the real changes).

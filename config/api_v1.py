@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import DepartmentViewSet
+from clues.api import ClueViewSet
 from dispatch.api import MeetingViewSet
 from inspections.api import VisitAttachmentFileView, VisitViewSet
 from issues.api import EvidenceFileView, IssueViewSet
@@ -23,6 +24,7 @@ router.register("groups", GroupViewSet, basename="group")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("clues", ClueViewSet, basename="clue")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("talks", TalkViewSet, basename="talk")
 

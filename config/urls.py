@@ -18,6 +18,7 @@ urlpatterns = [
     path("rechecks/", include(recheck_patterns)),
     path("meetings/", include("dispatch.urls")),
     path("talks/", include("talks.urls")),
+    path("clues/", include("clues.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -2,9 +2,8 @@
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin, ReadOnlyStackedInline, ReadOnlyTabularInline
+from core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from issues.models import (
-    CaseRecord,
     EvidenceFile,
     EvidenceReview,
     ExtensionRequest,
@@ -27,10 +26,6 @@ class IssueEventInline(ReadOnlyTabularInline):
 class ProgressUpdateInline(ReadOnlyTabularInline):
     model = ProgressUpdate
     fields = ["created_at", "author", "department", "percent", "text"]
-
-
-class CaseRecordInline(ReadOnlyStackedInline):
-    model = CaseRecord
 
 
 @admin.register(Issue)
@@ -58,7 +53,7 @@ class IssueAdmin(admin.ModelAdmin):
         "progress_percent",
     ]
     filter_horizontal = ["assisting_departments"]
-    inlines = [IssueEventInline, ProgressUpdateInline, CaseRecordInline]
+    inlines = [IssueEventInline, ProgressUpdateInline]
 
     def has_add_permission(self, request):
         return False  # hand-offs go through the workflow so they get deadlines, events and notices
@@ -93,16 +88,6 @@ class ProgressUpdateAdmin(ReadOnlyAdmin):
     list_display = ["issue", "department", "author", "percent", "created_at"]
     list_select_related = ["issue", "department", "author"]
     search_fields = ["issue__code", "text"]
-
-
-@admin.register(CaseRecord)
-class CaseRecordAdmin(ReadOnlyAdmin):
-    """Case records get their own pages (issue 18); until then the admin only shows them."""
-
-    list_display = ["title", "issue", "stage", "people_involved", "people_sanctioned", "publicly_notified"]
-    list_filter = ["stage", "publicly_notified"]
-    search_fields = ["title", "issue__code"]
-    list_select_related = ["issue"]
 
 
 @admin.register(EvidenceFile)

@@ -448,7 +448,9 @@ class RecheckPhoto(StoredFile):
 
 
 class CaseRecord(models.Model):
-    """问题线索 and its outcome, for the campaign figures (查处问题X件Y人、处分Z人、通报曝光…)."""
+    """Superseded by clues.Clue (issue 18): nothing reads or writes this table any more. Its rows
+    were copied into clues by clues/migrations/0002_from_case_records.py, which keeps every old
+    value in the clue's first event; the table stays so no record is lost."""
 
     class Stage(models.TextChoices):
         LEAD = "lead", _("线索处置")

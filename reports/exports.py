@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from clues.figures import CAMPAIGN_FIGURES, CAMPAIGN_KEYS
 from core.text import xlsx_cell
 from issues.models import Issue, IssueStatus, ProgressUpdate
 from reports.narrative import Bulletin
@@ -41,23 +42,14 @@ LEDGER_COLUMNS = [
 ]
 
 
-_CAMPAIGN_KEYS = ("cases", "people", "sanctioned", "notified_cases", "notified_people")
-
-
 def _campaign_header() -> list[str]:
-    """The same words as the summary page and the 通报: 受理问题线索, 党纪政务处分, 通报曝光典型问题 (起/人)."""
-    return [
-        "",
-        _("受理问题线索（件）"),
-        _("涉及人数"),
-        _("党纪政务处分（人）"),
-        _("通报曝光典型问题（起）"),
-        _("通报曝光（人）"),
-    ]
+    """The same words as the summary page and the 通报, from their one declaration (clues.figures)."""
+    return ["", *(str(label) for _key, label in CAMPAIGN_FIGURES)]
 
 
 def _campaign_rows(month: dict, to_date: dict) -> list[list]:
-    return [[_("本月"), *(month[k] for k in _CAMPAIGN_KEYS)], [_("累计"), *(to_date[k] for k in _CAMPAIGN_KEYS)]]
+    """本月 and 累计; a frozen month written before a figure existed leaves its cell empty."""
+    return [[_("本月"), *(month.get(k) for k in CAMPAIGN_KEYS)], [_("累计"), *(to_date.get(k) for k in CAMPAIGN_KEYS)]]
 
 
 # --- Excel: summary ------------------------------------------------------------------------

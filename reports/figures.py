@@ -33,6 +33,8 @@ Definitions (pinned number by number by tests/reports/test_figures.py):
   from the day it was handed off to the day it was closed, averaged. Counted on the calendar, not
   estimated: one query for the closures' two dates and one for the calendar's overrides.
 - 红黑榜: reports/ranking.py decides it; this module only gathers each department's record.
+- 问题线索 and their outcomes (受理问题线索, 立案, 党纪政务处分 …): counted from the clue records;
+  definitions and the one name of each figure in clues/figures.py.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -52,13 +54,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from clues.figures import campaign_counts
+from clues.models import Clue
 from core.months import Month, current_month  # noqa: F401  (current_month: re-exported for the report modules)
 from core.workdays import WorkCalendar
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
 from issues.conditions import done_on, on_time_q
 from issues.lights import due_soon_cutoff, light_q
-from issues.models import OPEN_STATUSES, CaseRecord, Issue, IssueCategory, IssueStatus, Light
+from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_scope_q
 from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
 from projects.selectors import group_list_visible_to, project_list_visible_to
@@ -597,33 +601,11 @@ def _talks(scope: ReportScope, month: Month) -> list[dict]:
 
 
 def _campaign(scope: ReportScope, month: Month) -> dict:
-    """问题线索 figures: cases opened (件) and people involved (人), people sanctioned (党纪政务处分),
-    typical problems publicly notified (通报曝光 起数/人数) — in the month and cumulative to its end."""
-    cases = _scoped(CaseRecord.objects.all(), scope.issue_q(prefix="issue__"))
-    first = month.first_day
-    opened_m = Q(opened_on__gte=first, opened_on__lte=month.last_day)
-    opened_all = Q(opened_on__lte=month.last_day)
-    sanctioned_m = Q(concluded_on__gte=first, concluded_on__lte=month.last_day)
-    sanctioned_all = Q(concluded_on__lte=month.last_day)
-    notified_m = Q(publicly_notified=True, notified_on__gte=first, notified_on__lte=month.last_day)
-    notified_all = Q(publicly_notified=True, notified_on__lte=month.last_day)
-    raw = cases.aggregate(
-        m_cases=Count("pk", filter=opened_m),
-        m_people=Coalesce(Sum("people_involved", filter=opened_m), 0),
-        m_sanctioned=Coalesce(Sum("people_sanctioned", filter=sanctioned_m), 0),
-        m_notified_cases=Coalesce(Sum("notified_cases", filter=notified_m), 0),
-        m_notified_people=Coalesce(Sum("notified_people", filter=notified_m), 0),
-        t_cases=Count("pk", filter=opened_all),
-        t_people=Coalesce(Sum("people_involved", filter=opened_all), 0),
-        t_sanctioned=Coalesce(Sum("people_sanctioned", filter=sanctioned_all), 0),
-        t_notified_cases=Coalesce(Sum("notified_cases", filter=notified_all), 0),
-        t_notified_people=Coalesce(Sum("notified_people", filter=notified_all), 0),
+    """The campaign figures of the month and cumulative to its end, counted from the clues of the
+    scope's projects (definitions and names in clues.figures). One query."""
+    return campaign_counts(
+        clues=_scoped(Clue.objects.all(), scope.project_q()), first_day=month.first_day, last_day=month.last_day
     )
-    names = ("cases", "people", "sanctioned", "notified_cases", "notified_people")
-    return {
-        "month": {name: int(raw[f"m_{name}"]) for name in names},
-        "to_date": {name: int(raw[f"t_{name}"]) for name in names},
-    }
 
 
 # --- the dashboard --------------------------------------------------------------------------

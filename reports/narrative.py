@@ -8,7 +8,8 @@ keeps, pinned by tests/reports/test_narrative.py over many generated months:
 - A 其中 never sums past its whole. Visits may combine several methods, so the methods are counted
   after the total as "按检查方式统计…", never as parts of it after a 其中.
 - One term per thing, the same words as the summary page, the exports and the API:
-  新交办问题, 整改销号, 按期销号, 逾期未整改, 退回返工, 问题线索, 党纪政务处分, 通报曝光典型问题 (起/人).
+  新交办问题, 整改销号, 按期销号, 逾期未整改, 退回返工; the campaign's figures by the names of
+  clues.figures (受理问题线索, 立案, 党纪政务处分, 党纪处分, 政务处分, 组织处理, 第一种形态…, 通报曝光典型问题).
 - Overdue time in working days (the ledger's WorkCalendar); time blocked in calendar days (天), as
   the blockage board counts it.
 - The month is named once, in the opening sentence.
@@ -267,14 +268,42 @@ def _talks_sentence(talks: list[dict]) -> str:
 
 
 def _campaign_sentence(figures: dict, *, opening: str) -> str:
+    """受理问题线索…件、涉及…人，立案…件，给予党纪政务处分…人（按处分种类统计…），组织处理…人，
+    运用“四种形态”…人（其中…），通报曝光典型问题…起…人 — each clause only when its figure is not
+    zero, with the names of clues.figures. A frozen month without the newer figures reads as it
+    was read out (.get: absent is not zero, it is unsaid)."""
     clauses = []
     if figures["cases"]:
         clause = _("受理问题线索%(n)s件") % {"n": figures["cases"]}
         if figures["people"]:
             clause += _("、涉及%(n)s人") % {"n": figures["people"]}
         clauses.append(clause)
+    if figures.get("filed"):
+        clauses.append(_("立案%(n)s件") % {"n": figures["filed"]})
     if figures["sanctioned"]:
-        clauses.append(_("给予党纪政务处分%(n)s人") % {"n": figures["sanctioned"]})
+        clause = _("给予党纪政务处分%(n)s人") % {"n": figures["sanctioned"]}
+        # A person may be given both kinds: the kinds are a count beside the whole, never its 其中.
+        kinds = [
+            text % {"n": figures[key]}
+            for key, text in (("party", _("党纪处分%(n)s人")), ("government", _("政务处分%(n)s人")))
+            if figures.get(key)
+        ]
+        if kinds:
+            clause += _("（按处分种类统计，%(kinds)s）") % {"kinds": _list_sep().join(kinds)}
+        clauses.append(clause)
+    if figures.get("organizational"):
+        clauses.append(_("组织处理%(n)s人") % {"n": figures["organizational"]})
+    forms = [(n, figures.get(f"form_{n}") or 0) for n in range(1, 5)]
+    total_forms = sum(count for _n, count in forms)
+    if total_forms:
+        clause = _("运用监督执纪“四种形态”处理%(n)s人") % {"n": total_forms}
+        named = [_FORM_TEXT[n]() % {"n": count} for n, count in forms if count]
+        # One form per person: the parts add up to the whole, so 其中 is exact.
+        if len(named) > 1:
+            clause += _("（其中%(forms)s）") % {"forms": _list_sep().join(named)}
+        elif named:
+            clause += _("（均为%(form)s）") % {"form": _FORM_NAME[next(n for n, c in forms if c)]()}
+        clauses.append(clause)
     if figures["notified_cases"]:
         clause = _("通报曝光典型问题%(n)s起") % {"n": figures["notified_cases"]}
         if figures.get("notified_people"):
@@ -285,6 +314,20 @@ def _campaign_sentence(figures: dict, *, opening: str) -> str:
     if _chinese():
         return opening + _sentence(clauses)
     return opening.strip() + " " + _clause_sep().join(clauses) + _("。")
+
+
+_FORM_NAME = {
+    1: lambda: _("第一种形态"),
+    2: lambda: _("第二种形态"),
+    3: lambda: _("第三种形态"),
+    4: lambda: _("第四种形态"),
+}
+_FORM_TEXT = {
+    1: lambda: _("第一种形态%(n)s人"),
+    2: lambda: _("第二种形态%(n)s人"),
+    3: lambda: _("第三种形态%(n)s人"),
+    4: lambda: _("第四种形态%(n)s人"),
+}
 
 
 # --- 三、存在的问题 ---------------------------------------------------------------------------

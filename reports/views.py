@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from clues.figures import campaign_rows
 from dispatch.models import DispatchMeeting
 from dispatch.selectors import meeting_get_for_user
 from issues.filters import issue_filter_for
@@ -189,6 +190,7 @@ def summary(request, month: Month):
             "scope": scope,
             "scopes": scopes,
             "figures": figures,
+            "campaign_rows": campaign_rows(**figures["campaign"]),
             "bulletin": view.bulletin,
             "frozen": view.frozen,
             "projects_shown": figures["projects"][:SUMMARY_PROJECT_ROWS],

@@ -156,3 +156,52 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     department = factory.SelfAttribute("issue.lead_department")
     text = "已召开专题会研究整改措施。"
     percent = 50
+
+
+def make_clue(
+    *,
+    created_by: User,
+    issue: Issue | None = None,
+    project: Project | None = None,
+    received_on: dt.date | None = None,
+    people: int = 1,
+    filed_on: dt.date | None = None,
+    concluded_on: dt.date | None = None,
+    outcomes: tuple[dict, ...] = (),
+    exposed_on: dt.date | None = None,
+    named: int = 0,
+    title: str = "问题线索",
+):
+    """A bare clue row with `people` persons concerned, for lists and figures (the steps and their
+    events are tested through clues.services). `outcomes[i]` sets the i-th person's decision
+    (supervision_form, party_sanction, government_sanction, organizational_measure, decided_on);
+    the first `named` persons are named in the notice of `exposed_on`."""
+    from clues.models import Clue, ClueSource, ClueStatus, ClueSubject
+
+    if project is None:
+        assert issue is not None, "a clue needs its project or its issue"
+        project = issue.project
+    if filed_on is not None:
+        status = ClueStatus.CONCLUDED if concluded_on else ClueStatus.CASE
+    else:
+        status = ClueStatus.HANDED_OVER if received_on else ClueStatus.REGISTERED
+    clue = Clue.objects.create(
+        project=project,
+        source=ClueSource.ISSUE if issue else ClueSource.DIRECT,
+        issue=issue,
+        title=title,
+        description="反映的问题。",
+        status=status,
+        received_on=received_on,
+        disposed_on=filed_on,
+        filed_on=filed_on,
+        concluded_on=concluded_on,
+        exposed_on=exposed_on,
+        created_by=created_by,
+    )
+    for index in range(people):
+        outcome = outcomes[index] if index < len(outcomes) else {}
+        ClueSubject.objects.create(
+            clue=clue, name=f"涉及人员{index + 1}", position=index, exposed=index < named, **outcome
+        )
+    return clue

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "issues",
     "dispatch",
     "talks",
+    "clues",
     # the top floor: composed pages, reports, the audit trail (reads every app below it)
     "desk",
     "reports",
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.navigation",
                 "desk.context_processors.lead_queues",
+                "clues.context_processors.clue_access",
                 "accounts.api_tokens.api_tokens",
             ],
         },
@@ -353,6 +355,9 @@ SPECTACULAR_SETTINGS = {
         "FactorStatusEnum": "projects.models.FactorStatus",
         "FindingKindEnum": "inspections.models.FindingKind",
         "DepartmentKindEnum": "accounts.models.DepartmentKind",
+        "ClueStatusEnum": "clues.models.ClueStatus",
+        "ClueSourceEnum": "clues.models.ClueSource",
+        "ClueEventActionEnum": "clues.models.ClueEvent.Action",
     },
 }
 

@@ -10,7 +10,7 @@ from projects.models import Project
 
 
 def _row_counts() -> dict[str, int]:
-    ours = ("accounts", "projects", "inspections", "issues", "dispatch", "notifications", "core")
+    ours = ("accounts", "projects", "inspections", "issues", "dispatch", "clues", "notifications", "core")
     return {model._meta.label: model.objects.count() for model in apps.get_models() if model._meta.app_label in ours}
 
 
@@ -39,6 +39,23 @@ def test_demo_tells_the_zhaotong_story():
     assert len(visit_methods) == 3
     kinds = set(silicon.visits.values_list("findings__kind", flat=True))
     assert {"demand", "difficulty", "blockage", "expectation"} <= kinds
+    # The story's campaign figures, counted from the demo's clues as the reports count them:
+    # "查处……问题512件591人，给予党纪政务处分341人，通报曝光典型问题129件"
+    from clues.figures import campaign_counts
+    from clues.models import Clue, ClueStatus
+
+    today = dt.date.today()
+    to_date = campaign_counts(clues=Clue.objects.all(), first_day=today, last_day=today)["to_date"]
+    assert (to_date["cases"], to_date["people"], to_date["sanctioned"], to_date["notified_cases"]) == (
+        512,
+        591,
+        341,
+        129,
+    )
+    assert to_date["form_1"] + to_date["form_2"] + to_date["form_3"] + to_date["form_4"] >= to_date["sanctioned"]
+    statuses = set(Clue.objects.values_list("status", flat=True))
+    assert {ClueStatus.REGISTERED, ClueStatus.HANDED_OVER, ClueStatus.VERIFYING, ClueStatus.CONCLUDED} <= statuses
+    assert Clue.objects.filter(source="issue").exists() and Clue.objects.filter(source="finding").exists()
 
 
 @pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
 
+from clues.models import Clue, ClueEvent, ClueSubject
 from issues.models import (
-    CaseRecord,
     EvidenceFile,
     EvidenceReview,
     ExtensionRequest,
@@ -189,7 +189,9 @@ WORKFLOW_RECORDS = [
     EvidenceFile,
     EvidenceReview,
     ProgressUpdate,
-    CaseRecord,
+    Clue,
+    ClueSubject,
+    ClueEvent,
     IssueRecheck,
     RecheckPhoto,
 ]
@@ -222,6 +224,6 @@ def test_issue_and_project_admin_inlines_of_workflow_records_are_read_only(world
 
 def test_the_admin_add_page_of_a_workflow_record_is_forbidden(client, world):
     client.force_login(world.admin)
-    for name in ("issues_instruction", "issues_extensionrequest", "issues_evidencefile", "issues_caserecord"):
+    for name in ("issues_instruction", "issues_extensionrequest", "issues_evidencefile", "clues_clue"):
         assert client.get(reverse(f"admin:{name}_add")).status_code == 403
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200

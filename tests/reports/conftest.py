@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
-from issues.models import CaseRecord, ExtensionRequest, Issue, IssueStatus
+from issues.models import ExtensionRequest, Issue, IssueStatus
 from reports.figures import Month
-from tests.factories import IssueFactory
+from tests.factories import IssueFactory, make_clue
 
 SEPTEMBER = Month(2026, 9)
 
@@ -137,37 +137,43 @@ def september(world) -> September:
             decided_by=w.inspector,
             decided_at=at(9, 9),
         )
-    CaseRecord.objects.create(
+    # The campaign: a case of 3 people (2 sanctioned, both named in a notice), an August case of 1,
+    # an October clue of 5 not yet disposed of.
+    make_clue(
         issue=issues["A1"],
         title="某局干部推诿扯皮问题线索",
-        opened_on=d(9, 10),
-        stage=CaseRecord.Stage.CONCLUDED,
-        people_involved=3,
-        people_sanctioned=2,
+        received_on=d(9, 10),
+        people=3,
+        filed_on=d(9, 12),
         concluded_on=d(9, 25),
-        publicly_notified=True,
-        notified_on=d(9, 26),
-        notified_cases=1,
-        notified_people=2,
-        recorded_by=w.inspector,
+        outcomes=(
+            {"supervision_form": "2", "party_sanction": "warning", "decided_on": d(9, 25)},
+            {"supervision_form": "2", "government_sanction": "demerit", "decided_on": d(9, 25)},
+            {"supervision_form": "1", "decided_on": d(9, 25)},
+        ),
+        exposed_on=d(9, 26),
+        named=2,
+        created_by=w.inspector,
     )
-    CaseRecord.objects.create(
+    make_clue(
         issue=issues["B1"],
         title="某县审批拖延问题线索",
-        opened_on=d(8, 15),
-        stage=CaseRecord.Stage.CONCLUDED,
-        people_involved=1,
-        people_sanctioned=1,
+        received_on=d(8, 15),
+        people=1,
+        filed_on=d(8, 20),
         concluded_on=d(8, 30),
-        recorded_by=w.inspector,
+        outcomes=(
+            {
+                "supervision_form": "3",
+                "party_sanction": "probation",
+                "government_sanction": "dismissal_from_post",
+                "organizational_measure": "removal",
+                "decided_on": d(8, 30),
+            },
+        ),
+        created_by=w.inspector,
     )
-    CaseRecord.objects.create(
-        issue=issues["A9"],
-        title="十月线索",
-        opened_on=d(10, 6),
-        people_involved=5,
-        recorded_by=w.inspector,
-    )
+    make_clue(issue=issues["A9"], title="十月线索", received_on=d(10, 6), people=5, created_by=w.inspector)
     visit = dict(summary="检查情况。", created_by=w.inspector, place="项目现场")
     SiteVisit.objects.create(project=w.project, visited_on=d(9, 3), method_forum=True, method_onsite=True, **visit)
     SiteVisit.objects.create(project=w.project, visited_on=d(9, 20), method_documents=True, is_recheck=True, **visit)

@@ -30,7 +30,11 @@ def test_summary_xlsx_has_the_figures(client, september):
     assert overview["整改率（%）"] == 50.0 and overview["按期整改率（%）"] == 75.0
     assert overview["数据状态"] == "已冻结"
     campaign = list(workbook["问题线索"].iter_rows(min_row=2, values_only=True))
-    assert campaign[0] == ("本月", 1, 3, 2, 1, 2) and campaign[1] == ("累计", 2, 4, 3, 1, 2)
+    # one column per figure of clues.figures, in its order and under its one name
+    header = next(workbook["问题线索"].iter_rows(max_row=1, values_only=True))
+    assert header[1:4] == ("受理问题线索（件）", "涉及人数", "立案（件）")
+    assert campaign[0] == ("本月", 1, 3, 1, 2, 1, 1, 0, 1, 2, 0, 0, 1, 2)
+    assert campaign[1] == ("累计", 2, 4, 2, 3, 2, 2, 1, 1, 2, 1, 0, 1, 2)
     assert workbook["督导检查"]["A2"].value == 3
     assert overview["通报"].startswith("关于2026年9月重大投资项目专项督导工作情况的通报\n一、总体情况")
     assert [row[-1] for row in workbook["逾期清单"].iter_rows(min_row=2, values_only=True)] == [14, 11]

@@ -103,9 +103,39 @@ def test_visits_decisions_and_campaign(september):
         "下月重点督导林地手续",
     ]
     assert figures["decisions"][1]["issue_code"] == "SEP-A7"
+    # Counted from the clues (clues.figures): the new figures (立案, the kinds of sanction, 组织处理,
+    # the four forms) beside the ones the old case records gave, which read as before.
     assert figures["campaign"] == {
-        "month": {"cases": 1, "people": 3, "sanctioned": 2, "notified_cases": 1, "notified_people": 2},
-        "to_date": {"cases": 2, "people": 4, "sanctioned": 3, "notified_cases": 1, "notified_people": 2},
+        "month": {
+            "cases": 1,
+            "people": 3,
+            "filed": 1,
+            "sanctioned": 2,
+            "party": 1,
+            "government": 1,
+            "organizational": 0,
+            "form_1": 1,
+            "form_2": 2,
+            "form_3": 0,
+            "form_4": 0,
+            "notified_cases": 1,
+            "notified_people": 2,
+        },
+        "to_date": {
+            "cases": 2,
+            "people": 4,
+            "filed": 2,
+            "sanctioned": 3,
+            "party": 2,
+            "government": 2,
+            "organizational": 1,
+            "form_1": 1,
+            "form_2": 2,
+            "form_3": 1,
+            "form_4": 0,
+            "notified_cases": 1,
+            "notified_people": 2,
+        },
     }
 
 
@@ -142,7 +172,11 @@ def test_bulletin_reads_the_figures(september):
     assert "本月" not in bulletin.sections[0].paragraphs[0]
     assert "整改率50%" in text
     assert "开展督导检查3次，其中开展“回头看”1次；按检查方式统计，实地察看2次、座谈交流1次、查阅文件1次" in text
-    assert "本月受理问题线索1件、涉及3人，给予党纪政务处分2人，通报曝光典型问题1起2人" in text
+    # the figures counted from the clues, each under its one name (clues.figures)
+    assert (
+        "本月受理问题线索1件、涉及3人，立案1件，给予党纪政务处分2人（按处分种类统计，党纪处分1人、政务处分1人），"
+        "运用监督执纪“四种形态”处理3人（其中第一种形态1人、第二种形态2人），通报曝光典型问题1起2人"
+    ) in text
     assert "专项督导开展以来累计受理问题线索2件、涉及4人" in text
     assert "查处问题" not in text
 

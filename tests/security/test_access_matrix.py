@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from clues.services import clue_register
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import VisitAttachment
 from issues.models import EvidenceFile, Issue, IssueRecheck, ProgressUpdate, RecheckPhoto
@@ -342,6 +343,45 @@ RULES: dict[str, Rule] = {
         {"GET": expect((*INSPECTORS, "lead_liaison", *TOP))},
         {"GET": expect((*INSPECTORS, "other_liaison", *TOP))},
     ),
+    # 问题线索: leaders, admins and the project's inspectors read; liaisons never (404 everywhere).
+    # Entering one: the project's inspectors and leaders (admins, who read, get 403); 移送 is the
+    # group lead's or a leader's, 登记处理结果 a leader's (clues.rules): a reader whose role may
+    # never take the step gets 403, an outsider 404.
+    "clues:list": one({"GET": expect((*INSPECTORS, *TOP))}),
+    "clues:create": one(
+        {"GET": expect((*INSPECTORS, "leader"), admin=403), "POST": expect((*INSPECTORS, "leader"), admin=403)}
+    ),
+    "clues:detail": per_object(
+        pk("clue_a"),
+        pk("clue_b"),
+        {"GET": expect(("inspector", *TOP))},
+        {"GET": expect(("other_inspector", *TOP))},
+    ),
+    "clues:act": Rule(
+        [
+            Case(
+                "hand over clue A",
+                lambda o: {"pk": o.clue_a.pk, "action": "hand_over"},
+                {"POST": expect(("leader",), inspector=403, admin=403)},
+            ),
+            Case(
+                "hand over clue B (its group's lead)",
+                lambda o: {"pk": o.clue_b.pk, "action": "hand_over"},
+                {"POST": expect(("other_inspector", "leader"), admin=403)},
+            ),
+            Case(
+                "outcome clue A",
+                lambda o: {"pk": o.clue_a.pk, "action": "outcome"},
+                {"POST": expect(("leader",), inspector=403, admin=403)},
+            ),
+            Case(
+                "verify clue A",
+                lambda o: {"pk": o.clue_a.pk, "action": "verify"},
+                {"POST": expect(("inspector", "leader"), admin=403)},
+            ),
+            Case("unknown step", lambda o: {"pk": o.clue_a.pk, "action": "delete"}, {"POST": expect(())}),
+        ]
+    ),
     # notifications: one's own only
     "notifications:inbox": one({"GET": EVERYONE}),
     "notifications:open": one({"POST": expect(("lead_liaison",))}, pk("notification")),
@@ -478,6 +518,13 @@ RULES: dict[str, Rule] = {
         {"GET": expect(("inspector", "lead_liaison", *TOP), anon=401)},
         {"GET": expect(("other_inspector", "other_liaison", *TOP), anon=401)},
     ),
+    "clue-list": one({"GET": expect((*INSPECTORS, *TOP), anon=401)}),
+    "clue-detail": per_object(
+        api_pk("clue_a"),
+        api_pk("clue_b"),
+        {"GET": expect(("inspector", *TOP), anon=401)},
+        {"GET": expect(("other_inspector", *TOP), anon=401)},
+    ),
     "notification-list": one({"GET": API_EVERYONE}),
     "notification-read-all": one({"POST": API_EVERYONE}),
     "notification-detail": one({"GET": expect(("lead_liaison",), anon=401)}, api_pk("notification")),
@@ -562,6 +609,8 @@ class Objects:
     talk_b: object = None
     commitment_a: object = None
     commitment_b: object = None
+    clue_a: object = None
+    clue_b: object = None
     month: str = ""
 
     def __getattr__(self, name):
@@ -695,6 +744,20 @@ def objects(world) -> Objects:
     o.held_a = _held(world.group, [world.lead_department])
     o.held_b = _held(world.other_group)
     o.month = timezone.localdate().strftime("%Y-%m")
+    o.clue_a = clue_register(
+        actor=world.inspector,
+        issue=o.issue_a,  # type: ignore[arg-type]  # Objects holds its rows as `object`
+        title="线索A",
+        description="内容",
+        subjects=[{"name": "甲某"}],
+    )
+    o.clue_b = clue_register(
+        actor=world.other_inspector,
+        issue=o.issue_b,  # type: ignore[arg-type]
+        title="线索B",
+        description="内容",
+        subjects=[{"name": "乙某"}],
+    )
     o.stage_a = ProcedureStage.objects.create(project=world.project, kind=ProcedureStage.Kind.LAND_APPROVAL)
     o.stage_b = ProcedureStage.objects.create(project=world.other_project, kind=ProcedureStage.Kind.LAND_APPROVAL)
     o.factor_a = FactorGuarantee.objects.create(project=world.project, factor=FactorGuarantee.Factor.WATER)

@@ -19,14 +19,15 @@ from django.utils.translation import gettext
 from accounts.models import Department, User
 from accounts.roles import Role
 from accounts.selectors import active_liaisons
+from clues.services import clue_register
 from core.i18n import system_language
 from core.workdays import add_working_days
+from desk.management.commands._demo_clues import load_demo_clues
 from dispatch.models import Decision, DispatchMeeting, MeetingRule
 from dispatch.services import agenda_snapshot
 from inspections.models import Finding, SiteVisit
 from issues import services
 from issues.models import (
-    CaseRecord,
     EvidenceFile,
     ExtensionRequest,
     Issue,
@@ -129,12 +130,13 @@ class Command(BaseCommand):
         self.users["admin"] = admin
 
         silicon, glass = self._projects()
+        self.projects = [silicon, glass]
         group = self._group(silicon, glass)
         self._authorization(silicon)
         visits = self._visits(silicon, glass)
         created = self._issues(silicon, glass, visits)
         self._meeting(group)
-        self._cases()
+        self._clues()
         self._talks(group)
         return created
 
@@ -769,22 +771,30 @@ class Command(BaseCommand):
                 created_by=self.users["lead_li"],
             )
 
-    def _cases(self) -> None:
+    def _clues(self) -> None:
+        """The campaign's 问题线索 (see _demo_clues), and one clue an inspector has just entered from
+        a reworked issue, still 待移送 (not yet counted as received)."""
         window = Issue.objects.filter(title="用地报批材料科室流转无时限").first()
-        if window and not CaseRecord.objects.filter(issue=window).exists():
-            CaseRecord.objects.create(
-                issue=window,
-                title="市自然资源局用地科工作人员推诿拖延问题",
-                opened_on=self.today - dt.timedelta(days=20),
-                stage=CaseRecord.Stage.CONCLUDED,
-                people_involved=2,
-                people_sanctioned=1,
-                concluded_on=self.today - dt.timedelta(days=5),
-                publicly_notified=True,
-                notified_on=self.today - dt.timedelta(days=3),
-                notified_cases=1,
-                notified_people=2,
-                recorded_by=self.users["lead_li"],
+        story_issues = [window] if window else []
+        findings = list(Finding.objects.filter(visit__project__in=self.projects, kind="blockage").order_by("pk")[:2])
+        created = load_demo_clues(
+            today=self.today,
+            projects=self.projects,
+            departments=[d for d in self.departments.values() if d.rectifies],
+            inspectors=[self.users[name] for name in ("lead_li", "inspector_zhang", "inspector_wang")],
+            lead=self.users["lead_li"],
+            leader=self.users["leader"],
+            story_issues=story_issues,
+            story_findings=findings,
+        )
+        reworked = Issue.objects.filter(return_count__gt=0).order_by("pk").first()
+        if created and reworked is not None:
+            clue_register(
+                actor=self.users["inspector_zhang"],
+                issue=reworked,
+                title=f"{reworked.title}反复整改不到位问题",
+                description="该问题经退回重办后仍未整改到位，反映责任单位有关人员敷衍整改，建议移送处置。",
+                subjects=[{"name": "孙某某", "post": "科长", "department": reworked.lead_department}],
             )
 
     def _talks(self, group: SupervisionGroup) -> None:

@@ -26,9 +26,10 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from accounts.roles import Role
+from clues.models import Clue, ClueSource, ClueStatus, ClueSubject
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
-from issues.models import CaseRecord, Issue, IssueCategory, IssueSeverity, IssueStatus, ProgressUpdate
+from issues.models import Issue, IssueCategory, IssueSeverity, IssueStatus, ProgressUpdate
 from projects.models import GroupMembership, ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
 
 PREFIX = "S"  # codes S0000001…, names 规模测试…
@@ -323,30 +324,52 @@ class Command(BaseCommand):
                 )
             )
         SiteVisit.objects.bulk_create(visits, batch_size=BATCH)
-        cases = []
-        for pk, handed, _closed, _lead in rng.sample(self.issues, min(counts["cases"], len(self.issues))):
+        # 问题线索 (clues.Clue): a case filed the day it was received, its people concerned, the
+        # concluded ones decided (some sanctioned) and a quarter of those publicly exposed.
+        sample = rng.sample(self.issues, min(counts["cases"], len(self.issues)))
+        project_of = dict(Issue.objects.filter(pk__in=[row[0] for row in sample]).values_list("pk", "project_id"))
+        clues, people = [], []
+        for pk, handed, _closed, _lead in sample:
             opened = min(timezone.localtime(handed).date() + dt.timedelta(days=rng.randint(5, 60)), self.today)
             involved = rng.randint(1, 3)
             concluded = opened + dt.timedelta(days=rng.randint(20, 120))
             concluded = concluded if concluded <= self.today else None
             notified = concluded is not None and rng.random() < 0.25
-            cases.append(
-                CaseRecord(
+            sanctioned = rng.randint(0, involved) if concluded else 0
+            clues.append(
+                Clue(
+                    project_id=project_of[pk],
+                    source=ClueSource.ISSUE,
                     issue_id=pk,
                     title="问题线索",
-                    opened_on=opened,
-                    people_involved=involved,
-                    stage=CaseRecord.Stage.CONCLUDED if concluded else CaseRecord.Stage.INVESTIGATING,
-                    people_sanctioned=rng.randint(0, involved) if concluded else 0,
+                    description="问题线索。",
+                    status=ClueStatus.CONCLUDED if concluded else ClueStatus.CASE,
+                    received_on=opened,
+                    disposed_on=opened,
+                    filed_on=opened,
                     concluded_on=concluded,
-                    publicly_notified=notified,
-                    notified_on=concluded if notified else None,
-                    notified_cases=1 if notified else 0,
-                    notified_people=involved if notified else 0,
-                    recorded_by=inspector,
+                    exposed_on=concluded if notified else None,
+                    created_by=inspector,
                 )
             )
-        CaseRecord.objects.bulk_create(cases, batch_size=BATCH)
+            people.append(
+                [
+                    ClueSubject(
+                        name=f"涉及人员{n + 1}",
+                        position=n,
+                        supervision_form=("2" if n < sanctioned else "1") if concluded else "",
+                        party_sanction="warning" if n < sanctioned else "",
+                        decided_on=concluded,
+                        exposed=notified,
+                    )
+                    for n in range(involved)
+                ]
+            )
+        Clue.objects.bulk_create(clues, batch_size=BATCH)
+        for clue, subjects in zip(clues, people, strict=True):
+            for subject in subjects:
+                subject.clue = clue
+        ClueSubject.objects.bulk_create([s for subjects in people for s in subjects], batch_size=BATCH)
         meetings = []
         month = self.today.replace(day=1)
         for _ in range(self.months):

@@ -1,0 +1,97 @@
+"""The campaign figures counted from the clues, and the ONE name of each figure.
+
+The summary page, the 通报 (reports.narrative), the Word and Excel exports and the clue list all
+read their labels from CAMPAIGN_FIGURES, so a figure is never called two things (the old pages
+said 受理线索 on one and 查处问题 on another for the same count).
+
+Definitions, for a period (a month, or everything up to its last day):
+
+- cases 受理问题线索（件）: clues handed over (移送) to the case-handling side, by received_on.
+- people 涉及人数: the people concerned of those clues.
+- filed 立案（件）: clues whose disposal was 立案审查调查, by filed_on.
+- sanctioned 党纪政务处分（人）: people given a 党纪处分 or a 政务处分 (or both: one person), by the
+  day of the decision. party / government 党纪处分（人）/ 政务处分（人）: by kind — a person given
+  both counts in each, so the two may add up to more than 党纪政务处分 (never read as its 其中).
+- organizational 组织处理（人）: people with an 组织处理 measure, by the day of the decision.
+- form_1 … form_4 第一种形态（人）… 第四种形态（人）: people by the form of supervision applied
+  (one form per person, so they add up to every person with a decision).
+- notified_cases 通报曝光典型问题（起）: clues publicly notified, by exposed_on; notified_people
+  通报曝光（人）: the people those notices named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from clues.models import Clue
+
+CAMPAIGN_FIGURES: tuple[tuple[str, Promise], ...] = (
+    ("cases", _("受理问题线索（件）")),
+    ("people", _("涉及人数")),
+    ("filed", _("立案（件）")),
+    ("sanctioned", _("党纪政务处分（人）")),
+    ("party", _("党纪处分（人）")),
+    ("government", _("政务处分（人）")),
+    ("organizational", _("组织处理（人）")),
+    ("form_1", _("第一种形态（人）")),
+    ("form_2", _("第二种形态（人）")),
+    ("form_3", _("第三种形态（人）")),
+    ("form_4", _("第四种形态（人）")),
+    ("notified_cases", _("通报曝光典型问题（起）")),
+    ("notified_people", _("通报曝光（人）")),
+)
+CAMPAIGN_KEYS = tuple(key for key, _label in CAMPAIGN_FIGURES)
+
+
+def _within(field: str, first: dt.date | None, last: dt.date) -> Q:
+    q = Q(**{f"{field}__lte": last})
+    return q & Q(**{f"{field}__gte": first}) if first is not None else q
+
+
+def _counts(first: dt.date | None, last: dt.date, prefix: str) -> dict[str, Any]:
+    decided = _within("subjects__decided_on", first, last)
+    sanctioned = (
+        ~Q(subjects__party_sanction="") | ~Q(subjects__government_sanction="") | Q(subjects__sanction_unclassified=True)
+    )
+    return {
+        f"{prefix}cases": Count("pk", distinct=True, filter=_within("received_on", first, last)),
+        f"{prefix}people": Count("subjects", filter=_within("received_on", first, last)),
+        f"{prefix}filed": Count("pk", distinct=True, filter=_within("filed_on", first, last)),
+        f"{prefix}sanctioned": Count("subjects", filter=decided & sanctioned),
+        f"{prefix}party": Count("subjects", filter=decided & ~Q(subjects__party_sanction="")),
+        f"{prefix}government": Count("subjects", filter=decided & ~Q(subjects__government_sanction="")),
+        f"{prefix}organizational": Count("subjects", filter=decided & ~Q(subjects__organizational_measure="")),
+        **{
+            f"{prefix}form_{n}": Count("subjects", filter=decided & Q(subjects__supervision_form=str(n)))
+            for n in range(1, 5)
+        },
+        f"{prefix}notified_cases": Count("pk", distinct=True, filter=_within("exposed_on", first, last)),
+        f"{prefix}notified_people": Count(
+            "subjects", filter=_within("exposed_on", first, last) & Q(subjects__exposed=True)
+        ),
+    }
+
+
+def campaign_counts(*, clues: QuerySet[Clue], first_day: dt.date, last_day: dt.date) -> dict[str, dict[str, int]]:
+    """{"month": {key: n}, "to_date": {key: n}} for the (already scoped) clues: the period from
+    first_day to last_day, and everything up to last_day. One query whatever the number of rows
+    (the clue table joined once to its people concerned)."""
+    raw = clues.order_by().aggregate(**_counts(first_day, last_day, "m_"), **_counts(None, last_day, "t_"))
+    return {
+        "month": {key: int(raw[f"m_{key}"]) for key in CAMPAIGN_KEYS},
+        "to_date": {key: int(raw[f"t_{key}"]) for key in CAMPAIGN_KEYS},
+    }
+
+
+def campaign_rows(*, month: dict[str, int], to_date: dict[str, int]) -> list[dict[str, Any]]:
+    """Label, month and cumulative value of every figure, for a table. A frozen month written before
+    a figure existed has no value for it: None (shown as —), never a made-up 0."""
+    return [
+        {"key": key, "label": str(label), "month": month.get(key), "to_date": to_date.get(key)}
+        for key, label in CAMPAIGN_FIGURES
+    ]
