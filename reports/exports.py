@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -67,7 +68,8 @@ def _append(sheet, values: Iterable) -> None:
     sheet.append([xlsx_cell(sheet, value) for value in values])
 
 
-def summary_xlsx(*, figures: dict, bulletin: Bulletin) -> bytes:
+def summary_xlsx(*, figures: dict, bulletin: Bulletin, progress: Callable[[int], None] | None = None) -> bytes:
+    """The month's summary as .xlsx; `progress` is told of each table row written (export jobs)."""
     workbook = Workbook()
     bold = Font(bold=True)
     sheet = workbook.active
@@ -107,6 +109,8 @@ def summary_xlsx(*, figures: dict, bulletin: Bulletin) -> bytes:
             cell.font = bold
         for row in rows:
             _append(ws, row)
+            if progress is not None:
+                progress(1)
 
     unit_keys = ("handed_off", "closed", "closed_on_time", "open", "overdue", "withdrawn", "on_time_rate")
     unit_header = [_("新交办"), _("已销号"), _("按期销号"), _("未办结"), _("逾期"), _("撤销"), _("按期整改率（%）")]
@@ -213,13 +217,25 @@ def ledger_rows(issues: QuerySet[Issue], *, today: dt.date) -> Iterator[list]:
 
 
 def ledger_xlsx_file(issues: QuerySet[Issue], *, title: str) -> tempfile.SpooledTemporaryFile:
-    """The ledger as .xlsx in a temporary file, written in openpyxl's write-only mode: rows go
-    straight to disk, so memory stays flat whatever the row count. The caller streams the file."""
+    """The ledger as .xlsx in a temporary file (ledger_xlsx_write); the caller streams the file."""
+    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    ledger_xlsx_write(issues, title=title, output=output)
+    output.seek(0)
+    return output
+
+
+def ledger_xlsx_write(
+    issues: QuerySet[Issue], *, title: str, output: IO[bytes], progress: Callable[[int], None] | None = None
+) -> None:
+    """The ledger as .xlsx into `output`, in openpyxl's write-only mode: rows go straight to a
+    temporary file as they are read (a server-side cursor, 2,000 rows a fetch), so memory stays
+    flat whatever the row count. `progress` is told of each row (export jobs' progress bar)."""
+    from openpyxl.cell import WriteOnlyCell
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("整改台账"))
     for column, width in zip("ABCDEFGHIJK", (6, 60, 24, 20, 24, 12, 12, 40, 10, 8, 12), strict=True):
         sheet.column_dimensions[column].width = width
-    from openpyxl.cell import WriteOnlyCell
 
     def header_cell(value: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=value)
@@ -231,7 +247,6 @@ def ledger_xlsx_file(issues: QuerySet[Issue], *, title: str) -> tempfile.Spooled
     sheet.append([header_cell(str(name)) for name in LEDGER_COLUMNS])
     for row in ledger_rows(issues, today=timezone.localdate()):
         sheet.append([xlsx_cell(sheet, value) for value in row])
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        if progress is not None:
+            progress(1)
     workbook.save(output)
-    output.seek(0)
-    return output
