@@ -125,6 +125,7 @@ def main() -> None:
             if job.state != "done":
                 print(f"{kind}: {job.state} {job.failure_reason}\n{log.read_text(errors='replace')[-3000:]}")
                 continue
+            assert job.finished_at is not None and job.started_at is not None and job.size_bytes is not None
             seconds = (job.finished_at - job.started_at).total_seconds()
             rows = job.rows_done
             print(

@@ -229,9 +229,11 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
                 _tell_owner(job, ready=True)
     except Exception as error:  # noqa: BLE001 - any failure of a builder ends the job, with its reason
         logger.exception("export job %s failed", job.pk)
-        detail = str(error) if isinstance(error, ServiceError) else _("系统错误（%(error)s），请稍后重试或联系管理员。") % {
-            "error": type(error).__name__
-        }
+        detail = (
+            str(error)
+            if isinstance(error, ServiceError)
+            else _("系统错误（%(error)s），请稍后重试或联系管理员。") % {"error": type(error).__name__}
+        )
         _fail(job, reason=detail)
     return job
 
@@ -353,8 +355,6 @@ def _build_letters(job: ExportJob, *, progress: Progress, output: IO[bytes]) -> 
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         for department, group in groupby(issues.iterator(chunk_size=500), key=lambda issue: issue.lead_department):
             batch = list(group)
-            archive.writestr(
-                f"问题交办函-{department.name}.docx", handoff_letter_docx(issues=batch, actor=job.owner)
-            )
+            archive.writestr(f"问题交办函-{department.name}.docx", handoff_letter_docx(issues=batch, actor=job.owner))
             progress(len(batch))
     return f"问题交办函-{today:%Y%m%d}.zip"
