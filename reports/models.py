@@ -1,5 +1,6 @@
 """The numbers of the official documents Dudao issues (发文字号): one counter per kind and year,
-never reused, and the same document re-exported keeps the number it was given first."""
+never reused, and the same document re-exported keeps the number it was given first; and the
+background export jobs (ExportJob, built by reports.tasks.run_export_job) with their events."""
 
 from __future__ import annotations
 
