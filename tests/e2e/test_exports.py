@@ -1,6 +1,7 @@
 """The ledger's 生成导出 in Chromium: the progress page's bar moves without a reload while the job
 runs (the task is run from the test thread, as a worker would, while the page polls), the
-download link appears when it is done, and the inbox holds a message whose link downloads the file."""
+download link appears when it is done, and the inbox holds a message whose link downloads the file.
+The export pages pass axe (WCAG 2.1 A/AA) in each state; test_axe.py's walk skips /exports/."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from openpyxl import load_workbook
 from reports.export_jobs import export_job_run
 from reports.models import ExportJob, ExportState
 from tests.e2e.conftest import PHONE
+from tests.e2e.test_axe import axe_violations, describe, with_axe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DESKTOP_1280 = {"width": 1280, "height": 900}
@@ -22,7 +24,7 @@ def test_export_progress_bar_and_inbox_link(browser, world, viewport):
     for index in range(8):
         world.hand_off(title=f"浏览器导出{index}")
     name = "1280" if viewport is DESKTOP_1280 else "375"
-    page = browser.open_as(world.leader.username, viewport=viewport)
+    page = with_axe(browser.open_as(world.leader.username, viewport=viewport))
     page.goto(f"{browser.base_url}/issues/?q=浏览器导出")
     page.click("form[data-export='ledger-xlsx'] button")
     page.wait_for_url("**/exports/*/")
@@ -35,6 +37,7 @@ def test_export_progress_bar_and_inbox_link(browser, world, viewport):
     page.wait_for_selector("[data-export-rows]:has-text('已完成 3 / 8 行')", timeout=10_000)
     assert page.get_attribute(".progress", "aria-valuenow") == "37"
     browser.shot(page, f"export-progress-{name}")
+    assert not (found := axe_violations(page)), "\n".join(describe("progress", found))
 
     ExportJob.objects.filter(pk=job.pk).update(state=ExportState.QUEUED, rows_total=None, rows_done=0)
     export_job_run(job_id=job.pk)
@@ -45,6 +48,7 @@ def test_export_progress_bar_and_inbox_link(browser, world, viewport):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"] + 1, f"horizontal overflow: {width}px"
     browser.shot(page, f"export-done-{name}")
+    assert not (found := axe_violations(page)), "\n".join(describe("done", found))
 
     # the inbox: the message's link is the download
     page.goto(f"{browser.base_url}/notifications/")
@@ -64,3 +68,4 @@ def test_export_progress_bar_and_inbox_link(browser, world, viewport):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"] + 1, f"horizontal overflow: {width}px"
     browser.shot(page, f"export-list-{name}")
+    assert not (found := axe_violations(page)), "\n".join(describe("my exports", found))
