@@ -23,6 +23,8 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", _("逾期升级督办")
     MEETING_REMINDER = "meeting_reminder", _("调度会提醒")
     MEETING_SCHEDULED = "meeting_scheduled", _("调度会安排")
+    EXPORT_READY = "export_ready", _("导出已完成")
+    EXPORT_FAILED = "export_failed", _("导出失败")
 
 
 class EmailStatus(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from reports import views
+from reports import export_views, views
 from reports.figures import Month
 
 app_name = "reports"
@@ -29,6 +29,10 @@ urlpatterns = [
     path("summaries/<yyyymm:month>/export.docx", views.summary_docx, name="summary_docx"),
     path("summaries/<yyyymm:month>/export.xlsx", views.summary_xlsx, name="summary_xlsx"),
     path("issues/export.xlsx", views.ledger_xlsx, name="ledger_xlsx"),
+    path("exports/", export_views.export_list, name="export_list"),
+    path("exports/new/", export_views.export_create, name="export_create"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export_detail"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("issues/letters/", views.issue_letters, name="issue_letters"),
     path("issues/<int:pk>/letter.docx", views.issue_letter_docx, name="issue_letter_docx"),
     path("issues/<int:pk>/supervision.docx", views.issue_supervision_docx, name="issue_supervision_docx"),

@@ -8,6 +8,7 @@ import zipfile
 from itertools import groupby
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -39,14 +40,32 @@ from reports.figures import (
     summary_scope_pick,
     summary_scopes_for,
 )
+from reports.models import ExportKind
 from reports.services import SummaryView, summary_for
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ZIP = "application/zip"
-# A batch of 交办函 is built inside the request: at most this many issues at once.
+# A batch of 交办函 is built inside the request up to this many issues; more: in the background.
 LETTER_BATCH_MAX = 300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_PROJECT_ROWS = 30
+
+
+def _offer_background(request, *, kind: str, count: int):
+    """Too big to build inside the request: a page that offers to build it in the background
+    (a POST to reports:export_create with the same filters)."""
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "reports/export_offer.html",
+        {
+            "kind": kind,
+            "kind_label": ExportKind(kind).label,
+            "count": count,
+            "query": query,
+            "ledger_url": reverse("issues:ledger") + (f"?{query}" if query else ""),
+        },
+    )
 
 
 def _attachment(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
@@ -230,8 +249,13 @@ def summary_xlsx(request, month: Month):
 @require_GET
 def ledger_xlsx(request):
     """The ledger as Excel with the filters currently applied on the ledger page, the user's scope
-    only. Written to a temporary file in write-only mode and streamed back in chunks."""
+    only, at once — for a selection of at most DUDAO_EXPORT_INLINE_MAX_ROWS rows (a second or two).
+    A larger one is built in the background (reports.export_views.export_create, the ledger's
+    生成导出 button): the ledger says so instead of holding a web worker for a minute."""
     filterset = issue_filter_for(user=request.user, data=request.GET, request=request)
+    count = filterset.qs.count()
+    if count > settings.DUDAO_EXPORT_INLINE_MAX_ROWS:
+        return _offer_background(request, kind=ExportKind.LEDGER_XLSX, count=count)
     today = timezone.localdate()
     title = _("整改台账（导出时间：%(day)s）") % {"day": f"{today:%Y-%m-%d}"}
     output = exports.ledger_xlsx_file(filterset.qs, title=title)
@@ -288,8 +312,8 @@ def issue_letters(request):
         messages.error(request, _("当前筛选没有可交办的问题，请调整筛选条件后再生成交办函。"))
         return redirect(ledger)
     if len(issues) > LETTER_BATCH_MAX:
-        messages.error(request, _("一次最多生成%(n)s件问题的交办函，请缩小筛选范围后再试。") % {"n": LETTER_BATCH_MAX})
-        return redirect(ledger)
+        count = filterset.qs.exclude(status=IssueStatus.WITHDRAWN).count()
+        return _offer_background(request, kind=ExportKind.HANDOFF_LETTERS, count=count)
     letters = [
         (department.name, handoff_letter_docx(issues=list(group), actor=request.user))
         for department, group in groupby(issues, key=lambda issue: issue.lead_department)

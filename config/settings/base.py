@@ -161,6 +161,13 @@ DUDAO_OFFLINE_PHOTO_MAX_SIDE = env.int("DUDAO_OFFLINE_PHOTO_MAX_SIDE", default=1
 # The service worker's cache version; by default a hash of the app shell's files (inspections.app_shell).
 DUDAO_RELEASE = env("DUDAO_RELEASE", default="")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Background exports (reports.ExportJob): how long a finished file is kept (then the beat sweep
+# deletes it and marks the job expired), the time limit of one export task, the largest ledger
+# selection still streamed at once inside the request, and the largest batch of 交办函.
+DUDAO_EXPORT_RETENTION_HOURS = env.int("DUDAO_EXPORT_RETENTION_HOURS", default=72)
+DUDAO_EXPORT_TIME_LIMIT_SECONDS = env.int("DUDAO_EXPORT_TIME_LIMIT_SECONDS", default=30 * 60)
+DUDAO_EXPORT_INLINE_MAX_ROWS = env.int("DUDAO_EXPORT_INLINE_MAX_ROWS", default=2000)
+DUDAO_EXPORT_LETTERS_MAX = env.int("DUDAO_EXPORT_LETTERS_MAX", default=5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The deepest API payload (a visit with its findings) is 3 levels; JSON deeper than this is refused.
 DUDAO_API_MAX_JSON_DEPTH = 20
@@ -282,6 +289,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Freezes last month's dispatch summary just after midnight on the 1st, before anyone reads it
     # at a meeting; re-running on the 2nd-5th catches a missed run and leaves frozen months alone.
+    # Export files past DUDAO_EXPORT_RETENTION_HOURS are deleted (the jobs stay, marked expired);
+    # jobs whose task was lost are marked failed so their owners are told. Hourly: a file outlives
+    # its time by an hour at most.
+    "reports-expire-exports": {
+        "task": "reports.tasks.expire_exports",
+        "schedule": crontab(minute=40),
+    },
     "reports-freeze-monthly-summary": {
         "task": "reports.tasks.freeze_last_month",
         "schedule": crontab(minute=10, hour=0, day_of_month="1-5"),

@@ -4,6 +4,7 @@ attachments' tables, 署名 and 成文日期 (the freeze date of a closed month)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,7 +29,15 @@ def _rate(value) -> str:
     return "—" if value is None else f"{value:g}%"
 
 
-def bulletin_docx(*, month: Month, scope: ReportScope, view: SummaryView, actor: User | None = None) -> bytes:
+def bulletin_docx(
+    *,
+    month: Month,
+    scope: ReportScope,
+    view: SummaryView,
+    actor: User | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> bytes:
+    """The 通报 as .docx; `progress` is told of each attachment table row (export jobs)."""
     figures = view.figures
     day = bulletin_date(view)
     issuer = Issuer.from_settings()
@@ -93,7 +102,7 @@ def bulletin_docx(*, month: Month, scope: ReportScope, view: SummaryView, actor:
     doc.signature()
     for index, (title, header, rows, note) in enumerate(attachments, start=1):
         doc.attachment(index if len(attachments) > 1 else None, title)
-        doc.table(header, rows)
+        doc.table(header, rows, on_row=progress)
         if note:
             doc.body(note)
     doc.imprint(copy_to=settings.DUDAO_BULLETIN_COPY_TO)

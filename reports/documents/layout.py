@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -503,7 +503,14 @@ class OfficialDocument:
 
     # --- tables ------------------------------------------------------------------------------
 
-    def table(self, header: Sequence[str], rows: Iterable[Sequence], *, numeric: Sequence[bool] | None = None):
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Iterable[Sequence],
+        *,
+        numeric: Sequence[bool] | None = None,
+        on_row: Callable[[int], None] | None = None,
+    ):
         """A table whose columns fit their content: short columns (names, numbers, dates) get the
         width of their longest entry, so "彝良县人民政府" never breaks; long text columns share
         what is left and wrap. Rows never split across pages and the header repeats on each page.
@@ -539,6 +546,8 @@ class OfficialDocument:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
                 if value:
                     _fonts(paragraph.add_run(value), HEADING_FONT if index == 0 else BODY_FONT, SIZE_TABLE)
+            if index and on_row is not None:
+                on_row(1)
         # A table's last row sits flush against whatever follows: one line of air.
         self._first = None
         return table

@@ -161,11 +161,20 @@ def test_active_filters_show_as_removable_chips(as_leader, september):  # noqa: 
 
 
 def test_excel_button_exports_the_filtered_rows(as_leader):
+    """生成导出 posts the ledger's filters; the job built from them holds exactly the filtered rows."""
+    from reports.export_jobs import export_job_run
+
     response = as_leader.get(LEDGER, {"closed_month": "2026-09", "on_time": "1"})
-    export = re.search(r'data-export="ledger-xlsx" href="([^"]+)"', response.content.decode())[1]
-    export = html.unescape(export)
-    assert export.startswith(reverse("reports:ledger_xlsx") + "?") and "on_time=1" in export
-    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(as_leader.get(export).streaming_content)))
+    form = re.search(r'<form[^>]*data-export="ledger-xlsx".*?</form>', response.content.decode(), re.S)[0]
+    assert f'action="{reverse("reports:export_create")}"' in form
+    fields = {name: html.unescape(value) for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', form)}
+    assert fields["kind"] == "ledger_xlsx" and "on_time=1" in fields["query"]
+    created = as_leader.post(reverse("reports:export_create"), fields)
+    assert created.status_code == 302 and "/exports/" in created.url
+    job_id = int(created.url.rstrip("/").rsplit("/", 1)[1])
+    export_job_run(job_id=job_id)
+    download = as_leader.get(reverse("reports:export_download", kwargs={"pk": job_id}))
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     titles = {row[1].split("：")[0] for row in workbook.active.iter_rows(min_row=3, values_only=True)}
     assert titles == {"九月问题A1", "九月问题A3", "九月问题A5b"}
 

@@ -29,6 +29,8 @@ from inspections.models import VisitAttachment
 from issues.models import EvidenceFile, Issue, IssueRecheck, ProgressUpdate, RecheckPhoto
 from notifications.models import Notification
 from projects.models import FactorGuarantee, ProcedureStage
+from reports.export_jobs import export_job_create
+from reports.models import ExportKind
 from tests.factories import SiteVisitFactory
 
 OK, LOGIN = "ok", "login"
@@ -395,6 +397,16 @@ RULES: dict[str, Rule] = {
     "reports:summary_docx": one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month}),
     "reports:summary_xlsx": one({"GET": expect((*INSPECTORS, *TOP))}, lambda o: {"month": o.month}),
     "reports:ledger_xlsx": one({"GET": EVERYONE}),
+    # background exports: anyone may ask (an empty form is refused with a message: a redirect)
+    # and list their own; a job, its progress and its file are its owner's only (404 to others)
+    "reports:export_list": one({"GET": EVERYONE}),
+    "reports:export_create": one({"POST": EVERYONE}),
+    "reports:export_detail": per_object(
+        pk("export_a"), pk("export_b"), {"GET": expect(("inspector",))}, {"GET": expect(("other_inspector",))}
+    ),
+    "reports:export_download": per_object(
+        pk("export_a"), pk("export_b"), {"GET": expect(("inspector",))}, {"GET": expect(("other_inspector",))}
+    ),
     # official documents: the 交办函 for whoever reads the issue; a batch from the ledger's scope
     # (a redirect back with a message when the selection is empty); minutes and 督办单 for the
     # commission's side only (a liaison who reads the meeting or issue gets 403)
@@ -611,6 +623,8 @@ class Objects:
     commitment_b: object = None
     clue_a: object = None
     clue_b: object = None
+    export_a: object = None
+    export_b: object = None
     month: str = ""
 
     def __getattr__(self, name):
@@ -766,6 +780,8 @@ def objects(world) -> Objects:
     o.recheck_visit_b, o.recheck_photo_b = _recheck(o.issue_b, world.other_inspector)
     o.talk_a, o.commitment_a = _talk(world.group_lead, world.group, world.lead_department, o.issue_a)
     o.talk_b, o.commitment_b = _talk(world.other_inspector, world.other_group, world.other_department, o.issue_b)
+    o.export_a = export_job_create(user=world.inspector, kind=ExportKind.LEDGER_XLSX)
+    o.export_b = export_job_create(user=world.other_inspector, kind=ExportKind.LEDGER_XLSX)
     return o
 
 
