@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "inspections",
     "issues",
     "dispatch",
+    "rollups",
     # the top floor: composed pages, reports, the audit trail (reads every app below it)
     "desk",
     "reports",
