@@ -58,7 +58,7 @@ from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
 from issues.conditions import done_on, on_time_q
 from issues.lights import due_soon_cutoff, light_q
-from issues.models import OPEN_STATUSES, CaseRecord, Issue, IssueCategory, IssueStatus, Light
+from issues.models import DEPARTMENT_OWES_STATUSES, OPEN_STATUSES, CaseRecord, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_scope_q
 from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
 from projects.selectors import group_list_visible_to, project_ids_for_inspector, project_list_visible_to
@@ -234,6 +234,40 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
     if month > Month.of(today):
         raise ValueError("a future month has no figures")
     period = _period(month, today=today)
+    issues = _issues(scope)
+    rollup = _rollup(scope) if period.live else None
+    if rollup is not None:
+        core, departments, projects = _month_counts_from_rollup(rollup, period)
+    else:
+        core, departments, projects = _month_counts(issues, period)
+    judged = _judge_period(issues, period, rollup=rollup)
+    core["avg_close_working_days"] = judged.average_close
+    figures = {
+        "month": str(month),
+        "month_label": month.label,
+        "scope": {"key": scope.key, "label": scope.label, "group_id": scope.group_id},
+        "live": period.live,
+        "as_of": period.as_of.isoformat(),
+        "computed_at": timezone.now().isoformat(timespec="seconds"),
+        "core": core,
+        "departments": departments,
+        "projects": projects,
+        "overdue_list": judged.overdue_list,
+        "overdue_list_total": judged.overdue_total,
+        "overdue_departments": [row["name"] for row in departments if row["overdue"]],
+        "ranking": judged.ranking,
+        "patterns": {**judged.patterns, **_blocked_stages(scope, period.as_of)},
+        "visits": _visits(scope, month),
+        "decisions": _decisions(scope, month),
+        **_meetings(scope, month),
+        "campaign": _campaign(scope, month),
+    }
+    return figures
+
+
+def _month_counts(issues: QuerySet[Issue], period: _Period) -> tuple[dict, list[dict], list[dict]]:
+    """The headline counts and the department and project breakdowns, from the issues."""
+    month = period.month
     in_month = Q(handed_off_at__gte=month.start, handed_off_at__lt=month.end)
     closed_in_month = Q(closed_at__gte=month.start, closed_at__lt=month.end)
     existing = _existing_q(period.cutoff)
@@ -248,7 +282,7 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         "open": Count("pk", filter=open_q),
         "overdue": Count("pk", filter=overdue_q),
     }
-    issues = _issues(scope)
+
     core = issues.aggregate(
         **counts,
         reworked=Count("pk", filter=existing & Q(return_count__gte=1)),
@@ -279,29 +313,55 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         .order_by("-overdue", "-open", "project__name")
         if _has_news(row)
     ]
-    judged = _judge_period(issues, period)
-    core["avg_close_working_days"] = judged.average_close
-    figures = {
-        "month": str(month),
-        "month_label": month.label,
-        "scope": {"key": scope.key, "label": scope.label, "group_id": scope.group_id},
-        "live": period.live,
-        "as_of": period.as_of.isoformat(),
-        "computed_at": timezone.now().isoformat(timespec="seconds"),
-        "core": core,
-        "departments": departments,
-        "projects": projects,
-        "overdue_list": judged.overdue_list,
-        "overdue_list_total": judged.overdue_total,
-        "overdue_departments": [row["name"] for row in departments if row["overdue"]],
-        "ranking": judged.ranking,
-        "patterns": {**judged.patterns, **_blocked_stages(scope, period.as_of)},
-        "visits": _visits(scope, month),
-        "decisions": _decisions(scope, month),
-        **_meetings(scope, month),
-        "campaign": _campaign(scope, month),
+    return core, departments, projects
+
+
+def _month_counts_from_rollup(rollup: QuerySet[IssueRollup], period: _Period) -> tuple[dict, list[dict], list[dict]]:
+    """_month_counts of the live month, from the rollup (see the definitions above it)."""
+    month = period.month
+    closed_in = _in_month(Kind.CLOSED, month)
+    existing = _STATE & ~Q(status=IssueStatus.WITHDRAWN)
+    counts = {
+        "handed_off": _n(_in_month(Kind.HANDED_OFF, month)),
+        "withdrawn": _n(_in_month(Kind.WITHDRAWN, month)),
+        "closed": _n(closed_in),
+        "closed_on_time": _n(closed_in & Q(on_time=True)),
+        "open": _n(_OPEN),
+        "overdue": _n(_overdue_r(period.as_of)),
     }
-    return figures
+    core = rollup.aggregate(
+        **counts,
+        reworked=_n(existing & Q(reworked=True)),
+        total_handed_off=_n(existing),
+        total_closed=_n(_STATE & Q(status=IssueStatus.CLOSED)),
+    )
+    core["closed_late"] = core["closed"] - core["closed_on_time"]
+    core["rectification_rate"] = _percent(core["total_closed"], core["total_handed_off"])
+    core["on_time_rate"] = _percent(core["closed_on_time"], core["closed"])
+    relevant = (
+        _in_month(Kind.HANDED_OFF, month)
+        | _in_month(Kind.WITHDRAWN, month)
+        | closed_in
+        | _OPEN
+        | _overdue_r(period.as_of)
+    ) & Q(n__gt=0)
+    departments = [
+        _row(row, key="department", name=row["department__short_name"] or row["department__name"])
+        for row in rollup.filter(relevant)
+        .values("department", "department__name", "department__short_name")
+        .annotate(**counts)
+        .order_by("-overdue", "-open", "department__name")
+        if _has_news(row)
+    ]
+    projects = [
+        _row(row, key="project", name=row["project__short_name"] or row["project__name"])
+        for row in rollup.filter(relevant)
+        .values("project", "project__name", "project__short_name")
+        .annotate(**counts)
+        .order_by("-overdue", "-open", "project__name")
+        if _has_news(row)
+    ]
+    return core, departments, projects
 
 
 def _has_news(row: dict) -> bool:
@@ -393,16 +453,25 @@ def _department_records(
     return _Records(records=records, calendar=calendar, close_days=[d for days in to_close.values() for d in days])
 
 
-def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
+def _judge_period(
+    issues: QuerySet[Issue], period: _Period, *, rollup: QuerySet[IssueRollup] | None = None
+) -> _Judgement:
     """The records, the 红黑榜 decided from them (reports.ranking), the overdue list in working days
-    and the patterns the 通报 names. Queries: 8, whatever the rows."""
+    and the patterns the 通报 names. Queries: 8, whatever the rows. With the `rollup` (the live
+    month), the counts come from it and the overdue list is read through the (status, deadline)
+    index, its first OVERDUE_LIST_LIMIT rows only."""
     month = period.month
     closed_in = Q(closed_at__gte=month.start, closed_at__lt=month.end)
     overdue_q = _overdue_at_q(period.cutoff, period.as_of)
     reworked_q = closed_in & Q(return_count__gte=1)
+    overdue_issues = issues.filter(overdue_q)
+    if rollup is not None:
+        # Live, overdue issues are open ones: say so, so the planner walks the (status, deadline) index.
+        overdue_issues = overdue_issues.filter(status__in=OPEN_STATUSES)
+    else:
+        overdue_issues = overdue_issues.annotate(total_overdue=Window(Count("pk")))
     listed = list(
-        issues.filter(overdue_q)
-        .select_related("project", "lead_department")
+        overdue_issues.select_related("project", "lead_department")
         .only(
             "pk",
             "code",
@@ -414,10 +483,19 @@ def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
             "lead_department__name",
             "lead_department__short_name",
         )
-        .annotate(total_overdue=Window(Count("pk")))
         .order_by("rectification_deadline", "pk")[:OVERDUE_LIST_LIMIT]
     )
-    counted = _department_records(issues, period, overdue_deadlines=tuple(i.rectification_deadline for i in listed[:1]))
+    first_deadlines = tuple(i.rectification_deadline for i in listed[:1])
+    if rollup is not None:
+        counted = _department_records_from_rollup(rollup, period, overdue_deadlines=first_deadlines)
+        overdue_total = sum(r.overdue for r in counted.records)
+        overdue_categories = _by_category_from_rollup(rollup.filter(_overdue_r(period.as_of)))
+        reworked_categories = _by_category_from_rollup(rollup.filter(_in_month(Kind.CLOSED, month), reworked=True))
+    else:
+        counted = _department_records(issues, period, overdue_deadlines=first_deadlines)
+        overdue_total = listed[0].total_overdue if listed else 0
+        overdue_categories = _by_category(issues.filter(overdue_q))
+        reworked_categories = _by_category(issues.filter(reworked_q))
     records, calendar = counted.records, counted.calendar
     ranking = _standings(records, period)
     overdue_list = [
@@ -437,13 +515,13 @@ def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
     )
     by_rework = sorted((r for r in records if r.reworked), key=lambda r: (-r.reworked, r.name))
     patterns = {
-        "overdue_categories": _by_category(issues.filter(overdue_q)),
+        "overdue_categories": overdue_categories,
         "overdue_departments": [
             {"name": r.name, "n": r.overdue, "days": r.max_overdue_working_days} for r in by_overdue[:PATTERN_ROWS]
         ],
         "overdue_departments_total": len(by_overdue),
         "reworked": sum(r.reworked for r in records),
-        "reworked_categories": _by_category(issues.filter(reworked_q)),
+        "reworked_categories": reworked_categories,
         "reworked_departments": [{"name": r.name, "n": r.reworked} for r in by_rework[:PATTERN_ROWS]],
         "reworked_departments_total": len(by_rework),
         **_late_sign_for(issues, period),
@@ -451,7 +529,7 @@ def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
     return _Judgement(
         ranking=ranking,
         overdue_list=overdue_list,
-        overdue_total=listed[0].total_overdue if listed else 0,
+        overdue_total=overdue_total,
         average_close=_mean(counted.close_days),
         patterns=patterns,
     )
@@ -465,6 +543,12 @@ def _by_category(issues: QuerySet[Issue]) -> list[dict]:
     labels = dict(IssueCategory.choices)
     rows = issues.values("category").annotate(n=Count("pk")).order_by("-n", "category")[:PATTERN_ROWS]
     return [{"label": str(labels.get(row["category"], row["category"])), "n": row["n"]} for row in rows]
+
+
+def _by_category_from_rollup(rollup: QuerySet[IssueRollup]) -> list[dict]:
+    labels = dict(IssueCategory.choices)
+    rows = rollup.values("category").annotate(c=Sum("n")).filter(c__gt=0).order_by("-c", "category")[:PATTERN_ROWS]
+    return [{"label": str(labels.get(row["category"], row["category"])), "n": row["c"]} for row in rows]
 
 
 def _late_sign_for(issues: QuerySet[Issue], period: _Period) -> dict:
@@ -777,7 +861,13 @@ _OPEN = _STATE & Q(status__in=OPEN_STATUSES)
 
 
 def _overdue_r(day: dt.date) -> Q:
-    return Q(kind=Kind.OWES, day1__lt=day)
+    """逾期未整改 at `day`: open, not submitted for verification, deadline before the day."""
+    return Q(kind=Kind.OWES, submitted=False, day1__lt=day)
+
+
+def _red_r(today: dt.date) -> Q:
+    """The red light (issues.lights): the department owes work and the deadline passed."""
+    return Q(kind=Kind.OWES, status__in=DEPARTMENT_OWES_STATUSES, day1__lt=today)
 
 
 def _in_month(kind: str, month: Month) -> Q:
@@ -789,7 +879,7 @@ def _dashboard_from_rollup(scope: ReportScope, rollup: QuerySet[IssueRollup], to
     soon = due_soon_cutoff(today)
     # light_q's yellow (issues.lights), as ranges: due soon, or the sign-for deadline passed while
     # the rectification deadline is still ahead (past the due-soon days: the first part has the rest).
-    yellow = Q(kind=Kind.OWES) & (
+    yellow = Q(kind=Kind.OWES, status__in=DEPARTMENT_OWES_STATUSES) & (
         Q(day1__gte=today, day1__lte=soon) | Q(status=IssueStatus.HANDED_OFF, day2__lt=today, day1__gt=soon)
     )
     trend = {}
@@ -799,7 +889,7 @@ def _dashboard_from_rollup(scope: ReportScope, rollup: QuerySet[IssueRollup], to
     cards = rollup.aggregate(
         total=_n(_STATE & ~Q(status=IssueStatus.WITHDRAWN)),
         open=_n(_OPEN),
-        red=_n(_overdue_r(today)),
+        red=_n(_red_r(today)),
         yellow=_n(yellow),
         closed=_n(_STATE & Q(status=IssueStatus.CLOSED)),
         closed_on_time=_n(_STATE & Q(status=IssueStatus.CLOSED, on_time=True)),
@@ -811,9 +901,9 @@ def _dashboard_from_rollup(scope: ReportScope, rollup: QuerySet[IssueRollup], to
     cards["projects"] = _scoped(Project.objects.filter(is_archived=False), _project_pk_q(scope)).count()
     by_category = dict(rollup.filter(_OPEN).values_list("category").annotate(c=Sum("n")).values_list("category", "c"))
     by_project = list(
-        rollup.filter(_OPEN | _overdue_r(today))
+        rollup.filter(_OPEN | _red_r(today))
         .values("project", "project__name", "project__short_name")
-        .annotate(c=_n(_OPEN), red=_n(_overdue_r(today)))
+        .annotate(c=_n(_OPEN), red=_n(_red_r(today)))
         .filter(c__gt=0)
         .order_by("-c", "project__name")[:TOP_PROJECTS]
     )

@@ -30,8 +30,9 @@ NO_DAY = dt.date(1970, 1, 1)
 class Kind(models.TextChoices):
     # Every issue: its status, closed on time (issues.conditions.on_time_q), returned at least once.
     STATE = "S", _("状态")
-    # Work the department owes (已交办, 整改中): day1 = rectification deadline, day2 = sign-for
-    # deadline while 已交办 (NO_DAY after signing). Red, yellow, overdue are ranges over these.
+    # Open issues: day1 = rectification deadline, day2 = sign-for deadline while 已交办 (NO_DAY
+    # after signing), `submitted` = submitted for verification (submitted_at set). Red and yellow
+    # (by status: the department owes work) and overdue (not submitted) are ranges over these.
     OWES = "O", _("待整改")
     # Handed off and not withdrawn: day1 = the local day it was handed off.
     HANDED_OFF = "H", _("交办")
@@ -56,6 +57,7 @@ class IssueRollup(models.Model):
     day2 = models.DateField(_("日期二"), default=NO_DAY)
     on_time = models.BooleanField(_("按期销号"), default=False)
     reworked = models.BooleanField(_("返工"), default=False)
+    submitted = models.BooleanField(_("已提交核验"), default=False)
     n = models.IntegerField(_("数量"), default=0)
 
     class Meta:
@@ -63,7 +65,18 @@ class IssueRollup(models.Model):
         verbose_name_plural = _("问题统计汇总")
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "project", "department", "category", "status", "day1", "day2", "on_time", "reworked"],
+                fields=[
+                    "kind",
+                    "project",
+                    "department",
+                    "category",
+                    "status",
+                    "day1",
+                    "day2",
+                    "on_time",
+                    "reworked",
+                    "submitted",
+                ],
                 name="rollup_key",
             )
         ]

@@ -13,7 +13,17 @@ def rollup_snapshot() -> dict[tuple, int]:
     return {
         tuple(row[:-1]): row[-1]
         for row in IssueRollup.objects.exclude(n=0).values_list(
-            "kind", "project_id", "department_id", "category", "status", "day1", "day2", "on_time", "reworked", "n"
+            "kind",
+            "project_id",
+            "department_id",
+            "category",
+            "status",
+            "day1",
+            "day2",
+            "on_time",
+            "reworked",
+            "submitted",
+            "n",
         )
     }
 

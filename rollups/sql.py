@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from issues.models import OPEN_STATUSES
+
 TABLE = "rollups_issuerollup"
-KEYS = ("kind", "project_id", "department_id", "category", "status", "day1", "day2", "on_time", "reworked")
+KEYS = ("kind", "project_id", "department_id", "category", "status", "day1", "day2", "on_time", "reworked", "submitted")
 # The issue columns the facts read: an update touching none of them (a progress note) moves nothing.
 WATCHED = (
     "project_id",
@@ -67,23 +69,24 @@ def facts(d: Dialect, row: str, *, source: str = "", reopened: str | None = None
     empty = "CAST('' AS varchar(20))" if d.vendor == "postgresql" else "''"
     status = f"CAST({row}.status AS varchar(20))" if d.vendor == "postgresql" else f"{row}.status"
     branches = [
-        (f"'S', {common}, {status}, {no_day}, {no_day}, {on_time}, {reworked}", None),
+        (f"'S', {common}, {status}, {no_day}, {no_day}, {on_time}, {reworked}, FALSE", None),
         (
             f"'O', {common}, {status}, {row}.rectification_deadline,"
-            f" CASE WHEN {row}.status = 'handed_off' THEN {row}.sign_deadline ELSE {no_day} END, FALSE, FALSE",
-            f"{row}.status IN ('handed_off', 'in_progress')",
+            f" CASE WHEN {row}.status = 'handed_off' THEN {row}.sign_deadline ELSE {no_day} END, FALSE, FALSE,"
+            f" ({row}.submitted_at IS NOT NULL)",
+            f"{row}.status IN ({', '.join(repr(str(s)) for s in OPEN_STATUSES)})",
         ),
         (
-            f"'H', {common}, {empty}, {d.local_day(f'{row}.handed_off_at')}, {no_day}, FALSE, FALSE",
+            f"'H', {common}, {empty}, {d.local_day(f'{row}.handed_off_at')}, {no_day}, FALSE, FALSE, FALSE",
             f"{row}.status <> 'withdrawn'",
         ),
         (
-            f"'W', {common}, {empty}, {d.local_day(f'{row}.withdrawn_at')}, {no_day}, FALSE, FALSE",
+            f"'W', {common}, {empty}, {d.local_day(f'{row}.withdrawn_at')}, {no_day}, FALSE, FALSE, FALSE",
             f"{row}.withdrawn_at IS NOT NULL",
         ),
         (
             f"'C', {common}, {empty}, {d.local_day(f'{row}.closed_at')}, {d.local_day(f'{row}.handed_off_at')},"
-            f" {on_time}, {reworked}",
+            f" {on_time}, {reworked}, FALSE",
             f"{row}.closed_at IS NOT NULL",
         ),
     ]
@@ -155,9 +158,7 @@ def _split_columns(text: str) -> tuple[list[str], str]:
 
 _CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED)
 _CHANGED_SQLITE = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED)
-_FIRST_REOPEN = (
-    "(SELECT COUNT(*) FROM issues_issueevent e WHERE e.issue_id = NEW.issue_id AND e.action = 'reopen') = 1"
-)
+_FIRST_REOPEN = "(SELECT COUNT(*) FROM issues_issueevent e WHERE e.issue_id = NEW.issue_id AND e.action = 'reopen') = 1"
 _THE_ISSUE = "issues_issue i WHERE i.id = NEW.issue_id"
 
 
@@ -185,6 +186,8 @@ def install_sql(vendor: str) -> list[str]:
     if vendor == "postgresql":
         statements = []
         for name, body in bodies.items():
+            if name == "reopen":
+                body = f"IF {_FIRST_REOPEN} THEN\n{body};\nEND IF"
             statements.append(
                 f"CREATE OR REPLACE FUNCTION rollups_issue_{name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                 f"BEGIN\n{body};\nRETURN NULL;\nEND $$;"
@@ -196,8 +199,8 @@ def install_sql(vendor: str) -> list[str]:
             f" FOR EACH ROW WHEN ({_CHANGED}) EXECUTE FUNCTION rollups_issue_update();",
             "CREATE TRIGGER rollups_issue_delete AFTER DELETE ON issues_issue"
             " FOR EACH ROW EXECUTE FUNCTION rollups_issue_delete();",
-            f"CREATE TRIGGER rollups_issue_reopen AFTER INSERT ON issues_issueevent"
-            f" FOR EACH ROW WHEN (NEW.action = 'reopen') EXECUTE FUNCTION rollups_issue_reopen();",
+            "CREATE TRIGGER rollups_issue_reopen AFTER INSERT ON issues_issueevent"
+            " FOR EACH ROW WHEN (NEW.action = 'reopen') EXECUTE FUNCTION rollups_issue_reopen();",
         ]
         return statements
     return [
