@@ -64,6 +64,7 @@ from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Proj
 from projects.selectors import group_list_visible_to, project_ids_for_inspector, project_list_visible_to
 from reports.ranking import DepartmentRecord, RankingRules, department_standings
 from rollups.models import IssueRollup, Kind
+from rollups.sql import CITY
 
 TREND_MONTHS = 12
 TOP_PROJECTS = 15
@@ -237,7 +238,7 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
     issues = _issues(scope)
     rollup = _rollup(scope) if period.live else None
     if rollup is not None:
-        core, departments, projects = _month_counts_from_rollup(rollup, period)
+        core, departments, projects = _month_counts_from_rollup(rollup, _rollup(scope, by_project=True), period)
     else:
         core, departments, projects = _month_counts(issues, period)
     judged = _judge_period(issues, period, rollup=rollup)
@@ -316,7 +317,9 @@ def _month_counts(issues: QuerySet[Issue], period: _Period) -> tuple[dict, list[
     return core, departments, projects
 
 
-def _month_counts_from_rollup(rollup: QuerySet[IssueRollup], period: _Period) -> tuple[dict, list[dict], list[dict]]:
+def _month_counts_from_rollup(
+    rollup: QuerySet[IssueRollup], by_project: QuerySet[IssueRollup], period: _Period
+) -> tuple[dict, list[dict], list[dict]]:
     """_month_counts of the live month, from the rollup (see the definitions above it)."""
     month = period.month
     closed_in = _in_month(Kind.CLOSED, month)
@@ -355,7 +358,7 @@ def _month_counts_from_rollup(rollup: QuerySet[IssueRollup], period: _Period) ->
     ]
     projects = [
         _row(row, key="project", name=row["project__short_name"] or row["project__name"])
-        for row in rollup.filter(relevant)
+        for row in by_project.filter(relevant)
         .values("project", "project__name", "project__short_name")
         .annotate(**counts)
         .order_by("-overdue", "-open", "project__name")
@@ -487,7 +490,7 @@ def _judge_period(
     )
     first_deadlines = tuple(i.rectification_deadline for i in listed[:1])
     if rollup is not None:
-        counted = _department_records_from_rollup(rollup, period, overdue_deadlines=first_deadlines)
+        counted = _department_records_from_rollup(rollup, issues, period, overdue_deadlines=first_deadlines)
         overdue_total = sum(r.overdue for r in counted.records)
         overdue_categories = _by_category_from_rollup(rollup.filter(_overdue_r(period.as_of)))
         reworked_categories = _by_category_from_rollup(rollup.filter(_in_month(Kind.CLOSED, month), reworked=True))
@@ -834,14 +837,17 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
 # at today" a rollup OWES row (department owes work) with its deadline before today.
 
 
-def _rollup(scope: ReportScope) -> QuerySet[IssueRollup] | None:
+def _rollup(scope: ReportScope, *, by_project: bool = False) -> QuerySet[IssueRollup] | None:
     """The rollup rows of the scope, or None when the scope is not a set of projects (a liaison's
-    issues are those their department leads or assists: the rollup does not key the latter)."""
+    issues are those their department leads or assists: the rollup does not key the latter).
+    The whole city reads its own rows (project CITY), unless it is `by_project` (a breakdown by
+    project); a scoped reader sums its projects' rows."""
     rows = IssueRollup.objects.all()
+    city = rows.exclude(project_id=CITY) if by_project else rows.filter(project_id=CITY)
     if scope.user is not None:
         user = scope.user
         if user.sees_everything:
-            return rows
+            return city
         if not user.is_authenticated or (user.is_liaison and user.department_id is not None):
             return None
         if user.is_inspector:
@@ -849,7 +855,7 @@ def _rollup(scope: ReportScope) -> QuerySet[IssueRollup] | None:
         return rows.none()
     if scope.group_id is not None:
         return rows.filter(project__in=_group_project_ids(scope.group_id))
-    return rows
+    return city
 
 
 def _n(q: Q) -> Coalesce:
@@ -871,7 +877,8 @@ def _red_r(today: dt.date) -> Q:
 
 
 def _in_month(kind: str, month: Month) -> Q:
-    return Q(kind=kind, day1__gte=month.first_day, day1__lte=month.last_day)
+    """Rows of a kind keyed by month (handed off, withdrawn, closed): day1 is the month's first day."""
+    return Q(kind=kind, day1=month.first_day)
 
 
 def _dashboard_from_rollup(scope: ReportScope, rollup: QuerySet[IssueRollup], today: dt.date) -> dict:
@@ -901,16 +908,15 @@ def _dashboard_from_rollup(scope: ReportScope, rollup: QuerySet[IssueRollup], to
     cards["projects"] = _scoped(Project.objects.filter(is_archived=False), _project_pk_q(scope)).count()
     by_category = dict(rollup.filter(_OPEN).values_list("category").annotate(c=Sum("n")).values_list("category", "c"))
     by_project = list(
-        rollup.filter(_OPEN | _red_r(today))
+        _rollup(scope, by_project=True)
+        .filter(_OPEN | _red_r(today))
         .values("project", "project__name", "project__short_name")
         .annotate(c=_n(_OPEN), red=_n(_red_r(today)))
         .filter(c__gt=0)
         .order_by("-c", "project__name")[:TOP_PROJECTS]
     )
-    ranking = _standings(
-        _department_records_from_rollup(rollup, _period(Month.of(today), today=today)).records,
-        _period(Month.of(today), today=today),
-    )
+    period = _period(Month.of(today), today=today)
+    ranking = _standings(_department_records_from_rollup(rollup, _issues(scope), period).records, period)
     return {
         "scope": {"key": scope.key, "label": scope.label},
         "today": today.isoformat(),
@@ -944,9 +950,15 @@ def _dashboard_from_rollup(scope: ReportScope, rollup: QuerySet[IssueRollup], to
 
 
 def _department_records_from_rollup(
-    rollup: QuerySet[IssueRollup], period: _Period, *, overdue_deadlines: tuple[dt.date, ...] = ()
+    rollup: QuerySet[IssueRollup],
+    issues: QuerySet[Issue],
+    period: _Period,
+    *,
+    overdue_deadlines: tuple[dt.date, ...] = (),
 ) -> _Records:
-    """_department_records of a live period, from the rollup. Queries: 3, whatever the rows."""
+    """_department_records of a live period, from the rollup; the days each closure of the period
+    took are read from its issues (through the closed_at index: the month's closures only).
+    Queries: 3, whatever the rows."""
     assert period.live, "the rollup holds the present: a closed month is read from the issues"
     closed_in = _in_month(Kind.CLOSED, period.month)
     overdue = _overdue_r(period.as_of)
@@ -963,14 +975,19 @@ def _department_records_from_rollup(
         )
         .order_by()
     )
-    # The closures of the period as (department, handed-off day, closed day, how many).
-    closures = list(rollup.filter(closed_in, n__gt=0).values_list("department", "day2", "day1", "n"))
-    firsts = [start for _d, start, _e, _n in closures] + [r["oldest_overdue"] for r in grouped if r["oldest_overdue"]]
-    lasts = [end for _d, _s, end, _n in closures] + [period.as_of]
+    month = period.month
+    closures = list(
+        issues.filter(closed_at__gte=month.start, closed_at__lt=month.end)
+        .order_by()
+        .values_list("lead_department", "handed_off_at", "closed_at")
+    )
+    spans = [(timezone.localtime(h).date(), timezone.localtime(c).date()) for _d, h, c in closures]
+    firsts = [start for start, _end in spans] + [r["oldest_overdue"] for r in grouped if r["oldest_overdue"]]
+    lasts = [end for _start, end in spans] + [period.as_of]
     calendar = WorkCalendar.for_span(min([*firsts, *overdue_deadlines], default=period.as_of), max(lasts))
     to_close: dict[int, list[int]] = {}
-    for department, start, end, count in closures:
-        to_close.setdefault(department, []).extend([calendar.workdays_after(start, end)] * count)
+    for (department, _h, _c), (start, end) in zip(closures, spans, strict=True):
+        to_close.setdefault(department, []).append(calendar.workdays_after(start, end))
     records = [
         DepartmentRecord(
             id=row["department"],

@@ -7,6 +7,11 @@ that applies to it (see rollups.sql.facts, the one definition). Database trigger
 (rollups.sql; migration rollups 0002), on PostgreSQL and SQLite alike: never a periodic job.
 `manage.py rebuild_rollups` recomputes the table from the issues.
 
+Every fact is counted twice: under the issue's project, so a scoped reader (a group, an inspector's
+projects) sums an IN over its projects, and under project 0 (rollups.sql.CITY), so the whole
+city's figures read rows keyed by department, category and day only, however many projects there
+are. Handed off, withdrawn and closed are counted per local month (day1 = its first day).
+
 The counts never depend on the day they are read: what changes with the date (red, overdue, due
 soon) is a range over the deadline days of the OWES rows, so "overdue today" is a range sum.
 Rows whose count fell to 0 stay (the triggers only add and subtract): readers filter n > 0 where a
@@ -34,17 +39,18 @@ class Kind(models.TextChoices):
     # after signing), `submitted` = submitted for verification (submitted_at set). Red and yellow
     # (by status: the department owes work) and overdue (not submitted) are ranges over these.
     OWES = "O", _("待整改")
-    # Handed off and not withdrawn: day1 = the local day it was handed off.
+    # Handed off and not withdrawn: day1 = the local month it was handed off (its first day).
     HANDED_OFF = "H", _("交办")
-    # Withdrawn: day1 = the local day of the withdrawal.
+    # Withdrawn: day1 = the local month of the withdrawal.
     WITHDRAWN = "W", _("撤销")
-    # Closed (closed_at set): day1 = the local day closed, day2 = the local day handed off; on time, reworked.
+    # Closed (closed_at set): day1 = the local month closed; on time, reworked.
     CLOSED = "C", _("销号")
 
 
 class IssueRollup(models.Model):
     kind = models.CharField(_("类型"), max_length=1, choices=Kind.choices)
-    # Not enforced by the database: the triggers write these from the issue row, which is.
+    # Not enforced by the database: the triggers write these from the issue row, which is; project
+    # 0 (rollups.sql.CITY) holds the whole city's rows.
     project = models.ForeignKey(
         Project, verbose_name=_("项目"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )

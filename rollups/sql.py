@@ -36,6 +36,7 @@ WATCHED = (
     "return_count",
 )
 NO_DAY = "'1970-01-01'"
+CITY = 0  # the project key of the whole city's rows
 REOPENED = "EXISTS (SELECT 1 FROM issues_issueevent e WHERE e.issue_id = {row}.id AND e.action = 'reopen')"
 
 
@@ -48,6 +49,13 @@ class Dialect:
         if self.vendor == "postgresql":
             return f"(({column}) AT TIME ZONE '{tz}')::date"
         return f"django_datetime_cast_date({column}, '{tz}', 'UTC')"
+
+    def local_month(self, column: str) -> str:
+        """The first day of the local month of a timestamp."""
+        tz = settings.TIME_ZONE
+        if self.vendor == "postgresql":
+            return f"date_trunc('month', ({column}) AT TIME ZONE '{tz}')::date"
+        return f"strftime('%Y-%m-01', django_datetime_cast_date({column}, '{tz}', 'UTC'))"
 
     def day(self, literal: str) -> str:
         return f"DATE {literal}" if self.vendor == "postgresql" else literal
@@ -63,7 +71,7 @@ def facts(d: Dialect, row: str, *, source: str = "", reopened: str | None = None
         f" AND NOT {reopened})"
     )
     reworked = f"({row}.return_count >= 1)"
-    common = f"{row}.project_id, {row}.lead_department_id, {row}.category"
+    common = f"{{project}}, {row}.lead_department_id, {row}.category"
     no_day = d.day(NO_DAY)
     # A literal '' is typed unknown on PostgreSQL in a UNION: cast so every branch agrees.
     empty = "CAST('' AS varchar(20))" if d.vendor == "postgresql" else "''"
@@ -77,20 +85,26 @@ def facts(d: Dialect, row: str, *, source: str = "", reopened: str | None = None
             f"{row}.status IN ({', '.join(repr(str(s)) for s in OPEN_STATUSES)})",
         ),
         (
-            f"'H', {common}, {empty}, {d.local_day(f'{row}.handed_off_at')}, {no_day}, FALSE, FALSE, FALSE",
+            f"'H', {common}, {empty}, {d.local_month(f'{row}.handed_off_at')}, {no_day}, FALSE, FALSE, FALSE",
             f"{row}.status <> 'withdrawn'",
         ),
         (
-            f"'W', {common}, {empty}, {d.local_day(f'{row}.withdrawn_at')}, {no_day}, FALSE, FALSE, FALSE",
+            f"'W', {common}, {empty}, {d.local_month(f'{row}.withdrawn_at')}, {no_day}, FALSE, FALSE, FALSE",
             f"{row}.withdrawn_at IS NOT NULL",
         ),
         (
-            f"'C', {common}, {empty}, {d.local_day(f'{row}.closed_at')}, {d.local_day(f'{row}.handed_off_at')},"
-            f" {on_time}, {reworked}, FALSE",
+            f"'C', {common}, {empty}, {d.local_month(f'{row}.closed_at')}, {no_day}, {on_time}, {reworked}, FALSE",
             f"{row}.closed_at IS NOT NULL",
         ),
     ]
     selects = []
+    # Each fact twice: under the issue's project (scoped reads sum over a set of projects) and
+    # under CITY (0, no project: the whole city's figures read few rows whatever the projects).
+    branches = [
+        (columns.replace("{project}", project), condition)
+        for project in (f"{row}.project_id", "0")
+        for columns, condition in branches
+    ]
     for columns, condition in branches:
         where = " AND ".join(part for part in (source_condition(source), condition) if part)
         from_clause = source_table(source)

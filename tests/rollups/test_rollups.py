@@ -12,10 +12,15 @@ import threading
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import close_old_connections, connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import Role
 from issues.errors import IssueWorkflowError
 from issues.models import Issue, IssueCategory, IssueEvent, IssueStatus
 from reports import figures
@@ -130,7 +135,9 @@ def _assert_figures_read_from_the_rollup_equal_the_scans(world) -> None:
     ]
     read = {}
     for source in ("rollup", "scan"):
-        with mock.patch.object(figures, "_rollup", side_effect=None if source == "rollup" else lambda scope: None) as m:
+        with mock.patch.object(
+            figures, "_rollup", side_effect=None if source == "rollup" else lambda scope, **kwargs: None
+        ) as m:
             if source == "rollup":
                 m.side_effect = _ROLLUP
             read[source] = [
@@ -207,3 +214,27 @@ def test_the_maintained_rollup_equals_the_rebuilt_one_after_concurrent_actions(w
     assert not failures, failures
     assert done[0] >= 80
     _assert_rebuilt_equals_maintained()
+
+
+@pytest.mark.django_db
+def test_the_dashboard_and_the_ranking_read_the_rollup_not_the_issues(world):
+    """The dashboard's figures (cards, trend, categories, projects, 红黑榜) come from the rollup; of
+    the issues they read only this month's closures: their cost does not follow the issue count. A group lead's and a special inspector's
+    scope is an IN over their projects; a user who is also a liaison still scans (the rollup does
+    not key assisted issues)."""
+    for n in range(3):
+        world.hand_off(title=f"问题{n}")
+    for user in (world.leader, world.inspector, world.authorized_inspector):
+        with CaptureQueriesContext(connection) as captured:
+            figures.dashboard_figures(scope=dashboard_scope_for(user=user))
+        statements = [q["sql"] for q in captured.captured_queries]
+        # The issues are read for one thing only: the days the month's closures took (closed_at index).
+        reads = [sql for sql in statements if '"issues_issue"' in sql]
+        assert len(reads) == 1 and '"issues_issue"."closed_at" >=' in reads[0], reads
+        assert any('"rollups_issuerollup"' in sql for sql in statements)
+    assert figures._rollup(dashboard_scope_for(user=world.other_inspector)).aggregate(total=Sum("n"))["total"] is None
+    world.inspector.department = world.lead_department
+    world.inspector.groups.add(Group.objects.get_or_create(name=str(Role.LIAISON))[0])
+    world.inspector.save()
+    both = User.objects.get(pk=world.inspector.pk)
+    assert figures._rollup(dashboard_scope_for(user=both)) is None
