@@ -8,7 +8,7 @@ from rollups import sql
 from rollups.models import IssueRollup
 
 
-def rollup_snapshot() -> dict[tuple, int]:
+def rollup_snapshot() -> dict[tuple[object, ...], int]:
     """The table as {key: n}, rows counting nothing left out (what a comparison needs)."""
     return {
         tuple(row[:-1]): row[-1]

@@ -65,7 +65,7 @@ def _raw_step(world, rng: random.Random, issue_ids: list[int]) -> None:
     else:
         status = rng.choice(list(IssueStatus.values))
         handed = timezone.now() - dt.timedelta(days=rng.randint(0, 400), hours=rng.randint(0, 23))
-        issue = IssueFactory(
+        issue: Issue = IssueFactory(  # type: ignore[assignment]
             project=rng.choice([world.project, world.other_project]),
             lead_department=world.lead_department,
             handed_off_by=world.inspector,
