@@ -111,7 +111,7 @@ def measure(args) -> dict:
         if rollup is None:
             records = figures._department_records(figures._issues(city), period).records
         else:
-            records = figures._department_records_from_rollup(rollup, period).records
+            records = figures._department_records_from_rollup(rollup, figures._issues(city), period).records
         return figures._standings(records, period)
 
     for name, work in (("dashboard", dashboard), ("summary", summary), ("ranking", ranking)):
