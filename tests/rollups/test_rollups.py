@@ -29,6 +29,7 @@ from rollups.models import IssueRollup, Kind
 from rollups.services import rollup_snapshot, rollups_rebuild
 from tests.factories import IssueFactory
 from tests.issues.test_invariants import WEIGHTS, _actions
+from tests.reports.test_views import DASHBOARD_FIGURE_QUERIES, SUMMARY_FIGURE_QUERIES, _populate
 
 STEPS = int(os.environ.get("ROLLUP_TEST_STEPS", "2500"))
 
@@ -238,3 +239,18 @@ def test_the_dashboard_and_the_ranking_read_the_rollup_not_the_issues(world):
     world.inspector.save()
     both = User.objects.get(pk=world.inspector.pk)
     assert figures._rollup(dashboard_scope_for(user=both)) is None
+
+
+@pytest.mark.parametrize("n", [10, 120])
+def test_scoped_figures_read_from_the_rollup_run_the_pinned_queries(world, n, django_assert_num_queries):
+    """A group lead's and a special inspector's dashboard, and a group's live summary, read the
+    rollup in as many queries as the city's (tests/reports/test_views.py), whatever the rows."""
+    _populate(world, n)
+    for user in (world.group_lead, world.authorized_inspector):
+        scope = dashboard_scope_for(user=user)
+        assert figures._rollup(scope) is not None
+        with django_assert_num_queries(DASHBOARD_FIGURE_QUERIES):
+            figures.dashboard_figures(scope=scope)
+    group = ReportScope(key=f"group-{world.group.pk}", label="组", group_id=world.group.pk)
+    with django_assert_num_queries(SUMMARY_FIGURE_QUERIES):
+        figures.monthly_figures(month=Month.of(timezone.localdate()), scope=group)
