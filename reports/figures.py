@@ -808,7 +808,8 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
             "project_id", "project__name", "project__short_name", "kind", "status", "blocked_since", "blockage_note"
         )
     )
-    labels = dict(ProcedureStatus.choices)
+    # Translated once, not once per stage (a lazy label's str() is a gettext call).
+    labels = {value: str(label) for value, label in ProcedureStatus.choices}
     projects: dict[int, dict] = {}
     for project_id, name, short_name, kind, status, blocked_since, note in stages:
         project = projects.setdefault(
@@ -818,7 +819,7 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
         previous = project["cells"].get(kind)
         # Several stages of one kind: the most blocked one speaks for the cell.
         if previous is None or (days or -1) > (previous["days"] or -1):
-            project["cells"][kind] = {"status": status, "label": str(labels[status]), "days": days, "note": note}
+            project["cells"][kind] = {"status": status, "label": labels[status], "days": days, "note": note}
         project["max_days"] = max(project["max_days"], days or 0)
     rows = sorted(projects.values(), key=lambda p: (-p["max_days"], p["name"]))[:BLOCKAGE_ROWS]
     used = {kind for project in rows for kind in project["cells"]}

@@ -89,6 +89,8 @@ class IssueRollup(models.Model):
         indexes = [
             models.Index(fields=["kind", "day1"], name="rollup_kind_day"),
             models.Index(fields=["kind", "department", "day1"], name="rollup_kind_department_day"),
+            # The city's open issues by project (the dashboard's project chart) read the project rows.
+            models.Index(fields=["kind", "status", "project"], name="rollup_kind_status_project"),
         ]
 
     def __str__(self) -> str:
