@@ -895,7 +895,11 @@ def _dashboard_from_rollup(scope: ReportScope, rollup: QuerySet[IssueRollup], to
     for month in months:
         trend[f"h_{month.year}_{month.month}"] = _n(_in_month(Kind.HANDED_OFF, month))
         trend[f"c_{month.year}_{month.month}"] = _n(_in_month(Kind.CLOSED, month))
-    cards = rollup.aggregate(
+    # Every state and open row, and the monthly rows of the trend's months only.
+    wanted = Q(kind__in=(Kind.STATE, Kind.OWES)) | Q(
+        kind__in=(Kind.HANDED_OFF, Kind.CLOSED), day1__gte=months[0].first_day
+    )
+    cards = rollup.filter(wanted).aggregate(
         total=_n(_STATE & ~Q(status=IssueStatus.WITHDRAWN)),
         open=_n(_OPEN),
         red=_n(_red_r(today)),
