@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -62,11 +62,13 @@ from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
 from issues.conditions import done_on, on_time_q
 from issues.lights import due_soon_cutoff, light_q
-from issues.models import OPEN_STATUSES, Issue, IssueCategory, IssueStatus, Light
+from issues.models import DEPARTMENT_OWES_STATUSES, OPEN_STATUSES, Issue, IssueCategory, IssueStatus, Light
 from issues.selectors import issue_scope_q
 from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
-from projects.selectors import group_list_visible_to, project_list_visible_to
+from projects.selectors import group_list_visible_to, project_ids_for_inspector, project_list_visible_to
 from reports.ranking import DepartmentRecord, RankingRules, department_standings
+from rollups.models import IssueRollup, Kind
+from rollups.sql import CITY
 from talks.models import Talk
 from talks.selectors import talk_scope_q
 
@@ -239,6 +241,41 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
     if month > Month.of(today):
         raise ValueError("a future month has no figures")
     period = _period(month, today=today)
+    issues = _issues(scope)
+    rollup = _rollup(scope) if period.live else None
+    if rollup is not None:
+        core, departments, projects = _month_counts_from_rollup(rollup, _rollup(scope, by_project=True), period)
+    else:
+        core, departments, projects = _month_counts(issues, period)
+    judged = _judge_period(issues, period, rollup=rollup)
+    core["avg_close_working_days"] = judged.average_close
+    figures = {
+        "month": str(month),
+        "month_label": month.label,
+        "scope": {"key": scope.key, "label": scope.label, "group_id": scope.group_id},
+        "live": period.live,
+        "as_of": period.as_of.isoformat(),
+        "computed_at": timezone.now().isoformat(timespec="seconds"),
+        "core": core,
+        "departments": departments,
+        "projects": projects,
+        "overdue_list": judged.overdue_list,
+        "overdue_list_total": judged.overdue_total,
+        "overdue_departments": [row["name"] for row in departments if row["overdue"]],
+        "ranking": judged.ranking,
+        "patterns": {**judged.patterns, **_blocked_stages(scope, period.as_of)},
+        "visits": _visits(scope, month),
+        "decisions": _decisions(scope, month),
+        **_meetings(scope, month),
+        "campaign": _campaign(scope, month),
+        "talks": _talks(scope, month),
+    }
+    return figures
+
+
+def _month_counts(issues: QuerySet[Issue], period: _Period) -> tuple[dict, list[dict], list[dict]]:
+    """The headline counts and the department and project breakdowns, from the issues."""
+    month = period.month
     in_month = Q(handed_off_at__gte=month.start, handed_off_at__lt=month.end)
     closed_in_month = Q(closed_at__gte=month.start, closed_at__lt=month.end)
     existing = _existing_q(period.cutoff)
@@ -253,7 +290,7 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         "open": Count("pk", filter=open_q),
         "overdue": Count("pk", filter=overdue_q),
     }
-    issues = _issues(scope)
+
     core = issues.aggregate(
         **counts,
         reworked=Count("pk", filter=existing & Q(return_count__gte=1)),
@@ -284,30 +321,57 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         .order_by("-overdue", "-open", "project__name")
         if _has_news(row)
     ]
-    judged = _judge_period(issues, period)
-    core["avg_close_working_days"] = judged.average_close
-    figures = {
-        "month": str(month),
-        "month_label": month.label,
-        "scope": {"key": scope.key, "label": scope.label, "group_id": scope.group_id},
-        "live": period.live,
-        "as_of": period.as_of.isoformat(),
-        "computed_at": timezone.now().isoformat(timespec="seconds"),
-        "core": core,
-        "departments": departments,
-        "projects": projects,
-        "overdue_list": judged.overdue_list,
-        "overdue_list_total": judged.overdue_total,
-        "overdue_departments": [row["name"] for row in departments if row["overdue"]],
-        "ranking": judged.ranking,
-        "patterns": {**judged.patterns, **_blocked_stages(scope, period.as_of)},
-        "visits": _visits(scope, month),
-        "decisions": _decisions(scope, month),
-        **_meetings(scope, month),
-        "campaign": _campaign(scope, month),
-        "talks": _talks(scope, month),
+    return core, departments, projects
+
+
+def _month_counts_from_rollup(
+    rollup: QuerySet[IssueRollup], by_project: QuerySet[IssueRollup], period: _Period
+) -> tuple[dict, list[dict], list[dict]]:
+    """_month_counts of the live month, from the rollup (see the definitions above it)."""
+    month = period.month
+    closed_in = _in_month(Kind.CLOSED, month)
+    existing = _STATE & ~Q(status=IssueStatus.WITHDRAWN)
+    counts = {
+        "handed_off": _n(_in_month(Kind.HANDED_OFF, month)),
+        "withdrawn": _n(_in_month(Kind.WITHDRAWN, month)),
+        "closed": _n(closed_in),
+        "closed_on_time": _n(closed_in & Q(on_time=True)),
+        "open": _n(_OPEN),
+        "overdue": _n(_overdue_r(period.as_of)),
     }
-    return figures
+    core = rollup.aggregate(
+        **counts,
+        reworked=_n(existing & Q(reworked=True)),
+        total_handed_off=_n(existing),
+        total_closed=_n(_STATE & Q(status=IssueStatus.CLOSED)),
+    )
+    core["closed_late"] = core["closed"] - core["closed_on_time"]
+    core["rectification_rate"] = _percent(core["total_closed"], core["total_handed_off"])
+    core["on_time_rate"] = _percent(core["closed_on_time"], core["closed"])
+    relevant = (
+        _in_month(Kind.HANDED_OFF, month)
+        | _in_month(Kind.WITHDRAWN, month)
+        | closed_in
+        | _OPEN
+        | _overdue_r(period.as_of)
+    ) & Q(n__gt=0)
+    departments = [
+        _row(row, key="department", name=row["department__short_name"] or row["department__name"])
+        for row in rollup.filter(relevant)
+        .values("department", "department__name", "department__short_name")
+        .annotate(**counts)
+        .order_by("-overdue", "-open", "department__name")
+        if _has_news(row)
+    ]
+    projects = [
+        _row(row, key="project", name=row["project__short_name"] or row["project__name"])
+        for row in by_project.filter(relevant)
+        .values("project", "project__name", "project__short_name")
+        .annotate(**counts)
+        .order_by("-overdue", "-open", "project__name")
+        if _has_news(row)
+    ]
+    return core, departments, projects
 
 
 def _has_news(row: dict) -> bool:
@@ -399,16 +463,25 @@ def _department_records(
     return _Records(records=records, calendar=calendar, close_days=[d for days in to_close.values() for d in days])
 
 
-def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
+def _judge_period(
+    issues: QuerySet[Issue], period: _Period, *, rollup: QuerySet[IssueRollup] | None = None
+) -> _Judgement:
     """The records, the 红黑榜 decided from them (reports.ranking), the overdue list in working days
-    and the patterns the 通报 names. Queries: 8, whatever the rows."""
+    and the patterns the 通报 names. Queries: 8, whatever the rows. With the `rollup` (the live
+    month), the counts come from it and the overdue list is read through the (status, deadline)
+    index, its first OVERDUE_LIST_LIMIT rows only."""
     month = period.month
     closed_in = Q(closed_at__gte=month.start, closed_at__lt=month.end)
     overdue_q = _overdue_at_q(period.cutoff, period.as_of)
     reworked_q = closed_in & Q(return_count__gte=1)
+    overdue_issues = issues.filter(overdue_q)
+    if rollup is not None:
+        # Live, overdue issues are open ones: say so, so the planner walks the (status, deadline) index.
+        overdue_issues = overdue_issues.filter(status__in=OPEN_STATUSES)
+    else:
+        overdue_issues = overdue_issues.annotate(total_overdue=Window(Count("pk")))
     listed = list(
-        issues.filter(overdue_q)
-        .select_related("project", "lead_department")
+        overdue_issues.select_related("project", "lead_department")
         .only(
             "pk",
             "code",
@@ -420,10 +493,19 @@ def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
             "lead_department__name",
             "lead_department__short_name",
         )
-        .annotate(total_overdue=Window(Count("pk")))
         .order_by("rectification_deadline", "pk")[:OVERDUE_LIST_LIMIT]
     )
-    counted = _department_records(issues, period, overdue_deadlines=tuple(i.rectification_deadline for i in listed[:1]))
+    first_deadlines = tuple(i.rectification_deadline for i in listed[:1])
+    if rollup is not None:
+        counted = _department_records_from_rollup(rollup, issues, period, overdue_deadlines=first_deadlines)
+        overdue_total = sum(r.overdue for r in counted.records)
+        overdue_categories = _by_category_from_rollup(rollup.filter(_overdue_r(period.as_of)))
+        reworked_categories = _by_category_from_rollup(rollup.filter(_in_month(Kind.CLOSED, month), reworked=True))
+    else:
+        counted = _department_records(issues, period, overdue_deadlines=first_deadlines)
+        overdue_total = listed[0].total_overdue if listed else 0
+        overdue_categories = _by_category(issues.filter(overdue_q))
+        reworked_categories = _by_category(issues.filter(reworked_q))
     records, calendar = counted.records, counted.calendar
     ranking = _standings(records, period)
     overdue_list = [
@@ -443,13 +525,13 @@ def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
     )
     by_rework = sorted((r for r in records if r.reworked), key=lambda r: (-r.reworked, r.name))
     patterns = {
-        "overdue_categories": _by_category(issues.filter(overdue_q)),
+        "overdue_categories": overdue_categories,
         "overdue_departments": [
             {"name": r.name, "n": r.overdue, "days": r.max_overdue_working_days} for r in by_overdue[:PATTERN_ROWS]
         ],
         "overdue_departments_total": len(by_overdue),
         "reworked": sum(r.reworked for r in records),
-        "reworked_categories": _by_category(issues.filter(reworked_q)),
+        "reworked_categories": reworked_categories,
         "reworked_departments": [{"name": r.name, "n": r.reworked} for r in by_rework[:PATTERN_ROWS]],
         "reworked_departments_total": len(by_rework),
         **_late_sign_for(issues, period),
@@ -457,7 +539,7 @@ def _judge_period(issues: QuerySet[Issue], period: _Period) -> _Judgement:
     return _Judgement(
         ranking=ranking,
         overdue_list=overdue_list,
-        overdue_total=listed[0].total_overdue if listed else 0,
+        overdue_total=overdue_total,
         average_close=_mean(counted.close_days),
         patterns=patterns,
     )
@@ -471,6 +553,12 @@ def _by_category(issues: QuerySet[Issue]) -> list[dict]:
     labels = dict(IssueCategory.choices)
     rows = issues.values("category").annotate(n=Count("pk")).order_by("-n", "category")[:PATTERN_ROWS]
     return [{"label": str(labels.get(row["category"], row["category"])), "n": row["n"]} for row in rows]
+
+
+def _by_category_from_rollup(rollup: QuerySet[IssueRollup]) -> list[dict]:
+    labels = dict(IssueCategory.choices)
+    rows = rollup.values("category").annotate(c=Sum("n")).filter(c__gt=0).order_by("-c", "category")[:PATTERN_ROWS]
+    return [{"label": str(labels.get(row["category"], row["category"])), "n": row["c"]} for row in rows]
 
 
 def _late_sign_for(issues: QuerySet[Issue], period: _Period) -> dict:
@@ -619,9 +707,15 @@ def _trend_months(today: dt.date) -> list[Month]:
 
 
 def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> dict:
-    """Cards, charts, department ranking and blockage board, live. Queries: 6 (+1 for the
-    projects count), whatever the number of issues."""
+    """Cards, charts, department ranking and blockage board, live. Read from the issue rollup
+    (rollups.models) wherever the scope is a set of projects, so the cost follows the rollup's
+    rows (the city's: departments × categories × months), not the issues; a scope that also holds
+    a liaison's assisted issues scans the issues as before. Queries: 9 either way, whatever the
+    number of issues (pinned in tests/reports/test_views.py and tests/rollups)."""
     today = today or timezone.localdate()
+    rollup = _rollup(scope)
+    if rollup is not None:
+        return _dashboard_from_rollup(scope, rollup, today)
     issues = _issues(scope)
     months = _trend_months(today)
     not_withdrawn = ~Q(status=IssueStatus.WITHDRAWN)
@@ -728,7 +822,8 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
             "project_id", "project__name", "project__short_name", "kind", "status", "blocked_since", "blockage_note"
         )
     )
-    labels = dict(ProcedureStatus.choices)
+    # Translated once, not once per stage (a lazy label's str() is a gettext call).
+    labels = {value: str(label) for value, label in ProcedureStatus.choices}
     projects: dict[int, dict] = {}
     for project_id, name, short_name, kind, status, blocked_since, note in stages:
         project = projects.setdefault(
@@ -738,7 +833,7 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
         previous = project["cells"].get(kind)
         # Several stages of one kind: the most blocked one speaks for the cell.
         if previous is None or (days or -1) > (previous["days"] or -1):
-            project["cells"][kind] = {"status": status, "label": str(labels[status]), "days": days, "note": note}
+            project["cells"][kind] = {"status": status, "label": labels[status], "days": days, "note": note}
         project["max_days"] = max(project["max_days"], days or 0)
     rows = sorted(projects.values(), key=lambda p: (-p["max_days"], p["name"]))[:BLOCKAGE_ROWS]
     used = {kind for project in rows for kind in project["cells"]}
@@ -746,3 +841,186 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
     for project in rows:
         project["row"] = [project["cells"].get(k["kind"]) for k in kinds]
     return {"kinds": kinds, "projects": rows, "total": len(projects)}
+
+
+# --- the same figures from the issue rollup -------------------------------------------------
+#
+# rollups.models.IssueRollup counts the issues sharing one set of facts; the triggers keep it in
+# the change's own transaction. The definitions below mirror the scans above number by number
+# (tests/reports and tests/rollups pin both): with `now` as the cutoff, "handed off and not
+# withdrawn by now" is a status other than withdrawn, "open at now" an open status, and "overdue
+# at today" a rollup OWES row (department owes work) with its deadline before today.
+
+
+def _rollup(scope: ReportScope, *, by_project: bool = False) -> QuerySet[IssueRollup] | None:
+    """The rollup rows of the scope, or None when the scope is not a set of projects (a liaison's
+    issues are those their department leads or assists: the rollup does not key the latter).
+    The whole city reads its own rows (project CITY), unless it is `by_project` (a breakdown by
+    project); a scoped reader sums its projects' rows."""
+    rows = IssueRollup.objects.all()
+    city = rows.exclude(project_id=CITY) if by_project else rows.filter(project_id=CITY)
+    if scope.user is not None:
+        user = scope.user
+        if user.sees_everything:
+            return city
+        if not user.is_authenticated or (user.is_liaison and user.department_id is not None):
+            return None
+        if user.is_inspector:
+            return rows.filter(project__in=project_ids_for_inspector(user=user))
+        return rows.none()
+    if scope.group_id is not None:
+        return rows.filter(project__in=_group_project_ids(scope.group_id))
+    return city
+
+
+def _n(q: Q) -> Coalesce:
+    return Coalesce(Sum("n", filter=q), 0)
+
+
+_STATE = Q(kind=Kind.STATE)
+_OPEN = _STATE & Q(status__in=OPEN_STATUSES)
+
+
+def _overdue_r(day: dt.date) -> Q:
+    """逾期未整改 at `day`: open, not submitted for verification, deadline before the day."""
+    return Q(kind=Kind.OWES, submitted=False, day1__lt=day)
+
+
+def _red_r(today: dt.date) -> Q:
+    """The red light (issues.lights): the department owes work and the deadline passed."""
+    return Q(kind=Kind.OWES, status__in=DEPARTMENT_OWES_STATUSES, day1__lt=today)
+
+
+def _in_month(kind: str, month: Month) -> Q:
+    """Rows of a kind keyed by month (handed off, withdrawn, closed): day1 is the month's first day."""
+    return Q(kind=kind, day1=month.first_day)
+
+
+def _dashboard_from_rollup(scope: ReportScope, rollup: QuerySet[IssueRollup], today: dt.date) -> dict:
+    months = _trend_months(today)
+    soon = due_soon_cutoff(today)
+    # light_q's yellow (issues.lights), as ranges: due soon, or the sign-for deadline passed while
+    # the rectification deadline is still ahead (past the due-soon days: the first part has the rest).
+    yellow = Q(kind=Kind.OWES, status__in=DEPARTMENT_OWES_STATUSES) & (
+        Q(day1__gte=today, day1__lte=soon) | Q(status=IssueStatus.HANDED_OFF, day2__lt=today, day1__gt=soon)
+    )
+    trend = {}
+    for month in months:
+        trend[f"h_{month.year}_{month.month}"] = _n(_in_month(Kind.HANDED_OFF, month))
+        trend[f"c_{month.year}_{month.month}"] = _n(_in_month(Kind.CLOSED, month))
+    # Every state and open row, and the monthly rows of the trend's months only.
+    wanted = Q(kind__in=(Kind.STATE, Kind.OWES)) | Q(
+        kind__in=(Kind.HANDED_OFF, Kind.CLOSED), day1__gte=months[0].first_day
+    )
+    cards = rollup.filter(wanted).aggregate(
+        total=_n(_STATE & ~Q(status=IssueStatus.WITHDRAWN)),
+        open=_n(_OPEN),
+        red=_n(_red_r(today)),
+        yellow=_n(yellow),
+        closed=_n(_STATE & Q(status=IssueStatus.CLOSED)),
+        closed_on_time=_n(_STATE & Q(status=IssueStatus.CLOSED, on_time=True)),
+        **trend,
+    )
+    cards["green"] = cards["open"] - cards["red"] - cards["yellow"]
+    cards["rectification_rate"] = _percent(cards["closed"], cards["total"])
+    cards["on_time_rate"] = _percent(cards["closed_on_time"], cards["closed"])
+    cards["projects"] = _scoped(Project.objects.filter(is_archived=False), _project_pk_q(scope)).count()
+    by_category = dict(rollup.filter(_OPEN).values_list("category").annotate(c=Sum("n")).values_list("category", "c"))
+    by_project = list(
+        _rollup(scope, by_project=True)
+        .filter(_OPEN | _red_r(today))
+        .values("project", "project__name", "project__short_name")
+        .annotate(c=_n(_OPEN), red=_n(_red_r(today)))
+        .filter(c__gt=0)
+        .order_by("-c", "project__name")[:TOP_PROJECTS]
+    )
+    period = _period(Month.of(today), today=today)
+    ranking = _standings(_department_records_from_rollup(rollup, _issues(scope), period).records, period)
+    return {
+        "scope": {"key": scope.key, "label": scope.label},
+        "today": today.isoformat(),
+        "cards": cards,
+        "trend": [
+            {
+                "month": str(month),
+                "label": _trend_label(month),
+                "handed_off": cards.pop(f"h_{month.year}_{month.month}"),
+                "closed": cards.pop(f"c_{month.year}_{month.month}"),
+            }
+            for month in months
+        ],
+        "by_light": {light: cards[light] for light in ("red", "yellow", "green")},
+        "by_category": [
+            {"category": value, "label": str(label), "count": by_category.get(value, 0)}
+            for value, label in IssueCategory.choices
+        ],
+        "by_project": [
+            {
+                "id": row["project"],
+                "name": row["project__short_name"] or row["project__name"],
+                "count": row["c"],
+                "red": row["red"],
+            }
+            for row in by_project
+        ],
+        "ranking": ranking,
+        "blockages": _blockage_board(scope, today),
+    }
+
+
+def _department_records_from_rollup(
+    rollup: QuerySet[IssueRollup],
+    issues: QuerySet[Issue],
+    period: _Period,
+    *,
+    overdue_deadlines: tuple[dt.date, ...] = (),
+) -> _Records:
+    """_department_records of a live period, from the rollup; the days each closure of the period
+    took are read from its issues (through the closed_at index: the month's closures only).
+    Queries: 3, whatever the rows."""
+    assert period.live, "the rollup holds the present: a closed month is read from the issues"
+    closed_in = _in_month(Kind.CLOSED, period.month)
+    overdue = _overdue_r(period.as_of)
+    grouped = list(
+        rollup.filter(closed_in | _OPEN | overdue)
+        .values("department", "department__name", "department__short_name")
+        .annotate(
+            closed=_n(closed_in),
+            closed_on_time=_n(closed_in & Q(on_time=True)),
+            reworked=_n(closed_in & Q(reworked=True)),
+            open=_n(_OPEN),
+            overdue=_n(overdue),
+            oldest_overdue=Min("day1", filter=overdue & Q(n__gt=0)),
+        )
+        .order_by()
+    )
+    month = period.month
+    closures = list(
+        issues.filter(closed_at__gte=month.start, closed_at__lt=month.end)
+        .order_by()
+        .values_list("lead_department", "handed_off_at", "closed_at")
+    )
+    spans = [(timezone.localtime(h).date(), timezone.localtime(c).date()) for _d, h, c in closures]
+    firsts = [start for start, _end in spans] + [r["oldest_overdue"] for r in grouped if r["oldest_overdue"]]
+    lasts = [end for _start, end in spans] + [period.as_of]
+    calendar = WorkCalendar.for_span(min([*firsts, *overdue_deadlines], default=period.as_of), max(lasts))
+    to_close: dict[int, list[int]] = {}
+    for (department, _h, _c), (start, end) in zip(closures, spans, strict=True):
+        to_close.setdefault(department, []).append(calendar.workdays_after(start, end))
+    records = [
+        DepartmentRecord(
+            id=row["department"],
+            name=row["department__short_name"] or row["department__name"],
+            closed=row["closed"],
+            closed_on_time=row["closed_on_time"],
+            reworked=row["reworked"],
+            overdue=row["overdue"],
+            max_overdue_working_days=calendar.workdays_after(row["oldest_overdue"], period.as_of)
+            if row["oldest_overdue"]
+            else 0,
+            avg_close_working_days=_mean(to_close.get(row["department"], [])),
+        )
+        for row in grouped
+        if row["closed"] or row["open"]
+    ]
+    return _Records(records=records, calendar=calendar, close_days=[d for days in to_close.values() for d in days])

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "dispatch",
     "talks",
     "clues",
+    "rollups",
     # the top floor: composed pages, reports, the audit trail (reads every app below it)
     "desk",
     "reports",

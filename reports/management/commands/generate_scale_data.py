@@ -10,6 +10,8 @@ PostgreSQL COPY; the small ones with bulk_create. On SQLite everything is bulk_c
 (signed -> submitted -> closed, returns counted, withdrawals) but no IssueEvent rows are written:
 no figure reads them. Row-level audit triggers are switched off for the session while loading on
 PostgreSQL (session_replication_role = replica): an audit trail of synthetic rows has no reader.
+That switches off the issue rollup's triggers too, so the rollup is recounted at the end
+(rollups.services.rollups_rebuild), as `manage.py rebuild_rollups` does.
 Refuses to run twice on the same database.
 """
 
@@ -31,6 +33,7 @@ from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
 from issues.models import Issue, IssueCategory, IssueSeverity, IssueStatus, ProgressUpdate
 from projects.models import GroupMembership, ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
+from rollups.services import rollups_rebuild
 
 PREFIX = "S"  # codes S0000001…, names 规模测试…
 BATCH = 5000
@@ -88,6 +91,7 @@ class Command(BaseCommand):
             self._step("issues", lambda: self._issues(counts["issues"]))
             self._step("progress updates", lambda: self._updates(counts["updates"]))
             self._step("visits, cases, meetings", lambda: self._the_rest(counts))
+            self._step("issue rollup", rollups_rebuild)
         if self.pg:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")

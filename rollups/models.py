@@ -1,0 +1,97 @@
+"""The issue rollup: how many issues share one set of the facts the figures count.
+
+One table, five kinds of row (`Kind`), each keyed by (project, lead department, category, and the
+kind's own status, days and flags) with a count `n`. Every issue contributes one row of each kind
+that applies to it (see rollups.sql.facts, the one definition). Database triggers on issues_issue
+(and on the first reopen event of an issue) move the counts in the same transaction as the change
+(rollups.sql; migration rollups 0002), on PostgreSQL and SQLite alike: never a periodic job.
+`manage.py rebuild_rollups` recomputes the table from the issues.
+
+Every fact is counted twice: under the issue's project, so a scoped reader (a group, an inspector's
+projects) sums an IN over its projects, and under project 0 (rollups.sql.CITY), so the whole
+city's figures read rows keyed by department, category and day only, however many projects there
+are. Handed off, withdrawn and closed are counted per local month (day1 = its first day).
+
+The counts never depend on the day they are read: what changes with the date (red, overdue, due
+soon) is a range over the deadline days of the OWES rows, so "overdue today" is a range sum.
+Rows whose count fell to 0 stay (the triggers only add and subtract): readers filter n > 0 where a
+row's mere presence would matter (a minimum), and sums are unaffected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department
+from projects.models import Project
+
+# The day of a fact that has none (unique constraints treat NULLs as distinct, so upserts need a value).
+NO_DAY = dt.date(1970, 1, 1)
+
+
+class Kind(models.TextChoices):
+    # Every issue: its status, closed on time (issues.conditions.on_time_q), returned at least once.
+    STATE = "S", _("状态")
+    # Open issues: day1 = rectification deadline, day2 = sign-for deadline while 已交办 (NO_DAY
+    # after signing), `submitted` = submitted for verification (submitted_at set). Red and yellow
+    # (by status: the department owes work) and overdue (not submitted) are ranges over these.
+    OWES = "O", _("待整改")
+    # Handed off and not withdrawn: day1 = the local month it was handed off (its first day).
+    HANDED_OFF = "H", _("交办")
+    # Withdrawn: day1 = the local month of the withdrawal.
+    WITHDRAWN = "W", _("撤销")
+    # Closed (closed_at set): day1 = the local month closed; on time, reworked.
+    CLOSED = "C", _("销号")
+
+
+class IssueRollup(models.Model):
+    kind = models.CharField(_("类型"), max_length=1, choices=Kind.choices)
+    # Not enforced by the database: the triggers write these from the issue row, which is; project
+    # 0 (rollups.sql.CITY) holds the whole city's rows.
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("责任单位"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.CharField(_("问题类别"), max_length=30)
+    status = models.CharField(_("状态"), max_length=20, default="")
+    day1 = models.DateField(_("日期"), default=NO_DAY)
+    day2 = models.DateField(_("日期二"), default=NO_DAY)
+    on_time = models.BooleanField(_("按期销号"), default=False)
+    reworked = models.BooleanField(_("返工"), default=False)
+    submitted = models.BooleanField(_("已提交核验"), default=False)
+    n = models.IntegerField(_("数量"), default=0)
+
+    class Meta:
+        verbose_name = _("问题统计汇总")
+        verbose_name_plural = _("问题统计汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "kind",
+                    "project",
+                    "department",
+                    "category",
+                    "status",
+                    "day1",
+                    "day2",
+                    "on_time",
+                    "reworked",
+                    "submitted",
+                ],
+                name="rollup_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["kind", "day1"], name="rollup_kind_day"),
+            models.Index(fields=["kind", "department", "day1"], name="rollup_kind_department_day"),
+            # The city's open issues by project (the dashboard's project chart) read the project rows.
+            models.Index(fields=["kind", "status", "project"], name="rollup_kind_status_project"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.project_id}/{self.department_id}/{self.category} {self.day1}: {self.n}"
