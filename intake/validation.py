@@ -38,6 +38,7 @@ DATE_PATTERNS = (
 DAYS_PATTERN = re.compile(r"^(\d{1,4})\s*(?:个)?\s*(?:工作日|天)?$")
 DISCIPLINE_KINDS = (DepartmentKind.COMMISSION, DepartmentKind.DISPATCHED_GROUP, DepartmentKind.COUNTY_COMMISSION)
 TITLE_LENGTH = 60
+OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def description_digest(text: str) -> str:
@@ -119,7 +120,10 @@ def _text(value: Any) -> str:
         return f"{value:%Y-%m-%d}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).replace("\r\n", "\n").strip()
+    # OOXML writes characters XML cannot hold as _xHHHH_ (ST_Xstring); the read-only reader leaves
+    # them escaped. Decoded, a vertical tab from Word is found as the control character it is.
+    text = OOXML_ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), str(value))
+    return text.replace("\r\n", "\n").strip()
 
 
 @dataclass
@@ -166,7 +170,7 @@ def _deadline_rule(value: Any, text: str) -> tuple[dict[str, Any] | None, str | 
 def _department(lookups: Lookups, name: str) -> tuple[Department | None, str | None]:
     department = lookups.departments.get(_key(name))
     if department is None:
-        return None, _("未找到单位“%(name)s”，请填写单位全称或简称（见“填写说明”页名录）") % {"name": name[:40]}
+        return None, _("未找到单位“%(name)s”，请填写单位全称或简称（见模板“名录”页）") % {"name": name[:40]}
     if department.pk in lookups.rectifying:
         return department, None
     if department.kind in DISCIPLINE_KINDS:
