@@ -29,6 +29,7 @@ from issues.models import EvidenceFile, Issue, IssueRecheck, ProgressUpdate, Rec
 from notifications.models import Notification
 from projects.models import FactorGuarantee, ProcedureStage
 from tests.factories import SiteVisitFactory
+from tests.intake.sheets import row, upload
 
 OK, LOGIN = "ok", "login"
 ROLES = (
@@ -347,6 +348,31 @@ RULES: dict[str, Rule] = {
     ),
     # audit trail
     "audit:events": one({"GET": expect(TOP, anon=LOGIN)}),
+    # the Excel 问题清单 import: inspectors only (everyone else 403, as the hand-off form); a batch
+    # is its uploader's: another inspector gets 404
+    "intake:batches": one({"GET": expect(INSPECTORS, otherwise=403)}),
+    "intake:template": one({"GET": expect(INSPECTORS, otherwise=403)}),
+    "intake:upload": one({"GET": expect(INSPECTORS, otherwise=403), "POST": expect(INSPECTORS, otherwise=403)}),
+    **{
+        name: per_object(
+            pk("batch_a"),
+            pk("batch_b"),
+            {method: expect(("inspector",), otherwise=403, other_inspector=404)},
+            {method: expect(("other_inspector",), otherwise=403, inspector=404)},
+        )
+        for name, method in (
+            ("intake:detail", "GET"),
+            ("intake:file", "GET"),
+            ("intake:confirm", "POST"),
+            ("intake:abandon", "POST"),
+        )
+    },
+    "intake:letter": per_object(
+        lambda o: {"pk": o.batch_a.pk, "department_pk": o.world.lead_department.pk},
+        lambda o: {"pk": o.batch_b.pk, "department_pk": o.world.other_department.pk},
+        {"GET": expect(("inspector",), otherwise=403, other_inspector=404)},
+        {"GET": expect(("other_inspector",), otherwise=403, inspector=404)},
+    ),
     # API (token or session); anonymous 401; out of scope 404
     # The schema and its docs page, like the rest of the system, are closed to anonymous visitors.
     "api-schema": one({"GET": API_EVERYONE}),
@@ -522,6 +548,8 @@ class Objects:
     recheck_visit_b: object = None
     recheck_photo_a: object = None
     recheck_photo_b: object = None
+    batch_a: object = None
+    batch_b: object = None
     month: str = ""
 
     def __getattr__(self, name):
@@ -606,6 +634,14 @@ def _held(group, departments=()):
     return meeting
 
 
+def _import_batch(inspector, values):
+    """A 问题清单 of one row, handed off (so its letter exists; confirming again is refused)."""
+    from intake import services as intake_services
+
+    batch = intake_services.import_batch_upload(actor=inspector, upload=upload([values]))
+    return intake_services.import_batch_confirm(batch=batch, actor=inspector)
+
+
 @pytest.fixture
 def objects(world) -> Objects:
     o = Objects(world=world)
@@ -642,6 +678,10 @@ def objects(world) -> Objects:
     o.factor_b = FactorGuarantee.objects.create(project=world.other_project, factor=FactorGuarantee.Factor.WATER)
     o.recheck_visit_a, o.recheck_photo_a = _recheck(o.issue_a, world.inspector)
     o.recheck_visit_b, o.recheck_photo_b = _recheck(o.issue_b, world.other_inspector)
+    o.batch_a = _import_batch(world.inspector, row(description="批量导入的问题A。"))
+    o.batch_b = _import_batch(
+        world.other_inspector, row(project="旗滨光伏玻璃项目", description="批量导入的问题B。", lead="市生态环境局")
+    )
     return o
 
 
