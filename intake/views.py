@@ -22,7 +22,7 @@ from intake import selectors, services
 from intake.errors import IntakeNotAllowed
 from intake.forms import ConfirmForm, UploadForm
 from intake.models import BatchStatus, ImportBatch
-from intake.sheet import COLUMNS, TemplateLists, template_xlsx
+from intake.sheet import COLUMNS, DEADLINE_KEYS, TemplateLists, template_xlsx
 from intake.validation import Deadlines
 from issues.errors import IssuePermissionDenied
 from issues.models import Issue, IssueCategory, IssueSeverity
@@ -113,6 +113,8 @@ def _row_view(row, deadlines: Deadlines | None) -> dict:
         cells.append(
             {
                 "key": column.key,
+                "label": column.header,
+                "is_deadline": column.key in DEADLINE_KEYS,
                 "text": text,
                 "error": column.key in flagged,
                 "resolved": f"{shown:%Y-%m-%d}" if shown and text != f"{shown:%Y-%m-%d}" else "",
