@@ -21,14 +21,17 @@ from reports.models import DocumentNumber
 
 class BatchStatus(models.TextChoices):
     PREVIEWED = "previewed", _("待确认")
+    # A large batch is handed off by a Celery task (intake.tasks): confirmed, not yet finished.
+    HANDING_OFF = "handing_off", _("交办中")
     HANDED_OFF = "handed_off", _("已交办")
     ABANDONED = "abandoned", _("已放弃")
 
 
 class ImportBatch(StoredFile):
     """One uploaded 问题清单. Its status moves only through intake.services, by compare-and-set:
-    previewed → handed_off (once: a second confirmation finds it moved and hands nothing off) or
-    previewed → abandoned."""
+    previewed → handed_off (once: a second confirmation finds it moved and hands nothing off),
+    previewed → handing_off → handed_off (or back to previewed with `failure`) for a large batch
+    handed off in the background, or previewed → abandoned."""
 
     status = models.CharField(_("状态"), max_length=20, choices=BatchStatus.choices, default=BatchStatus.PREVIEWED)
     row_count = models.PositiveIntegerField(_("行数"), default=0)
@@ -39,6 +42,8 @@ class ImportBatch(StoredFile):
     only_valid = models.BooleanField(_("仅交办无误行"), default=False)
     confirmed_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
     abandoned_at = models.DateTimeField(_("放弃时间"), null=True, blank=True)
+    # Why the last background hand-off was refused (the batch went back to 待确认), for the page.
+    failure = models.TextField(_("交办失败原因"), blank=True, default="")
     version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
@@ -103,6 +108,8 @@ class ImportBatchEvent(models.Model):
     class Action(models.TextChoices):
         UPLOAD = "upload", _("上传预览")
         REVALIDATE = "revalidate", _("重新校验")
+        QUEUE = "queue", _("确认交办（后台办理）")
+        FAIL = "fail", _("后台交办未成功")
         HAND_OFF = "hand_off", _("确认交办")
         ABANDON = "abandon", _("放弃导入")
 

@@ -61,13 +61,15 @@ def _event(*, batch: ImportBatch, actor: User, action: str, from_status: str = "
     )
 
 
-def _move(*, batch: ImportBatch, to: BatchStatus, **updates: Any) -> str:
-    """Compare-and-set the batch from 待确认 to `to`; IntakeNotAllowed when it has moved on."""
-    changed = ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.PREVIEWED).update(
+def _move(*, batch: ImportBatch, to: BatchStatus, source: BatchStatus = BatchStatus.PREVIEWED, **updates: Any) -> str:
+    """Compare-and-set the batch from `source` to `to`; IntakeNotAllowed when it has moved on."""
+    changed = ImportBatch.objects.filter(pk=batch.pk, status=source).update(
         status=to, version=F("version") + 1, **updates
     )
     if changed != 1:
         current = ImportBatch.objects.get(pk=batch.pk)
+        if current.status == BatchStatus.HANDING_OFF:
+            raise IntakeNotAllowed(_("该批次正在后台交办，请稍后刷新查看结果，不会重复交办。"))
         if current.status == BatchStatus.HANDED_OFF:
             raise IntakeNotAllowed(
                 _("该批次已于%(time)s确认交办（%(count)s件），不会重复交办。"),
@@ -76,7 +78,7 @@ def _move(*, batch: ImportBatch, to: BatchStatus, **updates: Any) -> str:
             )
         raise IntakeNotAllowed(status=current.get_status_display())
     batch.refresh_from_db()
-    return BatchStatus.PREVIEWED
+    return source
 
 
 def _check_file(upload: Any) -> Any:
@@ -146,7 +148,9 @@ def import_batch_upload(*, actor: User, upload: Any) -> ImportBatch:
     batch.error_count = counts["rows"] - counts["valid"]
     # The bytes last: a refused file leaves nothing on disk.
     batch.store(uploaded=upload, checked=checked_file, prefix="intake")
-    _event(batch=batch, actor=actor, action=ImportBatchEvent.Action.UPLOAD, rows=batch.row_count, errors=batch.error_count)
+    _event(
+        batch=batch, actor=actor, action=ImportBatchEvent.Action.UPLOAD, rows=batch.row_count, errors=batch.error_count
+    )
     return batch
 
 
@@ -188,21 +192,87 @@ def import_batch_revalidate(*, batch: ImportBatch, actor: User) -> int:
     return turned
 
 
-@transaction.atomic
-def import_batch_confirm(*, batch: ImportBatch, actor: User, only_valid: bool = False) -> ImportBatch:
-    """Hand off the batch's valid rows, each through issues.services.issue_hand_off (its event and
-    notifications), in one transaction with the batch's compare-and-set: all rows or none. A file
-    with errors is handed off only when the inspector chose `only_valid`. Deadlines given in
-    working days count from today. Numbers one 交办函 per lead department (ImportLetter).
-    A batch already handed off raises IntakeNotAllowed and hands off nothing."""
-    _owner(batch, actor)
+def _refuse_errors(batch: ImportBatch, only_valid: bool) -> None:
     if batch.status == BatchStatus.PREVIEWED and batch.error_count and not only_valid:
         raise IntakeInvalid(
             _("问题清单有%(errors)s行错误，不能整体交办。请修改后重新上传，或选择只交办无误的%(valid)s行。"),
             errors=batch.error_count,
             valid=batch.valid_count,
         )
-    from_status = _move(batch=batch, to=BatchStatus.HANDED_OFF, confirmed_at=timezone.now(), only_valid=only_valid)
+
+
+@transaction.atomic
+def import_batch_confirm(*, batch: ImportBatch, actor: User, only_valid: bool = False) -> ImportBatch:
+    """Hand off the batch's valid rows, each through issues.services.issue_hand_off (its event and
+    notifications), in one transaction with the batch's compare-and-set: all rows or none. A file
+    with errors is handed off only when the inspector chose `only_valid`. Deadlines given in
+    working days count from today. Numbers one 交办函 per lead department (ImportLetter).
+    A batch already handed off (or being handed off) raises IntakeNotAllowed and hands off nothing."""
+    _owner(batch, actor)
+    _refuse_errors(batch, only_valid)
+    return _hand_off(batch=batch, actor=actor, only_valid=only_valid, source=BatchStatus.PREVIEWED)
+
+
+@transaction.atomic
+def import_batch_queue(*, batch: ImportBatch, actor: User, only_valid: bool = False) -> ImportBatch:
+    """Confirm a large batch for the background: 待确认 → 交办中 (compare-and-set, so a second
+    confirmation queues nothing), and after commit a Celery task hands it off with
+    import_batch_run — the same all-or-nothing transaction as import_batch_confirm."""
+    _owner(batch, actor)
+    _refuse_errors(batch, only_valid)
+    if not batch.valid_count:
+        raise IntakeInvalid(_("没有可交办的行：每一行都有错误。"))
+    from_status = _move(batch=batch, to=BatchStatus.HANDING_OFF, only_valid=only_valid, failure="")
+    _event(
+        batch=batch, actor=actor, action=ImportBatchEvent.Action.QUEUE, from_status=from_status, only_valid=only_valid
+    )
+    from intake.tasks import hand_off_batch
+
+    batch_id = batch.pk
+    transaction.on_commit(lambda: hand_off_batch.delay(batch_id))
+    return batch
+
+
+def import_batch_run(*, batch_id: int) -> int:
+    """The background hand-off of a batch in 交办中 (the task's body): all its valid rows in one
+    transaction, or — when a row is refused — none, and the batch back to 待确认 with the reason
+    (`failure`) for its uploader to read. Run twice, it hands nothing off twice. Returns the
+    number of issues handed off."""
+    batch = ImportBatch.objects.select_related("uploaded_by").filter(pk=batch_id).first()
+    if batch is None or batch.status != BatchStatus.HANDING_OFF:
+        return 0
+    try:
+        with transaction.atomic():
+            _hand_off(batch=batch, actor=batch.uploaded_by, only_valid=batch.only_valid, source=BatchStatus.HANDING_OFF)
+    except ServiceError as error:
+        with transaction.atomic():
+            batch.refresh_from_db()
+            if batch.status == BatchStatus.HANDING_OFF:
+                from_status = _move(
+                    batch=batch, to=BatchStatus.PREVIEWED, source=BatchStatus.HANDING_OFF, failure=str(error)
+                )
+                _event(
+                    batch=batch,
+                    actor=batch.uploaded_by,
+                    action=ImportBatchEvent.Action.FAIL,
+                    from_status=from_status,
+                    note=str(error),
+                )
+        return 0
+    return batch.handed_off_count
+
+
+def _hand_off(*, batch: ImportBatch, actor: User, only_valid: bool, source: BatchStatus) -> ImportBatch:
+    """The hand-off itself, inside the caller's transaction (see import_batch_confirm)."""
+    _may_import(actor)
+    from_status = _move(
+        batch=batch,
+        to=BatchStatus.HANDED_OFF,
+        source=source,
+        confirmed_at=timezone.now(),
+        only_valid=only_valid,
+        failure="",
+    )
     if not batch.valid_count:
         raise IntakeInvalid(_("没有可交办的行：每一行都有错误。"))
     lookups = Lookups.for_user(actor)
@@ -253,7 +323,10 @@ def import_batch_confirm(*, batch: ImportBatch, actor: User, only_valid: bool = 
     ImportBatch.objects.filter(pk=batch.pk).update(handed_off_count=handed)
     batch.handed_off_count = handed
     with system_language():  # stored text: read later, by others
-        note = _("交办%(count)s件，涉及%(departments)s个责任单位") % {"count": handed, "departments": len(by_department)}
+        note = _("交办%(count)s件，涉及%(departments)s个责任单位") % {
+            "count": handed,
+            "departments": len(by_department),
+        }
         if only_valid and batch.error_count:
             note += _("；%(errors)s行有错误未交办") % {"errors": batch.error_count}
     _event(

@@ -214,7 +214,11 @@ def check_row(row: SheetRow, lookups: Lookups) -> CheckedRow:
                 checked.add(
                     column.key,
                     _("“%(column)s”含有不可见的控制字符（第%(position)s个字符，编码U+%(code)s），请删除后重新上传")
-                    % {"column": labels[column.key], "position": found.start() + 1, "code": f"{ord(found.group()):04X}"},
+                    % {
+                        "column": labels[column.key],
+                        "position": found.start() + 1,
+                        "code": f"{ord(found.group()):04X}",
+                    },
                 )
                 broken.add(column.key)
         _resolve(checked, row, lookups, labels, broken)
@@ -232,7 +236,8 @@ def _resolve(checked: CheckedRow, row: SheetRow, lookups: Lookups, labels: dict[
         if project_id is None:
             checked.add(
                 "project",
-                _("“%(name)s”不是您督导的项目（须为您所在督导组或授权的项目，名称与系统一致）") % {"name": project[:40]},
+                _("“%(name)s”不是您督导的项目（须为您所在督导组或授权的项目，名称与系统一致）")
+                % {"name": project[:40]},
             )
         else:
             resolved["project_id"] = project_id
@@ -244,7 +249,10 @@ def _resolve(checked: CheckedRow, row: SheetRow, lookups: Lookups, labels: dict[
         value = lookups.categories.get(_key(category))
         if value is None:
             choices = "、".join(label for label in lookups.categories if label not in IssueCategory.values)
-            checked.add("category", _("问题类别“%(value)s”无效，应为：%(choices)s") % {"value": category[:20], "choices": choices})
+            checked.add(
+                "category",
+                _("问题类别“%(value)s”无效，应为：%(choices)s") % {"value": category[:20], "choices": choices},
+            )
         else:
             resolved["category"] = value
     severity = usable("severity")
@@ -253,7 +261,10 @@ def _resolve(checked: CheckedRow, row: SheetRow, lookups: Lookups, labels: dict[
         value = lookups.severities.get(_key(severity))
         if value is None:
             choices = "、".join(label for label in lookups.severities if label not in IssueSeverity.values)
-            checked.add("severity", _("严重程度“%(value)s”无效，应为：%(choices)s") % {"value": severity[:20], "choices": choices})
+            checked.add(
+                "severity",
+                _("严重程度“%(value)s”无效，应为：%(choices)s") % {"value": severity[:20], "choices": choices},
+            )
         else:
             resolved["severity"] = value
     lead_id = None
@@ -285,7 +296,10 @@ def _resolve(checked: CheckedRow, row: SheetRow, lookups: Lookups, labels: dict[
 def _resolve_deadlines(
     checked: CheckedRow, row: SheetRow, lookups: Lookups, labels: dict[str, str], broken: set[str]
 ) -> None:
-    defaults = {"sign_deadline": DEFAULT_SIGN_WORKING_DAYS, "rectification_deadline": DEFAULT_RECTIFICATION_WORKING_DAYS}
+    defaults = {
+        "sign_deadline": DEFAULT_SIGN_WORKING_DAYS,
+        "rectification_deadline": DEFAULT_RECTIFICATION_WORKING_DAYS,
+    }
     rules: dict[str, dict[str, Any]] = {}
     for key in DEADLINE_KEYS:
         if key in broken:
@@ -333,7 +347,9 @@ def deadline_problems(rules: dict[str, dict[str, Any]], lookups: Lookups) -> lis
     return problems
 
 
-def mark_duplicates(rows: Sequence[CheckedRow], *, seen: dict[tuple[int, str], int], exclude_batch_id: int | None = None) -> None:
+def mark_duplicates(
+    rows: Sequence[CheckedRow], *, seen: dict[tuple[int, str], int], exclude_batch_id: int | None = None
+) -> None:
     """Mark the rows of one chunk that repeat an open issue of the same project with the same
     问题描述 (one query for the chunk), or an earlier row of the same file (`seen`, carried from
     chunk to chunk: project and a digest of the description → first row number)."""
@@ -376,4 +392,13 @@ def chunked(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
         yield chunk
 
 
-__all__ = ["COLUMN_BY_KEY", "CheckedRow", "Deadlines", "Lookups", "check_row", "chunked", "deadline_problems", "mark_duplicates"]
+__all__ = [
+    "COLUMN_BY_KEY",
+    "CheckedRow",
+    "Deadlines",
+    "Lookups",
+    "check_row",
+    "chunked",
+    "deadline_problems",
+    "mark_duplicates",
+]

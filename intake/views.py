@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -172,6 +173,14 @@ def confirm(request, pk: int):
                 % {"n": turned},
             )
             return redirect("intake:detail", pk=batch.pk)
+        if batch.valid_count > settings.DUDAO_INTAKE_SYNC_ROWS:
+            services.import_batch_queue(batch=batch, actor=request.user, only_valid=only_valid)
+            messages.info(
+                request,
+                _("已确认，%(count)s件问题正在后台逐件交办，完成后本页显示结果；期间请勿重复提交。")
+                % {"count": batch.valid_count},
+            )
+            return redirect("intake:detail", pk=batch.pk)
         batch = services.import_batch_confirm(batch=batch, actor=request.user, only_valid=only_valid)
     except IntakeNotAllowed as error:
         messages.info(request, str(error))
@@ -221,6 +230,4 @@ def letter_docx(request, pk: int, department_pk: int):
         .order_by("handed_off_at", "id")
     )
     content = handoff_letter_docx(issues=issues, actor=request.user)
-    return _attachment(
-        content, filename=f"问题交办函-{letter.department.name}-批次{batch.pk}.docx", content_type=DOCX
-    )
+    return _attachment(content, filename=f"问题交办函-{letter.department.name}-批次{batch.pk}.docx", content_type=DOCX)

@@ -16,8 +16,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDE = {"width": 1280, "height": 900}
 GOOD = [
-    row(description="110千伏供电线路接入方案审批迟缓，影响项目进场动工。", title="供电线路接入审批迟缓", category="要素保障", lead="市生态环境局", rectification=15),
-    row(description="林地使用审核同意书办理超时，企业多次催办无果。", title="林地审核办理超时", severity="较重", assisting="市林草局", rectification="2099-03-31"),
+    row(
+        description="110千伏供电线路接入方案审批迟缓，影响项目进场动工。",
+        title="供电线路接入审批迟缓",
+        category="要素保障",
+        lead="市生态环境局",
+        rectification=15,
+    ),
+    row(
+        description="林地使用审核同意书办理超时，企业多次催办无果。",
+        title="林地审核办理超时",
+        severity="较重",
+        assisting="市林草局",
+        rectification="2099-03-31",
+    ),
 ]
 BAD = {
     "未找到单位“市不存在局”": row(description="园区道路配套迟迟未落实。", lead="市不存在局"),

@@ -8,7 +8,17 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-HEADER = ("所属项目*", "问题标题", "问题描述*", "问题类别*", "严重程度", "责任单位*", "协办单位", "签收时限", "整改时限")
+HEADER = (
+    "所属项目*",
+    "问题标题",
+    "问题描述*",
+    "问题类别*",
+    "严重程度",
+    "责任单位*",
+    "协办单位",
+    "签收时限",
+    "整改时限",
+)
 
 
 def row(

@@ -30,7 +30,13 @@ def test_upload_keeps_the_file_and_every_row_with_its_errors_and_hands_off_nothi
     assert (batch.row_count, batch.valid_count, batch.error_count) == (5, 3, 2)
     assert batch.status == BatchStatus.PREVIEWED
     assert batch.file.name.startswith("intake/") and batch.file.size == batch.size
-    assert list(batch.rows.values_list("number", "is_valid")) == [(2, True), (3, True), (4, True), (5, False), (6, False)]
+    assert list(batch.rows.values_list("number", "is_valid")) == [
+        (2, True),
+        (3, True),
+        (4, True),
+        (5, False),
+        (6, False),
+    ]
     assert not Issue.objects.exists()
     assert batch.events.get().action == ImportBatchEvent.Action.UPLOAD
 
@@ -69,7 +75,11 @@ def test_confirming_hands_off_every_row_with_its_event_notification_and_one_lett
     batch.refresh_from_db()
     assert batch.status == BatchStatus.HANDED_OFF and batch.handed_off_count == 3
     issues = Issue.objects.filter(import_row__batch=batch).order_by("import_row__number")
-    assert [issue.lead_department for issue in issues] == [world.lead_department, world.other_department, world.lead_department]
+    assert [issue.lead_department for issue in issues] == [
+        world.lead_department,
+        world.other_department,
+        world.lead_department,
+    ]
     assert list(issues[0].assisting_departments.all()) == [world.assisting_department]
     assert issues[2].severity == "serious" and str(issues[2].rectification_deadline) == "2099-03-31"
     assert IssueEvent.objects.filter(issue__in=issues, action="hand_off").count() == 3
@@ -247,3 +257,44 @@ def test_the_ledger_and_the_inspectors_home_lead_to_the_import(client, world):
     assert upload_url in client.get(reverse("home")).content.decode()
     client.force_login(world.lead_liaison)
     assert upload_url not in client.get(reverse("issues:ledger")).content.decode()
+
+
+# --- large batches: handed off by a Celery task ---------------------------------------------------
+
+
+def test_a_large_batch_is_queued_and_the_task_hands_it_off_once(
+    client, world, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from intake import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.hand_off_batch, "delay", lambda batch_id: queued.append(batch_id))
+    settings.DUDAO_INTAKE_SYNC_ROWS = 2
+    batch = _upload(world, GOOD)
+    client.force_login(world.inspector)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(reverse("intake:confirm", args=[batch.pk]), follow=True).content.decode()
+    assert "正在后台逐件交办" in page and queued == [batch.pk]
+    assert ImportBatch.objects.get(pk=batch.pk).status == BatchStatus.HANDING_OFF and not Issue.objects.exists()
+    again = client.post(reverse("intake:confirm", args=[batch.pk]), follow=True).content.decode()
+    assert "正在后台交办" in again and queued == [batch.pk]  # nothing queued twice
+    assert tasks.hand_off_batch(batch.pk) == 3
+    assert tasks.hand_off_batch(batch.pk) == 0  # a redelivered task hands nothing off again
+    assert Issue.objects.count() == 3 and ImportBatch.objects.get(pk=batch.pk).status == BatchStatus.HANDED_OFF
+
+
+def test_a_background_hand_off_refused_by_a_row_hands_off_nothing_and_says_why(client, world, monkeypatch):
+    from intake import tasks
+
+    monkeypatch.setattr(tasks.hand_off_batch, "delay", lambda batch_id: None)
+    batch = _upload(world, GOOD)
+    services.import_batch_queue(batch=batch, actor=world.inspector)
+    world.other_department.is_active = False
+    world.other_department.save()
+    assert tasks.hand_off_batch(batch.pk) == 0
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.PREVIEWED and "第3行" in batch.failure and "已停用" in batch.failure
+    assert not Issue.objects.exists()
+    client.force_login(world.inspector)
+    page = client.get(reverse("intake:detail", args=[batch.pk])).content.decode()
+    assert "上次确认未能交办，整批未交办任何问题" in page
