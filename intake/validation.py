@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,10 +189,10 @@ def check_row(row: SheetRow, lookups: Lookups) -> CheckedRow:
     cells = {key: _text(value) for key, value in row.values.items()}
     checked = CheckedRow(number=row.number, cells=cells, errors=[], resolved={})
     with system_language():  # stored text: the preview is read again later
-        for column, problem in row.problems:
-            label = labels.get(column, "")
-            checked.add(column, f"“{label}”{problem}" if label else problem)
-        broken = {column for column, _problem in row.problems}
+        for key, problem in row.problems:
+            label = labels.get(key, "")
+            checked.add(key, f"“{label}”{problem}" if label else problem)
+        broken = {key for key, _problem in row.problems}
         for column in COLUMNS:
             text = cells.get(column.key, "")
             if column.key in broken:
@@ -381,7 +381,7 @@ def mark_duplicates(
                 seen[key] = row.number
 
 
-def chunked(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     for item in items:
         chunk.append(item)
