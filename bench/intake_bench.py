@@ -185,11 +185,8 @@ def main() -> None:
         batch = services.import_batch_upload(actor=inspector, upload=upload_file(path))
         upload_seconds = time.perf_counter() - started
     upload_rss = rss_mb()
-    assert batch.valid_count == args.rows, (
-        batch.valid_count,
-        batch.error_count,
-        batch.rows.filter(is_valid=False).first().errors,
-    )
+    refused = batch.rows.filter(is_valid=False).first()
+    assert batch.valid_count == args.rows, (batch.valid_count, batch.error_count, refused and refused.errors)
 
     confirm_queries = QueryCounter()
     with connection.execute_wrapper(confirm_queries):
