@@ -42,7 +42,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("project", gettext_lazy("所属项目"), True, 100, 26, gettext_lazy("填写您督导的项目全称，见“填写说明”页")),
+    Column("project", gettext_lazy("所属项目"), True, 100, 26, gettext_lazy("填写您督导的项目全称，见模板“名录”页")),
     Column("title", gettext_lazy("问题标题"), False, 200, 28, gettext_lazy("选填；不填时取问题描述的第一句")),
     Column("description", gettext_lazy("问题描述"), True, 2000, 50, gettext_lazy("写清问题事实，不超过2000字")),
     Column("category", gettext_lazy("问题类别"), True, 20, 14, gettext_lazy("下拉选择")),
