@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
+    path("intake/", include("intake.urls")),
     path("healthz", health.healthz, name="healthz"),
     # the offline app: root scope for the service worker, manifest beside it
     path("sw.js", app_shell.service_worker, name="service-worker"),

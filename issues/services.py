@@ -277,9 +277,10 @@ def issue_hand_off(
     if len(assisting) != len(requested_assisting):
         raise IssueInvalidInput(_("责任单位不能同时作为协办单位。"), field="assisting_departments")
     today = timezone.localdate()
-    default_sign, default_rectification = proposed_deadlines(start=today)
-    sign_deadline = sign_deadline or default_sign
-    rectification_deadline = rectification_deadline or default_rectification
+    if sign_deadline is None or rectification_deadline is None:  # a working-day count costs a query
+        default_sign, default_rectification = proposed_deadlines(start=today)
+        sign_deadline = sign_deadline or default_sign
+        rectification_deadline = rectification_deadline or default_rectification
     if sign_deadline < today:
         raise IssueInvalidInput(_("签收时限不能早于今天。"), field="sign_deadline")
     if rectification_deadline < sign_deadline:

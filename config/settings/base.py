@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "desk",
     "reports",
     "audit",
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,12 @@ STORAGES = {
 
 # Attachments (issue evidence, visit photos): allow-list checked by magic bytes.
 DUDAO_UPLOAD_MAX_BYTES = env.int("DUDAO_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# The Excel 问题清单 import (intake/): file size and rows per file; a larger list is split.
+DUDAO_INTAKE_MAX_BYTES = env.int("DUDAO_INTAKE_MAX_BYTES", default=10 * 1024 * 1024)
+DUDAO_INTAKE_MAX_ROWS = env.int("DUDAO_INTAKE_MAX_ROWS", default=10_000)
+# A confirmed batch of more valid rows than this is handed off by a Celery task, not in the request
+# (bench/intake_bench.py: thousands of hand-offs outlast a web worker's timeout).
+DUDAO_INTAKE_SYNC_ROWS = env.int("DUDAO_INTAKE_SYNC_ROWS", default=300)
 # Photos of offline visit drafts are downscaled on the phone to this longest side (pixels) before
 # they are stored on the device and uploaded.
 DUDAO_OFFLINE_PHOTO_MAX_SIDE = env.int("DUDAO_OFFLINE_PHOTO_MAX_SIDE", default=1600)

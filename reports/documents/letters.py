@@ -15,18 +15,35 @@ from core.workdays import add_working_days
 from issues.models import Issue
 from reports.documents.layout import Issuer, OfficialDocument, date_cn
 from reports.documents.numbering import document_number_text
-from reports.models import DocumentKind
+from reports.models import DocumentKind, DocumentNumber
 from reports.services import document_number_for
 
 # Working days a department has to answer a 督办单.
 SUPERVISION_REPLY_WORKING_DAYS = 5
 
 
-def _letter_key(issues: Sequence[Issue]) -> str:
+def letter_key(*, department_id: int, issue_ids: Sequence[int]) -> str:
     """The same issues to the same department are the same letter, whatever order they come in."""
-    ids = ",".join(str(pk) for pk in sorted(issue.pk for issue in issues))
+    ids = ",".join(str(pk) for pk in sorted(issue_ids))
     digest = hashlib.sha256(ids.encode()).hexdigest()[:32]
-    return f"{issues[0].lead_department_id}:{digest}"
+    return f"{department_id}:{digest}"
+
+
+def _letter_key(issues: Sequence[Issue]) -> str:
+    return letter_key(department_id=issues[0].lead_department_id, issue_ids=[issue.pk for issue in issues])
+
+
+def handoff_letter_number(
+    *, department_id: int, issue_ids: Sequence[int], document_date: dt.date, actor: User | None = None
+) -> DocumentNumber:
+    """The 发文字号 of the 交办函 of these issues to that department, taken now (an import batch
+    numbers its letters when it is handed off); handoff_letter_docx of the same issues reuses it."""
+    return document_number_for(
+        kind=DocumentKind.HANDOFF_LETTER,
+        key=letter_key(department_id=department_id, issue_ids=issue_ids),
+        document_date=document_date,
+        actor=actor,
+    )
 
 
 def _assisting(issue: Issue) -> str:

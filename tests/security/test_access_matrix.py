@@ -32,6 +32,7 @@ from projects.models import FactorGuarantee, ProcedureStage
 from reports.export_jobs import export_job_create
 from reports.models import ExportKind
 from tests.factories import SiteVisitFactory
+from tests.intake.sheets import row, upload
 
 OK, LOGIN = "ok", "login"
 ROLES = (
@@ -428,6 +429,31 @@ RULES: dict[str, Rule] = {
     ),
     # audit trail
     "audit:events": one({"GET": expect(TOP, anon=LOGIN)}),
+    # the Excel 问题清单 import: inspectors only (everyone else 403, as the hand-off form); a batch
+    # is its uploader's: another inspector gets 404
+    "intake:batches": one({"GET": expect(INSPECTORS, otherwise=403)}),
+    "intake:template": one({"GET": expect(INSPECTORS, otherwise=403)}),
+    "intake:upload": one({"GET": expect(INSPECTORS, otherwise=403), "POST": expect(INSPECTORS, otherwise=403)}),
+    **{
+        name: per_object(
+            pk("batch_a"),
+            pk("batch_b"),
+            {method: expect(("inspector",), otherwise=403, other_inspector=404)},
+            {method: expect(("other_inspector",), otherwise=403, inspector=404)},
+        )
+        for name, method in (
+            ("intake:detail", "GET"),
+            ("intake:file", "GET"),
+            ("intake:confirm", "POST"),
+            ("intake:abandon", "POST"),
+        )
+    },
+    "intake:letter": per_object(
+        lambda o: {"pk": o.batch_a.pk, "department_pk": o.world.lead_department.pk},
+        lambda o: {"pk": o.batch_b.pk, "department_pk": o.world.other_department.pk},
+        {"GET": expect(("inspector",), otherwise=403, other_inspector=404)},
+        {"GET": expect(("other_inspector",), otherwise=403, inspector=404)},
+    ),
     # API (token or session); anonymous 401; out of scope 404
     # The schema and its docs page, like the rest of the system, are closed to anonymous visitors.
     "api-schema": one({"GET": API_EVERYONE}),
@@ -625,6 +651,8 @@ class Objects:
     clue_b: object = None
     export_a: object = None
     export_b: object = None
+    batch_a: object = None
+    batch_b: object = None
     month: str = ""
 
     def __getattr__(self, name):
@@ -728,6 +756,14 @@ def _talk(lead, group, department, issue):
     return talk, talk.commitments.get()
 
 
+def _import_batch(inspector, values):
+    """A 问题清单 of one row, handed off (so its letter exists; confirming again is refused)."""
+    from intake import services as intake_services
+
+    batch = intake_services.import_batch_upload(actor=inspector, upload=upload([values]))
+    return intake_services.import_batch_confirm(batch=batch, actor=inspector)
+
+
 @pytest.fixture
 def objects(world) -> Objects:
     o = Objects(world=world)
@@ -782,6 +818,10 @@ def objects(world) -> Objects:
     o.talk_b, o.commitment_b = _talk(world.other_inspector, world.other_group, world.other_department, o.issue_b)
     o.export_a = export_job_create(user=world.inspector, kind=ExportKind.LEDGER_XLSX)
     o.export_b = export_job_create(user=world.other_inspector, kind=ExportKind.LEDGER_XLSX)
+    o.batch_a = _import_batch(world.inspector, row(description="批量导入的问题A。"))
+    o.batch_b = _import_batch(
+        world.other_inspector, row(project="旗滨光伏玻璃项目", description="批量导入的问题B。", lead="市生态环境局")
+    )
     return o
 
 
