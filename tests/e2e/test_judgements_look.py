@@ -64,6 +64,6 @@ def test_the_demo_judgements_read_right(browser, viewport):
     main = page.inner_text("main")
     assert "安排会议时（）" not in main and "无受阻的手续环节" not in main and "缺席" not in main
     assert re.search(r"安排会议时（\d{4}-\d{2}-\d{2}）的情况快照", main)
-    assert re.search(r"未办结问题 \d+ 件", main) and "林地" in main and "实到" in main
+    assert re.search(r"未办结问题\d+件", main) and "林地" in main and "实到" in main
     _no_overflow(page, viewport)
     page.screenshot(path=str(ARTIFACTS / f"judgements-meeting-{size}.png"), full_page=True)

@@ -231,6 +231,14 @@ SEND = """() => {
 
 
 def test_the_same_draft_from_two_tabs_makes_one_visit(world, browser):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        # Two tabs post at the same instant on purpose. Under the live server an in-memory SQLite
+        # database is one connection shared by every request thread, so one request's rollback
+        # (the loser's 409) takes the winner's insert with it: an artefact of the test server,
+        # not of a SQLite file, where each thread has its own connection.
+        pytest.skip("two concurrent requests need a database with a connection per request (PostgreSQL)")
     field = Field(browser)
     field.open_form_for_the_field(world.project)
     field.offline()
