@@ -8,14 +8,12 @@ from intake.models import ImportBatch, ImportBatchEvent, ImportLetter
 
 class ImportBatchEventInline(ReadOnlyTabularInline):
     model = ImportBatchEvent
-    fields = ["created_at", "actor", "action", "from_status", "to_status", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "actor", "action", "from_status", "to_status", "note")
 
 
 class ImportLetterInline(ReadOnlyTabularInline):
     model = ImportLetter
-    fields = ["department", "number", "issue_count"]
-    readonly_fields = fields
+    fields = readonly_fields = ("department", "number", "issue_count")
 
 
 @admin.register(ImportBatch)

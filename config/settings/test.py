@@ -4,14 +4,15 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
+from .base import REDIS_URL
 
 # `make test` runs the suite in parallel processes (pytest-xdist): pytest-django gives each its
 # own test database; the rest each process keeps apart here, so two tests never share a Redis
 # database (counters, broker queues) or a media folder. Subprocesses a test starts inherit it.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 XDIST_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else None
-if XDIST_INDEX is not None and REDIS_URL:  # noqa: F405
-    _parts = urlsplit(REDIS_URL)  # noqa: F405
+if XDIST_INDEX is not None and REDIS_URL:
+    _parts = urlsplit(REDIS_URL)
     REDIS_URL = urlunsplit((_parts.scheme, _parts.netloc, f"/{10 + XDIST_INDEX}", _parts.query, ""))
     os.environ["REDIS_URL"] = REDIS_URL
     CELERY_BROKER_URL = REDIS_URL
