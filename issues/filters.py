@@ -7,6 +7,7 @@ narrow what the user may already see.
 from __future__ import annotations
 
 import copy
+import re
 
 import django_filters
 from django import forms
@@ -42,6 +43,8 @@ class MonthFilter(django_filters.CharFilter):
     field_class = MonthField
 
 
+# The whole of an issue code as issues.services.issue_hand_off writes it (DD2026-00012).
+ISSUE_CODE = re.compile(r"DD\d{4}-\d{5,}", re.IGNORECASE)
 STATUS_OPEN = "open"
 STATUS_CHOICES = [(STATUS_OPEN, _("未办结（已交办、整改中、待核验、待确认销号）")), *IssueStatus.choices]
 ON_TIME_CHOICES = [("1", _("按期销号")), ("0", _("未按期销号"))]
@@ -228,6 +231,11 @@ class IssueFilter(django_filters.FilterSet):
         text = value.strip()
         if not text:
             return queryset
+        if ISSUE_CODE.fullmatch(text):
+            # A whole issue code names one issue: the code's unique index finds it. As a substring
+            # search (every "DD2026-…" code shares its trigrams) PostgreSQL walked the hand-off
+            # date index past every row at 200k issues.
+            return queryset.filter(code=text.upper())
         return queryset.filter(Q(code__icontains=text) | Q(title__icontains=text) | Q(description__icontains=text))
 
     def filter_light(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.workdays import working_days_between
-from issues.models import IssueCategory, IssueStatus
+from issues.models import Issue, IssueCategory, IssueStatus
 from tests.factories import IssueFactory
 
 LEDGER = reverse("issues:ledger")
@@ -191,6 +191,32 @@ def test_search_is_served_by_trigram_indexes_on_postgresql(db):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN SELECT id FROM issues_issue WHERE UPPER(title::text) LIKE UPPER(%s)", ["%推诿扯皮%"])
         assert "issue_title_trgm" in " ".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_whole_issue_code_finds_that_issue(client, world, two_issues):
+    mine, theirs = two_issues
+    Issue.objects.filter(pk=theirs.pk).update(description=f"与{mine.code}同一地块。")
+    client.force_login(world.leader)
+    assert codes(client.get(LEDGER, {"q": mine.code.lower()})) == [mine.code]
+    partial = mine.code[:-1]  # not a whole code: a substring search over codes, titles, descriptions
+    assert mine.code in codes(client.get(LEDGER, {"q": partial}))
+    assert theirs.code in codes(client.get(LEDGER, {"q": f"与{mine.code}"}))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner question is PostgreSQL's")
+def test_a_whole_issue_code_is_looked_up_in_the_code_index_on_postgresql(world):
+    """Every code shares the trigrams of "DD2026-0": matched as a substring, the ledger walked the
+    hand-off date index past every row at 200k issues. A whole code is the unique index's lookup,
+    whatever the planner's statistics (the table here is nearly empty)."""
+    from issues.filters import IssueFilter
+
+    queryset = IssueFilter({"q": "DD2026-00012"}, queryset=Issue.objects.all()).qs.only("pk")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using issues_issue_code_" in plan and "issue_handed_off_at" not in plan, plan
 
 
 def test_phone_filter_panel_stays_open_while_a_filter_is_in_use(client, world):
