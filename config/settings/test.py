@@ -6,12 +6,14 @@ from urllib.parse import urlsplit, urlunsplit
 from .base import *  # noqa: F403
 from .base import REDIS_URL
 
-# `make test` runs the suite in parallel processes (pytest-xdist): pytest-django gives each its
-# own test database; the rest each process keeps apart here, so two tests never share a Redis
-# database (counters, broker queues) or a media folder. Subprocesses a test starts inherit it.
+# The suite's Redis is a database of its own (10, or 10 + n for the n-th parallel process under
+# pytest-xdist; pytest-django gives each process its own test database): a developer's worker on
+# REDIS_URL never takes the tests' tasks, the integration tests' worker (tests/integration) listens
+# where the services queue, and two processes never share counters or queues. Subprocesses a test
+# starts inherit it. Media folders are kept apart the same way.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-XDIST_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else None
-if XDIST_INDEX is not None and REDIS_URL:
+XDIST_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else 0
+if REDIS_URL:
     _parts = urlsplit(REDIS_URL)
     REDIS_URL = urlunsplit((_parts.scheme, _parts.netloc, f"/{10 + XDIST_INDEX}", _parts.query, ""))
     os.environ["REDIS_URL"] = REDIS_URL

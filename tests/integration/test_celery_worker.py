@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -29,8 +29,6 @@ from tests.factories import IssueFactory
 pytestmark = pytest.mark.services
 
 REPO = Path(__file__).resolve().parents[2]
-# This suite's own Redis database (the dev worker uses another); one per parallel test process.
-REDIS_DB = 5 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
 TIMEOUT = 60
 
 
@@ -48,8 +46,8 @@ def _redis_url() -> str:
     base = os.environ.get("REDIS_URL", "")
     if not base:
         _skip_or_fail("REDIS_URL is not set: the Celery integration test needs a real Redis")
-    parts = urlsplit(base)
-    url = urlunsplit((parts.scheme, parts.netloc, f"/{REDIS_DB}", parts.query, ""))
+    # The suite's own Redis database (config/settings/test.py), where the services queue too.
+    url = settings.CELERY_BROKER_URL
     try:
         import redis
 
@@ -73,7 +71,7 @@ def _database_url() -> str:
 
 @pytest.fixture
 def worker(tmp_path):
-    """A real worker process (solo pool) on Redis db 5 and the test database, emails to files."""
+    """A real worker process (solo pool) on the suite's Redis database and the test database, emails to files."""
     redis_url = _redis_url()
     database_url = _database_url()
     outbox = tmp_path / "outbox"
