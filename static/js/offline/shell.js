@@ -37,6 +37,7 @@
       if ((previous || "") !== userId && "caches" in window) changes.push(caches.delete(PAGES_CACHE));
       changes.push(Store.setMeta("currentUser", userId));
       if (userId) changes.push(Store.setMeta("csrf", cookie("csrftoken")));
+      if (userId && Sync) changes.push(Sync.recoverInterrupted(userId));
       return Promise.all(changes);
     })
     .catch(function () {

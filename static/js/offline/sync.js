@@ -187,5 +187,34 @@
     return work();
   }
 
-  global.DudaoSync = { syncAll: syncAll, syncDraft: syncDraft, postVisit: postVisit, outcome: outcome, announce: announce };
+  // A page closed or reloaded mid-sync leaves its draft marked "syncing" with nobody sending it.
+  // On the next page load, when no sync of this user holds the lock (none in another tab or the
+  // worker), such drafts are pending again: the card must not say 同步中 while nothing is sent.
+  function recoverInterrupted(userId) {
+    if (!userId) return Promise.resolve();
+    var reset = async function () {
+      var drafts = await Store.draftsOf(userId);
+      for (var i = 0; i < drafts.length; i++) {
+        if (drafts[i].state !== "syncing") continue;
+        announce(
+          await Store.updateDraft(drafts[i].id, function (d) {
+            if (d.state === "syncing") d.state = "pending";
+          })
+        );
+      }
+    };
+    if (!(global.navigator && global.navigator.locks)) return reset();
+    return global.navigator.locks.request("dudao-sync-" + userId, { ifAvailable: true }, function (lock) {
+      return lock ? reset() : undefined; // held: a sync is running and will settle its draft itself
+    });
+  }
+
+  global.DudaoSync = {
+    syncAll: syncAll,
+    syncDraft: syncDraft,
+    postVisit: postVisit,
+    outcome: outcome,
+    announce: announce,
+    recoverInterrupted: recoverInterrupted,
+  };
 })(self);
