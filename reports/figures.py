@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -706,6 +707,51 @@ def _trend_months(today: dt.date) -> list[Month]:
     return list(reversed(months))
 
 
+def _dashboard(
+    scope: ReportScope,
+    today: dt.date,
+    *,
+    cards: dict,
+    months: list[Month],
+    by_category: dict,
+    by_project: Any,
+    count: str,
+    ranking: dict,
+) -> dict:
+    """The dashboard's figures as the page and the API read them, from either source (the issues
+    or the rollup): the trend is taken out of the cards' per-month counts."""
+    return {
+        "scope": {"key": scope.key, "label": scope.label},
+        "today": today.isoformat(),
+        "cards": cards,
+        "trend": [
+            {
+                "month": str(month),
+                "label": _trend_label(month),
+                "handed_off": cards.pop(f"h_{month.year}_{month.month}"),
+                "closed": cards.pop(f"c_{month.year}_{month.month}"),
+            }
+            for month in months
+        ],
+        "by_light": {light: cards[light] for light in ("red", "yellow", "green")},
+        "by_category": [
+            {"category": value, "label": str(label), "count": by_category.get(value, 0)}
+            for value, label in IssueCategory.choices
+        ],
+        "by_project": [
+            {
+                "id": row["project"],
+                "name": row["project__short_name"] or row["project__name"],
+                "count": row[count],
+                "red": row["red"],
+            }
+            for row in by_project
+        ],
+        "ranking": ranking,
+        "blockages": _blockage_board(scope, today),
+    }
+
+
 def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> dict:
     """Cards, charts, department ranking and blockage board, live. Read from the issue rollup
     (rollups.models) wherever the scope is a set of projects, so the cost follows the rollup's
@@ -757,36 +803,16 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
         .order_by("-n", "project__name")[:TOP_PROJECTS]
     )
     ranking = _ranking(issues, _period(Month.of(today), today=today))
-    return {
-        "scope": {"key": scope.key, "label": scope.label},
-        "today": today.isoformat(),
-        "cards": cards,
-        "trend": [
-            {
-                "month": str(month),
-                "label": _trend_label(month),
-                "handed_off": cards.pop(f"h_{month.year}_{month.month}"),
-                "closed": cards.pop(f"c_{month.year}_{month.month}"),
-            }
-            for month in months
-        ],
-        "by_light": {light: cards[light] for light in ("red", "yellow", "green")},
-        "by_category": [
-            {"category": value, "label": str(label), "count": by_category.get(value, 0)}
-            for value, label in IssueCategory.choices
-        ],
-        "by_project": [
-            {
-                "id": row["project"],
-                "name": row["project__short_name"] or row["project__name"],
-                "count": row["n"],
-                "red": row["red"],
-            }
-            for row in by_project
-        ],
-        "ranking": ranking,
-        "blockages": _blockage_board(scope, today),
-    }
+    return _dashboard(
+        scope,
+        today,
+        cards=cards,
+        months=months,
+        by_category=by_category,
+        by_project=by_project,
+        count="n",
+        ranking=ranking,
+    )
 
 
 def _project_pk_q(scope: ReportScope) -> Q | None:
@@ -936,36 +962,16 @@ def _dashboard_from_rollup(scope: ReportScope, rollup: QuerySet[IssueRollup], to
     )
     period = _period(Month.of(today), today=today)
     ranking = _standings(_department_records_from_rollup(rollup, _issues(scope), period).records, period)
-    return {
-        "scope": {"key": scope.key, "label": scope.label},
-        "today": today.isoformat(),
-        "cards": cards,
-        "trend": [
-            {
-                "month": str(month),
-                "label": _trend_label(month),
-                "handed_off": cards.pop(f"h_{month.year}_{month.month}"),
-                "closed": cards.pop(f"c_{month.year}_{month.month}"),
-            }
-            for month in months
-        ],
-        "by_light": {light: cards[light] for light in ("red", "yellow", "green")},
-        "by_category": [
-            {"category": value, "label": str(label), "count": by_category.get(value, 0)}
-            for value, label in IssueCategory.choices
-        ],
-        "by_project": [
-            {
-                "id": row["project"],
-                "name": row["project__short_name"] or row["project__name"],
-                "count": row["c"],
-                "red": row["red"],
-            }
-            for row in by_project
-        ],
-        "ranking": ranking,
-        "blockages": _blockage_board(scope, today),
-    }
+    return _dashboard(
+        scope,
+        today,
+        cards=cards,
+        months=months,
+        by_category=by_category,
+        by_project=by_project,
+        count="c",
+        ranking=ranking,
+    )
 
 
 def _department_records_from_rollup(
