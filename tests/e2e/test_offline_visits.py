@@ -20,6 +20,19 @@ from tests.issues.view_helpers import png_bytes
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _a_connection_per_request():
+    """These tests let the service worker run: it fetches pages in the background while the test
+    posts drafts, two tabs post at the same instant. Under the live server an in-memory SQLite
+    database is one connection shared by every request thread, so those overlapping requests
+    break each other's savepoints (and every later test of the process). That is the test
+    server's artefact, not a SQLite file's (a connection per thread): they run on PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the offline tests' concurrent requests need a connection per request (PostgreSQL)")
+
+
 class Field:
     """One inspector's phone: a browser context with the service worker, signed in."""
 
@@ -231,14 +244,6 @@ SEND = """() => {
 
 
 def test_the_same_draft_from_two_tabs_makes_one_visit(world, browser):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        # Two tabs post at the same instant on purpose. Under the live server an in-memory SQLite
-        # database is one connection shared by every request thread, so one request's rollback
-        # (the loser's 409) takes the winner's insert with it: an artefact of the test server,
-        # not of a SQLite file, where each thread has its own connection.
-        pytest.skip("two concurrent requests need a database with a connection per request (PostgreSQL)")
     field = Field(browser)
     field.open_form_for_the_field(world.project)
     field.offline()
