@@ -298,9 +298,7 @@ def _month_counts(issues: QuerySet[Issue], period: _Period) -> tuple[dict, list[
         total_handed_off=Count("pk", filter=existing),
         total_closed=Count("pk", filter=existing & Q(closed_at__lt=period.cutoff)),
     )
-    core["closed_late"] = core["closed"] - core["closed_on_time"]
-    core["rectification_rate"] = _percent(core["total_closed"], core["total_handed_off"])
-    core["on_time_rate"] = _percent(core["closed_on_time"], core["closed"])
+    _add_rates(core)
 
     # One grouped query per breakdown, over a superset of the rows with something to say about the
     # month (handed off, closed or withdrawn in it, open at its end) written so that the existing
@@ -346,9 +344,7 @@ def _month_counts_from_rollup(
         total_handed_off=_n(existing),
         total_closed=_n(_STATE & Q(status=IssueStatus.CLOSED)),
     )
-    core["closed_late"] = core["closed"] - core["closed_on_time"]
-    core["rectification_rate"] = _percent(core["total_closed"], core["total_handed_off"])
-    core["on_time_rate"] = _percent(core["closed_on_time"], core["closed"])
+    _add_rates(core)
     relevant = (
         _in_month(Kind.HANDED_OFF, month)
         | _in_month(Kind.WITHDRAWN, month)
@@ -373,6 +369,13 @@ def _month_counts_from_rollup(
         if _has_news(row)
     ]
     return core, departments, projects
+
+
+def _add_rates(core: dict) -> None:
+    """The derived headline figures, the same from the issues and from the rollup."""
+    core["closed_late"] = core["closed"] - core["closed_on_time"]
+    core["rectification_rate"] = _percent(core["total_closed"], core["total_handed_off"])
+    core["on_time_rate"] = _percent(core["closed_on_time"], core["closed"])
 
 
 def _has_news(row: dict) -> bool:
