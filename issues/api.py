@@ -40,7 +40,7 @@ from core.months import MONTH_REGEX
 from core.parsers import JSONParser
 from inspections.selectors import visit_list_visible_to
 from issues import services
-from issues.filters import IssueFilter
+from issues.filters import IssueFilter, filtered_total
 from issues.lights import light_annotation
 from issues.models import EvidenceFile, EvidenceReview, ExtensionRequest, Issue, IssueEvent, Light, ProgressUpdate
 from issues.rules import allowed_actions, check_hand_off
@@ -149,6 +149,16 @@ class IssueApiFilter(IssueFilter):
     lead_department = IdFilter(field_name="lead_department_id", help_text="责任单位 id / lead department id")
 
 
+class _FilterBackend(DjangoFilterBackend):
+    """The ledger's filter backend, leaving the bound filterset on the view: the list's total is
+    read through it (issues.filters.filtered_total)."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        view.filterset = filterset
+        return filterset
+
+
 # What only orders or pages the list: the total is the same whatever they say.
 COUNT_IGNORES = ("page", "page_size", "ordering")
 
@@ -217,7 +227,7 @@ def _detail(request, issue_pk: int) -> dict:
 class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = API_LOOKUP
     serializer_class = IssueDetailSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [_FilterBackend]
     filterset_class = IssueApiFilter
     parser_classes = [JSONParser]
 
@@ -257,7 +267,10 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
             "api-issue-count", user=request.user, params=query_pairs(request.query_params, skip=COUNT_IGNORES)
         )
         issues = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(CountedRows(issues, columns=LIST_COLUMNS, count_key=count_key, version=version))
+        filterset = getattr(self, "filterset", None)
+        count = (lambda: filtered_total(filterset, user=request.user)) if filterset is not None else None
+        rows = CountedRows(issues, columns=LIST_COLUMNS, count_key=count_key, version=version, count=count)
+        page = self.paginate_queryset(rows)
         data = self.get_paginated_response([_row(values) for values in page]).data
         if version is None:
             return Response(data)

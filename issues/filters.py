@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 
 import django_filters
 from django import forms
@@ -275,6 +276,28 @@ class IssueFilter(django_filters.FilterSet):
     def filter_withdrawn_month(self, queryset: QuerySet[Issue], name: str, value: str) -> QuerySet[Issue]:
         start, end = month_bounds(value)
         return queryset.filter(withdrawn_at__gte=start, withdrawn_at__lt=end)
+
+
+# Another way to a filtered ledger's total, installed by a layer above (rollups.apps: the totals
+# from the issue rollup, which issues may not import): given the bound filterset and the user
+# whose scope it covers, the total, or None where it cannot answer exactly.
+TotalCounter = Callable[["IssueFilter", User], "int | None"]
+_total_counters: list[TotalCounter] = []
+
+
+def register_total_counter(counter: TotalCounter) -> None:
+    if counter not in _total_counters:
+        _total_counters.append(counter)
+
+
+def filtered_total(filterset: IssueFilter, *, user: User) -> int:
+    """The number of issues the filterset lists for `user`: from the first installed counter that
+    answers, else COUNT(*) over the filtered issues (the same number: tests/rollups pin it)."""
+    for counter in _total_counters:
+        total = counter(filterset, user)
+        if total is not None:
+            return total
+    return filterset.qs.count()
 
 
 def issue_filter_for(*, user: User, data=None, request=None, version: int | None = None) -> IssueFilter:

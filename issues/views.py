@@ -30,7 +30,7 @@ from inspections.models import Finding
 from inspections.selectors import finding_get_for_user
 from issues import forms, services
 from issues.errors import IssuePermissionDenied
-from issues.filters import issue_filter_for
+from issues.filters import filtered_total, issue_filter_for
 from issues.models import (
     VERIFICATION_STATUSES,
     EvidenceFile,
@@ -216,7 +216,13 @@ def issue_ledger(request):
     params = query_pairs(request.GET, skip=("page", "ordering"))
     count_key = scoped_cache_key("ledger-count", user=request.user, params=params)
     filterset = issue_filter_for(user=request.user, data=request.GET, request=request, version=version)
-    counted = CountedRows(filterset.qs, columns=LEDGER_ROW_COLUMNS, count_key=count_key, version=version)
+    counted = CountedRows(
+        filterset.qs,
+        columns=LEDGER_ROW_COLUMNS,
+        count_key=count_key,
+        version=version,
+        count=lambda: filtered_total(filterset, user=request.user),
+    )
     page = Paginator(counted, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

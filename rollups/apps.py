@@ -7,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class RollupsConfig(AppConfig):
     name = "rollups"
     verbose_name = _("统计汇总")
+
+    def ready(self) -> None:
+        # The ledger's and the API's totals from the rollup (issues sits below and cannot import it).
+        from issues.filters import register_total_counter
+        from rollups.ledger import rollup_total
+
+        register_total_counter(rollup_total)
