@@ -31,7 +31,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from core.dataversion import data_version
+from core.dataversion import CALLER, data_versions, versions_key
 from core.db import is_unique_violation
 from core.errors import ServiceError
 from core.parsers import request_too_large
@@ -267,7 +267,7 @@ class DudaoPagination(PageNumberPagination):
 # --- authentication -----------------------------------------------------------------------
 
 
-def _token_cache_key(key: str, version: int) -> str:
+def _token_cache_key(key: str, version: int | str) -> str:
     # Hashed so raw tokens never sit in a cache's key space.
     return f"api-token:{hashlib.sha256(key.encode()).hexdigest()}:v{version}"
 
@@ -286,7 +286,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         refused = RefusedTokenThrottle()
         if refused.exhausted(request):
             raise exceptions.Throttled(refused.wait())
-        self.data_version = data_version(request)
+        self.data_version = versions_key(data_versions(request), CALLER)
         try:
             return super().authenticate(request)
         except exceptions.AuthenticationFailed:

@@ -1,24 +1,37 @@
-"""One number that changes whenever data a cached read depends on is committed.
+"""Numbers that change whenever data a cached read depends on is committed.
 
 Reads that are costly and asked for again and again (a system polling the API's issue list, the
-ledger's list of 2,000 projects) are cached under this number, so a cached answer is never older
+ledger's list of 2,000 projects) are cached under these numbers, so a cached answer is never older
 than the last committed change: no time-to-live to tune, no stale counts.
 
-How it stays correct (PostgreSQL; the table, sequence and triggers are made by migration core 0002):
-- Every insert, update or delete on a table in VERSIONED_TABLES fires a DEFERRED constraint trigger,
-  so the bump runs at COMMIT, among the transaction's deferred checks. The new number becomes
-  visible in the same instant as the data, and the one row it updates stays locked from the first
-  bump to the commit: committing writers queue there briefly. The only other deferred work is
+One number per domain of data (DOMAINS, migration core 0010), and 'any', which every change moves
+(data_version(): the one number of core 0002). A read is keyed by the domains it depends on
+(versions_key), so a progress note (the issue's progress and version: 'rows') leaves the figures
+('facts') and the filters' choice lists ('placement', 'scope') cached.
+
+How it stays correct (PostgreSQL; the table, sequence and triggers are made by migrations core
+0002 and 0010):
+- Every insert, update or delete on a table in VERSIONED_TABLES fires DEFERRED constraint triggers,
+  so the bumps run at COMMIT, among the transaction's deferred checks. The new numbers become
+  visible in the same instant as the data, and the rows they update stay locked from the first
+  bump to the commit: committing writers queue there briefly. Each trigger locks 'any' and its
+  domains' rows in id order, 'any' first, and 'any' is in every bump: a transaction holds a domain
+  row only while it holds 'any', so writers never hold version rows in opposite orders; as
+  before, they queue on the one row 'any'. The only other deferred work is
   Django's foreign-key checks (DEFERRABLE INITIALLY DEFERRED), queued in row order, so some may
   run after the bump. Such a check waits only on a transaction that deletes or re-keys the row it
   references, and Dudao never does either (nothing is hard-deleted; ids never change): so writers
   do not deadlock over the version row. A raw DELETE of a referenced row racing a writer could
   (PostgreSQL then aborts one of them with a deadlock error). Bulk loads hold the row for their
   remaining checks: keep them in batches.
-- The number comes from a sequence, so a rolled-back bump is never reused for other data.
-- TRUNCATE (test flushes) bumps it too.
-- A reader reads the number first, then the data. If a writer commits in between, the cached
-  answer holds newer data than its number says; the next reader sees the next number and misses.
+- The numbers come from one sequence, so a rolled-back bump is never reused for other data.
+- TRUNCATE (test flushes) bumps them all.
+- A reader reads the numbers first (all in one statement, one snapshot), then the data. If a
+  writer commits in between, the cached answer holds newer data than its numbers say; the next
+  reader sees the next numbers and misses.
+- A domain's triggers must cover every change its readers depend on: an issue update moves 'facts'
+  only when a column the counts read changes (the rollup's own list, rollups.sql.WATCHED, and
+  core 0010's ISSUE_FACTS, pinned equal by tests/core/test_dataversion.py).
 
 SQLite (`make run` without DATABASE_URL) has no such trigger: data_version() is None there and
 callers skip their cache.
@@ -60,22 +73,60 @@ VERSIONED_TABLES = (
 )
 
 
-def data_version(request=None) -> int | None:
-    """The committed data version, or None where it is not maintained (SQLite) or caching by it is
-    switched off (DUDAO_CACHE_BY_DATA_VERSION). Given the request, read once per request: the API's
-    token authentication reads it first, and the list it serves keys its page by the same number."""
+# What each domain's number follows (the triggers of migration core 0010):
+# - rows: any change to an issue or its assisting departments, a reopening: what a list row shows;
+# - facts: what is counted: an issue inserted or deleted, an update of a column the rollup and the
+#   filters read (status, deadlines, dates, project, department, category, returns), assisting
+#   departments (a liaison's scope), a reopening (closed on time);
+# - placement: which projects and departments have issues (an issue inserted, deleted or moved,
+#   assisting departments): the ledger's project and department choices;
+# - scope: projects, departments, groups and their projects and members, authorizations, tokens,
+#   users' roles, activity, department and superuser flag: who sees what, and who a caller is;
+# - calendar: the holiday overrides (the lights' working days).
+DOMAINS = ("rows", "facts", "placement", "scope", "calendar")
+# What a read depends on, by kind of read.
+LIST_ROWS = ("rows", "scope", "calendar")  # a page of issues with their lights
+COUNTS = ("facts", "scope", "calendar")  # totals and figures (the dashboard's too), not a text search
+CHOICES = ("placement", "scope")  # the ledger's project, department and group choices
+CALLER = ("scope",)  # an API token's user and roles
+CALENDAR = ("calendar",)  # the holiday overrides alone
+
+
+def count_domains(query) -> tuple[str, ...]:
+    """What a filtered list's total depends on: its counts, unless a text search (`q`) reads the
+    titles and descriptions, which any change to an issue may edit."""
+    return LIST_ROWS if any(value.strip() for value in query.getlist("q")) else COUNTS
+
+
+def data_versions(request=None) -> dict[str, int] | None:
+    """The committed numbers of 'any' and every domain, or None where they are not maintained
+    (SQLite) or caching by them is switched off (DUDAO_CACHE_BY_DATA_VERSION). Given the request,
+    read once per request (one statement): the API's token authentication reads them first, and
+    the list it serves keys its page by the same numbers."""
     if connection.vendor != "postgresql" or not settings.DUDAO_CACHE_BY_DATA_VERSION:
         return None
     http_request = getattr(request, "_request", request)  # a DRF Request wraps Django's
-    if http_request is not None and hasattr(http_request, "_dudao_data_version"):
-        return http_request._dudao_data_version
+    if http_request is not None and hasattr(http_request, "_dudao_data_versions"):
+        return http_request._dudao_data_versions
     with connection.cursor() as cursor:
-        cursor.execute("SELECT value FROM core_data_version WHERE id = 1")
-        row = cursor.fetchone()
-    version = row[0] if row else None
+        cursor.execute("SELECT name, value FROM core_data_version")
+        versions = dict(cursor.fetchall()) or None
     if http_request is not None:
-        http_request._dudao_data_version = version
-    return version
+        http_request._dudao_data_versions = versions
+    return versions
+
+
+def data_version(request=None) -> int | None:
+    """The number every committed change moves ('any'), or None (see data_versions)."""
+    versions = data_versions(request)
+    return versions["any"] if versions else None
+
+
+def versions_key(versions: dict[str, int] | None, domains: tuple[str, ...]) -> str | None:
+    """The part of a cache key that follows `domains` ("rows12.scope7.calendar3"), or None."""
+    if versions is None:
+        return None
+    return ".".join(f"{domain}{versions[domain]}" for domain in domains)
 
 
 def scope_fingerprint(user) -> str:
@@ -99,7 +150,7 @@ def scoped_cache_key(prefix: str, *, user, params) -> str:
     return f"{prefix}:{hashlib.sha256(material.encode()).hexdigest()}"
 
 
-def cached_count(queryset, *, key: str, version: int | None, count=None) -> int:
+def cached_count(queryset, *, key: str, version: int | str | None, count=None) -> int:
     """queryset.count(), or `count()` when given (the same number read another way, e.g. from the
     rollups), kept under `key` for as long as the data version stays `version`."""
     counter = count if count is not None else queryset.count
@@ -121,7 +172,7 @@ class CountedRows:
 
     ordered = True
 
-    def __init__(self, queryset, *, columns: tuple[str, ...], count_key: str, version: int | None, count=None):
+    def __init__(self, queryset, *, columns: tuple[str, ...], count_key: str, version: int | str | None, count=None):
         self._queryset = queryset
         self._columns = columns
         self._count_key = count_key

@@ -36,10 +36,10 @@ class WorkCalendar:
     _running: list[int] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
-    def for_span(cls, start: dt.date, end: dt.date, *, version: int | None = None) -> WorkCalendar:
+    def for_span(cls, start: dt.date, end: dt.date, *, version: int | str | None = None) -> WorkCalendar:
         """The calendar for [start, end], with the admin's overrides of that span read in one
-        query. With the committed data `version` (core.dataversion; the overrides table is one
-        it covers) a read-only page reuses the overrides until anything commits. Writes never
+        query. With the committed data `version` (core.dataversion: one that follows the
+        'calendar' domain, the overrides table) a read-only page reuses the overrides until anything commits. Writes never
         pass it: a transaction that just saved an override must see it."""
         from django.core.cache import cache
 
@@ -97,7 +97,7 @@ def is_workday(day: dt.date) -> bool:
     return WorkCalendar.for_span(day, day).is_workday(day)
 
 
-def add_working_days(start: dt.date, days: int, *, version: int | None = None) -> dt.date:
+def add_working_days(start: dt.date, days: int, *, version: int | str | None = None) -> dt.date:
     """The date `days` working days after `start` (start itself not counted).
 
     add_working_days(Friday, 1) is the next working Monday. days=0 returns start unchanged.

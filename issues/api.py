@@ -34,7 +34,17 @@ from core.api import (
     error_responses,
 )
 from core.api_files import FileDownloadView, file_responses
-from core.dataversion import CACHE_SECONDS, CountedRows, data_version, query_pairs, scoped_cache_key
+from core.dataversion import (
+    CACHE_SECONDS,
+    CALENDAR,
+    LIST_ROWS,
+    CountedRows,
+    count_domains,
+    data_versions,
+    query_pairs,
+    scoped_cache_key,
+    versions_key,
+)
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.months import MONTH_REGEX
 from core.parsers import JSONParser
@@ -245,7 +255,9 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
             return Issue.objects.none()
         if self.action == "list":
             return issue_list_visible_to(user=self.request.user).annotate(
-                light_code=light_annotation(today=timezone.localdate(), version=getattr(self, "data_version", None))
+                light_code=light_annotation(
+                    today=timezone.localdate(), version=versions_key(getattr(self, "data_versions", None), CALENDAR)
+                )
             )
         return _detail_queryset(self.request.user)
 
@@ -253,7 +265,8 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
         # JSON pages are cached under the data version: a system polling an unchanged list gets the
         # same bytes without a query for the rows, and its If-None-Match a 304. Other formats (the
         # browsable API) and SQLite always compute.
-        version = self.data_version = data_version(request) if request.accepted_renderer.format == "json" else None
+        versions = self.data_versions = data_versions(request) if request.accepted_renderer.format == "json" else None
+        version = versions_key(versions, LIST_ROWS)
         page_key = etag = None
         if version is not None:
             # With the address: the next/previous links in the page are absolute.
@@ -269,7 +282,13 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
         issues = self.filter_queryset(self.get_queryset())
         filterset = getattr(self, "filterset", None)
         count = (lambda: filtered_total(filterset, user=request.user)) if filterset is not None else None
-        rows = CountedRows(issues, columns=LIST_COLUMNS, count_key=count_key, version=version, count=count)
+        rows = CountedRows(
+            issues,
+            columns=LIST_COLUMNS,
+            count_key=count_key,
+            version=versions_key(versions, count_domains(request.query_params)),
+            count=count,
+        )
         page = self.paginate_queryset(rows)
         data = self.get_paginated_response([_row(values) for values in page]).data
         if version is None:

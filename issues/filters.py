@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
-from core.dataversion import data_version, scoped_cache_key
+from core.dataversion import CHOICES, data_versions, scoped_cache_key, versions_key
 from core.months import month_bounds
 from core.widgets import FastSelect
 from issues.conditions import done_on, on_time_q
@@ -180,7 +180,7 @@ class IssueFilter(django_filters.FilterSet):
             filter_.parent = self
 
     scope_user: User | None = None  # whose groups the group filter offers; else the request's user
-    data_version: int | None = None  # read by the caller already, or read here when a form is built
+    data_versions: dict[str, int] | None = None  # read by the caller already, or read here when a form is built
 
     def get_form_class(self):
         # The choice lists are limited here, when a form is first built, not in __init__: the API's
@@ -191,12 +191,14 @@ class IssueFilter(django_filters.FilterSet):
         return form_class
 
     def _cache_choice_options(self, names: list[str]) -> None:
-        """A city's 2,000 projects are the same list on every ledger page until something commits:
-        their rendered <option>s are kept under the data version (the choices are not even read)."""
+        """A city's 2,000 projects are the same list on every ledger page until an issue lands in
+        another project or department, or a scope changes: their rendered <option>s are kept under
+        the data versions of those (core.dataversion.CHOICES; the choices are not even read)."""
         user = self.scope_user or getattr(self.request, "user", None)
         if user is None or not names:
             return
-        version = self.data_version if self.data_version is not None else data_version()
+        versions = self.data_versions if self.data_versions is not None else data_versions(self.request)
+        version = versions_key(versions, CHOICES)
         if version is None:
             return
         for name in names:
@@ -300,13 +302,21 @@ def filtered_total(filterset: IssueFilter, *, user: User) -> int:
     return filterset.qs.count()
 
 
-def issue_filter_for(*, user: User, data=None, request=None, version: int | None = None) -> IssueFilter:
+def issue_filter_for(
+    *,
+    user: User,
+    data=None,
+    request=None,
+    version: int | str | None = None,
+    versions: dict[str, int] | None = None,
+) -> IssueFilter:
     """The ledger filter over the user's scope, rows annotated with `light_code`. `version`: the
-    data version when the caller has read it (see core.dataversion)."""
+    calendar's data version, `versions` all of them, when the caller has read them (see
+    core.dataversion)."""
     issues = issue_list_visible_to(user=user).annotate(
         light_code=light_annotation(today=timezone.localdate(), version=version)
     )
     filterset = IssueFilter(data, queryset=issues, request=request)
     filterset.scope_user = user
-    filterset.data_version = version
+    filterset.data_versions = versions
     return filterset

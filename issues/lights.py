@@ -18,7 +18,7 @@ from issues.conditions import DUE_SOON, FINISHED, OVERDUE, OWES_WORK, SIGN_OVERD
 from issues.models import DUE_SOON_WORKING_DAYS, Light
 
 
-def due_soon_cutoff(today: dt.date, *, version: int | None = None) -> dt.date:
+def due_soon_cutoff(today: dt.date, *, version: int | str | None = None) -> dt.date:
     """The last date that counts as due soon. `version`: the committed data version, for read-only
     callers that have it (the holiday overrides are then reused, core.workdays)."""
     return add_working_days(today, DUE_SOON_WORKING_DAYS, version=version)
@@ -66,7 +66,7 @@ def light_q(light: Light | str, *, today: dt.date, prefix: str = "", due_soon: d
     return ~yellow & ~others[0].q(prefix=prefix, today=today) & ~others[1].q(prefix=prefix, today=today)
 
 
-def light_annotation(*, today: dt.date, version: int | None = None) -> Case:
+def light_annotation(*, today: dt.date, version: int | str | None = None) -> Case:
     """The light as a SQL expression; costs one holiday-override lookup to build (none when the
     committed data `version` is given and the overrides are cached under it)."""
     due_soon = due_soon_cutoff(today, version=version)

@@ -21,7 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.dataversion import CountedRows, data_version, query_pairs, scoped_cache_key
+from core.dataversion import (
+    CALENDAR,
+    CountedRows,
+    count_domains,
+    data_versions,
+    query_pairs,
+    scoped_cache_key,
+    versions_key,
+)
 from core.errors import ServiceError, add_to_form
 from core.files import stored_file_response
 from core.templatetags.dudao import light_css as light_css_class
@@ -92,7 +100,7 @@ LEDGER_ROW_COLUMNS = (
 )
 
 
-def ledger_rows(rows: Iterable[dict], today: dt.date, *, version: int | None = None) -> list[LedgerRow]:
+def ledger_rows(rows: Iterable[dict], today: dt.date, *, version: int | str | None = None) -> list[LedgerRow]:
     """The lines of one page from their values() rows, in three queries whatever the page holds:
     the rows (already read by the caller), their assisting departments, and ONE holiday lookup
     for every overdue count on the page."""
@@ -211,16 +219,19 @@ def _active_filters(filterset, request) -> list[dict]:
 @login_required
 @require_GET
 def issue_ledger(request):
-    version = data_version()
+    versions = data_versions(request)
+    calendar = versions_key(versions, CALENDAR)
     # The total's key before the read (see scoped_cache_key); the same total for every page and sort.
     params = query_pairs(request.GET, skip=("page", "ordering"))
     count_key = scoped_cache_key("ledger-count", user=request.user, params=params)
-    filterset = issue_filter_for(user=request.user, data=request.GET, request=request, version=version)
+    filterset = issue_filter_for(
+        user=request.user, data=request.GET, request=request, version=calendar, versions=versions
+    )
     counted = CountedRows(
         filterset.qs,
         columns=LEDGER_ROW_COLUMNS,
         count_key=count_key,
-        version=version,
+        version=versions_key(versions, count_domains(request.GET)),
         count=lambda: filtered_total(filterset, user=request.user),
     )
     page = Paginator(counted, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -229,7 +240,7 @@ def issue_ledger(request):
     context = {
         "filter": filterset,
         "page": page,
-        "rows": ledger_rows(page.object_list, timezone.localdate(), version=version),
+        "rows": ledger_rows(page.object_list, timezone.localdate(), version=calendar),
         "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "query": query.urlencode(),
         "ordering": request.GET.get("ordering", ""),

@@ -209,7 +209,7 @@ def rollup_total(filterset: IssueFilter, user: User) -> int | None:
         return None  # the union of two scopes: counted from the issues
     if user.is_inspector:
         return _sum(rows.exclude(project_id=CITY).filter(project_id__in=project_ids_for_inspector(user=user)))
-    if user.is_liaison:
+    if user.is_liaison and user.department_id is not None:
         department = user.department_id
         led = _sum(
             (rows.exclude(project_id=CITY) if by_project else rows.filter(project_id=CITY)).filter(

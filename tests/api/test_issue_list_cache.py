@@ -144,6 +144,9 @@ UNCACHED_TABLES = {
     "notifications_notification",
     "core_data_version",
 }
+# Kept by triggers on the versioned issue tables, in the writing transaction (rollups.sql): a
+# change to them moves the version of the issue change that moved them.
+DERIVED_TABLES = {"rollups_issuerollup"}
 
 
 @pytest.mark.parametrize("role", ["lead_liaison", "assisting_liaison", "inspector", "authorized_inspector", "leader"])
@@ -163,4 +166,4 @@ def test_every_table_behind_a_cached_read_moves_the_version(world, client_as, cl
         client.get("/issues/", {"q": "推诿", "group": world.group.pk, "on_time": "1"})
     tables = {name for query in reads.captured_queries for name in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])}
     assert "issues_issue" in tables and "projects_project" in tables
-    assert tables - UNCACHED_TABLES - set(VERSIONED_TABLES) == set()
+    assert tables - UNCACHED_TABLES - DERIVED_TABLES - set(VERSIONED_TABLES) == set()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
 
-from core.dataversion import VERSIONED_TABLES, data_version
+from core.dataversion import COUNTS, DOMAINS, LIST_ROWS, VERSIONED_TABLES, data_version, data_versions
 from core.models import WorkdayOverride
 from issues import services
 from issues.models import Issue
@@ -28,7 +29,11 @@ def test_migration_installs_a_trigger_on_every_versioned_table():
     first = importlib.import_module("core.migrations.0002_data_version")
     credentials = importlib.import_module("core.migrations.0003_data_version_credentials")
     reopens = importlib.import_module("core.migrations.0005_data_version_reopen_events")
+    domains = importlib.import_module("core.migrations.0010_data_version_domains")
     assert (*first.TABLES, *credentials.TABLES, credentials.USER_TABLE, reopens.TABLE) == VERSIONED_TABLES
+    assert domains.OLD_TABLES == VERSIONED_TABLES
+    assert {table for _suffix, table, *_rest in domains.TRIGGERS} == set(VERSIONED_TABLES)
+    assert domains.DOMAINS == DOMAINS
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
@@ -46,7 +51,13 @@ def test_a_committed_change_moves_it_once_and_a_rolled_back_one_not_at_all(world
         # Not yet: the bump runs at commit, in the same instant the change becomes visible.
         assert data_version() == before
     after = data_version()
-    assert after == before + 1  # two services, many rows and tables: one bump for the transaction
+    # Two services, many rows and tables: one bump of each domain the transaction moved ('any'
+    # among them), each number a fresh one from the sequence.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM core_data_version WHERE value > %s ORDER BY id", [before])
+        moved = [row[0] for row in cursor.fetchall()]
+    assert moved == ["any", "rows", "facts"]  # signing moved the status: a fact
+    assert after - before <= len(moved)
 
     with pytest.raises(RuntimeError), transaction.atomic():
         Issue.objects.filter(pk=issue.pk).update(title="改了又撤回")
@@ -106,3 +117,42 @@ def test_a_reopen_moves_the_version_even_without_touching_the_issue_row(world):
     with transaction.atomic():  # a bare event row: only a reopen counts
         IssueEvent.objects.create(issue=issue, actor=world.inspector, action=IssueEvent.Action.REOPEN)
     assert data_version() != before
+
+
+def _moved(change) -> set[str]:
+    before = data_versions()
+    change()
+    after = data_versions()
+    return {name for name in after if after[name] != before[name]}
+
+
+def test_each_domain_moves_with_what_it_follows_and_nothing_else(world):
+    """A progress note touches the issue's progress and version: the rows. A hand-off is a new
+    issue: counted, and maybe in a new project. A project edit is scope; a holiday, the calendar."""
+    issue = world.hand_off()
+    services.issue_sign(issue=issue, actor=world.lead_liaison, note="收到")
+    issue.refresh_from_db()
+    note = partial(services.issue_progress_add, issue=issue, actor=world.lead_liaison, text="已约谈", percent=40)
+    assert _moved(note) == {"any", "rows"}
+    assert _moved(lambda: Issue.objects.filter(pk=issue.pk).update(title="改标题")) == {"any", "rows"}
+    assert _moved(lambda: Issue.objects.filter(pk=issue.pk).update(category="other")) == {"any", "rows", "facts"}
+    assert _moved(lambda: world.hand_off()) == {"any", "rows", "facts", "placement"}
+    assert _moved(lambda: issue.assisting_departments.add(world.other_department)) == {
+        "any",
+        "rows",
+        "facts",
+        "placement",
+    }
+    assert _moved(lambda: ProjectFactory(name="新项目")) == {"any", "scope"}
+    assert _moved(lambda: WorkdayOverride.objects.create(date=dt.date(2027, 1, 4), is_workday=False)) == {
+        "any",
+        "calendar",
+    }
+    assert set(LIST_ROWS) & set(COUNTS) == {"scope", "calendar"}
+
+
+def test_issue_facts_are_the_columns_the_rollup_watches():
+    from rollups.sql import WATCHED
+
+    domains = importlib.import_module("core.migrations.0010_data_version_domains")
+    assert set(domains.ISSUE_FACTS) == set(WATCHED)

@@ -10,6 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from issues import services
+from issues.workflow import IssueAction
 from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("versioned_cache")]
@@ -103,3 +105,52 @@ def test_an_authorization_ending_at_midnight_takes_its_project_off_the_choices(c
         clock.shift(dt.timedelta(minutes=4))  # nothing committed, but the authorization is over
         after = client.get(LEDGER)
         assert _total(after) == 0 and name not in _project_options(after)
+
+
+def _queries(client, url=LEDGER, **params) -> tuple[object, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+def _choice_lists(sqls: list[str]) -> list[str]:
+    return [
+        sql
+        for sql in sqls
+        if sql.startswith('SELECT "projects_project"."id"')
+        or sql.startswith('SELECT "accounts_department"."id"')
+        or sql.startswith('SELECT "projects_supervisiongroup"."id"')
+    ]
+
+
+def test_a_progress_note_keeps_the_choices_and_total_but_shows_in_the_rows(client, world):
+    """A progress note moves the issue's progress and version only: the rows are read afresh (the
+    API's page too), while the choice lists and the total stay cached (core.dataversion domains)."""
+    issue = world.hand_off()
+    services.issue_sign(issue=issue, actor=world.lead_liaison, note="收到")
+    client.force_login(world.lead_liaison)
+    client.get(LEDGER)
+    api_before = client.get("/api/v1/issues/", HTTP_ACCEPT="application/json").json()["results"][0]
+    services.issue_progress_add(issue=issue, actor=world.lead_liaison, text="已约谈企业", percent=40)
+    response, sqls = _queries(client)
+    assert _choice_lists(sqls) == []
+    assert not any("rollups_issuerollup" in sql or "COUNT(" in sql.upper() for sql in sqls if "issue" in sql), sqls
+    assert any(sql.startswith('SELECT "issues_issue"."id"') for sql in sqls)  # the rows: read afresh
+    assert _total(response) == 1
+    api_after = client.get("/api/v1/issues/", HTTP_ACCEPT="application/json").json()["results"][0]
+    assert (api_before["progress_percent"], api_after["progress_percent"]) == (0, 40)
+
+
+def test_an_issue_change_invalidates_the_total_and_a_new_issue_the_choices(client, world):
+    issue = world.hand_off()
+    client.force_login(world.leader)
+    assert _total(client.get(LEDGER, {"status": "open"})) == 1
+    services.issue_act(action=IssueAction.WITHDRAW, issue=issue, actor=world.inspector, reason="重复交办")
+    response, sqls = _queries(client, status="open")
+    assert _total(response) == 0 and _choice_lists(sqls) == []  # counted afresh, same projects
+    new_project = ProjectFactory(name="新项目")
+    world.group.projects.add(new_project)
+    _queries(client)
+    world.hand_off(project=new_project)
+    response, sqls = _queries(client)
+    assert len(_choice_lists(sqls)) == 3 and "新项目" in _project_options(response)
