@@ -116,6 +116,11 @@ def _everywhere(q: Q) -> dict[str, Q]:
     return dict.fromkeys(EVERY_KIND, q)
 
 
+def _group_projects(value: Any) -> list[int]:
+    # The ids first (one query): see rollup_total's inspector.
+    return list(Project.objects.filter(groups=_pk(value)).values_list("pk", flat=True))
+
+
 def _pk(value: Any) -> int:
     return value.pk if hasattr(value, "pk") else int(value)
 
@@ -123,7 +128,7 @@ def _pk(value: Any) -> int:
 # name -> for its value and today: the rows each kind keeps (no entry: the kind cannot say)
 CONDITIONS: dict[str, Callable[[Any, _Today], dict[str, Q]]] = {
     "project": lambda value, today: _everywhere(Q(project_id=_pk(value))),
-    "group": lambda value, today: _everywhere(Q(project_id__in=Project.objects.filter(groups=_pk(value)).values("pk"))),
+    "group": lambda value, today: _everywhere(Q(project_id__in=_group_projects(value))),
     "lead_department": lambda value, today: _everywhere(Q(department_id=_pk(value))),
     "category": lambda value, today: _everywhere(Q(category=value)),
     "status": _status,
@@ -208,7 +213,10 @@ def rollup_total(filterset: IssueFilter, user: User) -> int | None:
     if user.is_inspector and user.is_liaison:
         return None  # the union of two scopes: counted from the issues
     if user.is_inspector:
-        return _sum(rows.exclude(project_id=CITY).filter(project_id__in=project_ids_for_inspector(user=user)))
+        # The ids first (one query, a hundred or so): as a subquery PostgreSQL guessed thousands
+        # of projects and hashed every project row of the kind (0.3 s at 3 × S instead of ms).
+        projects = list(project_ids_for_inspector(user=user).values_list("pk", flat=True))
+        return _sum(rows.exclude(project_id=CITY).filter(project_id__in=projects))
     if user.is_liaison and user.department_id is not None:
         department = user.department_id
         led = _sum(
