@@ -103,7 +103,14 @@ def main() -> None:
         "liaison": User.objects.get(username="scale_liaison"),
     }
     change = Changes(users["liaison"])
-    code = Issue.objects.order_by("-id").values_list("code", flat=True)[total // 2]
+    middle = Issue.objects.order_by("-id").values_list("pk", "code")[total // 2]
+    whole = Issue.objects.filter(code__startswith="DD").values_list("code", flat=True).first()
+    if whole is None:
+        # generate_scale_data numbers its issues S0000001…, not as issue_hand_off does (DD2026-00012):
+        # give one issue in the middle a code of that form, so the whole-code lookup is measured.
+        whole = "DD2026-90001"
+        Issue.objects.filter(pk=middle[0]).update(code=whole)
+        print(f"(issue {middle[1]} renumbered {whole} for the whole-code search)")
     print(f"{'user':10} {'read':34} {'warm ms':>8} {'first ms':>9} {'first/warm':>10} {'queries':>8}")
     for name, user in users.items():
         client = Client()
@@ -114,7 +121,8 @@ def main() -> None:
             ("ledger page 1, light=red", LEDGER, {"light": "red"}),
             ("API list", API, {}),
             ("API list, status=open", API, {"status": "open"}),
-            ("ledger ?q=<issue code>", LEDGER, {"q": code}),
+            ("ledger ?q=<whole issue code DD…>", LEDGER, {"q": whole}),
+            ("API ?q=<whole issue code DD…>", API, {"q": whole}),
         ):
             work = get(client, url, **params)
             warm = median_ms(work, args.repeat)
