@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from issues.models import Issue, IssueCategory, IssueStatus
 from projects.models import ProcedureStage
-from rollups.models import IssueRollup, Kind
 from reports.figures import current_month
+from rollups.models import IssueRollup, Kind
 from tests.e2e.conftest import PHONE
 from tests.factories import IssueFactory
 
