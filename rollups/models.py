@@ -28,6 +28,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Department
 from projects.models import Project
 
+# The city's rows (project 0, rollups.sql.CITY) at a coarse grain: every department, every category.
+ALL_DEPARTMENTS = 0
+ALL_CATEGORIES = ""
+
+
+def quarter_of(day: dt.date) -> dt.date:
+    """The first day of the quarter of a month `day` falls in (the QUARTER rows' day1)."""
+    return day.replace(day=1 + (day.day - 1) // 7 * 7)
+
+
 # The day of a fact that has none (unique constraints treat NULLs as distinct, so upserts need a value).
 NO_DAY = dt.date(1970, 1, 1)
 
@@ -45,6 +55,14 @@ class Kind(models.TextChoices):
     WITHDRAWN = "W", _("撤销")
     # Closed (closed_at set): day1 = the local month closed; on time, reworked.
     CLOSED = "C", _("销号")
+    # Open issues of a project (project rows only, department 0): the dashboard's top projects.
+    PROJECT_OPEN = "P", _("项目待整改")
+    # The city's open issues by the quarter of a month (Q: day1 = the 1st, 8th, 15th, 22nd or 29th)
+    # and by the month (M: day1 = its first day) of their rectification deadline (rollups.sql.city_branches).
+    QUARTER = "Q", _("待整改（按周）")
+    MONTH = "M", _("待整改（月）")
+    # The city's late sign-fors per department: day1 = the sign-for deadline.
+    LATE_SIGN_FOR = "L", _("签收不及时")
 
 
 class IssueRollup(models.Model):
@@ -91,6 +109,10 @@ class IssueRollup(models.Model):
             models.Index(fields=["kind", "department", "day1"], name="rollup_kind_department_day"),
             # The city's open issues by project (the dashboard's project chart) read the project rows.
             models.Index(fields=["kind", "status", "project"], name="rollup_kind_status_project"),
+            # The city's reads: a day range of one kind of its rows (rollups.sql.city_branches).
+            models.Index(fields=["project", "kind", "day1"], name="rollup_project_kind_day"),
+            # The dashboard's top projects: the projects with the most open issues first.
+            models.Index(fields=["kind", "-n", "project"], name="rollup_kind_n"),
         ]
 
     def __str__(self) -> str:
