@@ -45,8 +45,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, Least, NullIf, TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -871,20 +871,40 @@ def _standings(records: list[DepartmentRecord], period: _Period) -> dict:
 def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
     """Projects with at least one blocked procedure stage × stage kinds; a cell is the stage's
     status and, when blocked, the days since blocked_since. The BLOCKAGE_ROWS projects blocked
-    longest are listed; `total` counts them all. One query."""
-    blocked_projects = _scoped(ProcedureStage.objects.filter(status=ProcedureStatus.BLOCKED), scope.project_q())
+    longest are listed; `total` counts them all. One query: the database picks the listed projects
+    (blocked longest, then by name, through the blocked stages' index) and counts them all, so
+    only the listed projects' stages are read, however many projects are blocked."""
+    blocked = _scoped(ProcedureStage.objects.filter(status=ProcedureStatus.BLOCKED), scope.project_q())
+    # A project's days are those of its oldest blockage, 0 for one blocked from today or later.
+    longest = (
+        blocked.values("project_id")
+        .annotate(since=Least(Min("blocked_since"), Value(today)))
+        .order_by("since", Coalesce(NullIf("project__short_name", Value("")), "project__name"), "project_id")
+        .values("project_id")[:BLOCKAGE_ROWS]
+    )
+    total = blocked.order_by().values("status").annotate(n=Count("project_id", distinct=True)).values("n")
     stages = (
         _scoped(ProcedureStage.objects.all(), scope.project_q())
-        .filter(project__in=blocked_projects.values("project_id"))
+        .filter(project__in=longest)
+        .annotate(total=Subquery(total))
         .order_by("project_id", "position", "pk")
         .values_list(
-            "project_id", "project__name", "project__short_name", "kind", "status", "blocked_since", "blockage_note"
+            "project_id",
+            "project__name",
+            "project__short_name",
+            "kind",
+            "status",
+            "blocked_since",
+            "blockage_note",
+            "total",
         )
     )
     # Translated once, not once per stage (a lazy label's str() is a gettext call).
     labels = {value: str(label) for value, label in ProcedureStatus.choices}
     projects: dict[int, dict] = {}
-    for project_id, name, short_name, kind, status, blocked_since, note in stages:
+    total = 0
+    for project_id, name, short_name, kind, status, blocked_since, note, total_ in stages:
+        total = total_
         project = projects.setdefault(
             project_id, {"id": project_id, "name": short_name or name, "cells": {}, "max_days": 0}
         )
@@ -899,7 +919,7 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
     kinds = [{"kind": value, "label": str(label)} for value, label in ProcedureKind.choices if value in used]
     for project in rows:
         project["row"] = [project["cells"].get(k["kind"]) for k in kinds]
-    return {"kinds": kinds, "projects": rows, "total": len(projects)}
+    return {"kinds": kinds, "projects": rows, "total": total or 0}
 
 
 # --- the same figures from the issue rollup -------------------------------------------------
