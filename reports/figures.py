@@ -499,12 +499,16 @@ def _judge_period(
     closed_in = Q(closed_at__gte=month.start, closed_at__lt=month.end)
     overdue_q = _overdue_at_q(period.cutoff, period.as_of)
     reworked_q = closed_in & Q(return_count__gte=1)
-    overdue_issues = issues.filter(overdue_q)
     if rollup is not None:
-        # Live, overdue issues are open ones: say so, so the planner walks the (status, deadline) index.
-        overdue_issues = overdue_issues.filter(status__in=OPEN_STATUSES)
+        # Live, the overdue issues are those the rollup counts: an open status, not submitted, the
+        # deadline before the day (an open status is handed off, not withdrawn, not closed now).
+        # Said this way alone the planner walks the unsubmitted issues' deadline index in order
+        # and stops at the list's end, however many are overdue.
+        overdue_issues = issues.filter(
+            status__in=OPEN_STATUSES, submitted_at__isnull=True, rectification_deadline__lt=period.as_of
+        )
     else:
-        overdue_issues = overdue_issues.annotate(total_overdue=Window(Count("pk")))
+        overdue_issues = issues.filter(overdue_q).annotate(total_overdue=Window(Count("pk")))
     listed = list(
         overdue_issues.select_related("project", "lead_department")
         .only(
