@@ -1294,18 +1294,20 @@ def _department_records_from_city(
     oldest_day = {d: r.day1 for d, r in oldest.items() if r.kind == Kind.OWES}
     oldest_day.update(oldest_deadlines(windows=windows))
     month = period.month
+    # The month's closures as (department, local day handed off, local day closed, how many):
+    # the days converted and grouped by the database, the working days counted once per group.
     closures = list(
         issues.filter(closed_at__gte=month.start, closed_at__lt=month.end)
         .order_by()
-        .values_list("lead_department", "handed_off_at", "closed_at")
+        .values_list("lead_department", TruncDate("handed_off_at"), TruncDate("closed_at"))
+        .annotate(n=Count("pk"))
     )
-    spans = [(timezone.localtime(h).date(), timezone.localtime(c).date()) for _d, h, c in closures]
-    firsts = [start for start, _end in spans] + list(oldest_day.values())
-    lasts = [end for _start, end in spans] + [period.as_of]
+    firsts = [start for _d, start, _end, _n in closures] + list(oldest_day.values())
+    lasts = [end for _d, _start, end, _n in closures] + [period.as_of]
     calendar = WorkCalendar.for_span(min([*firsts, *overdue_deadlines], default=period.as_of), max(lasts))
     to_close: dict[int, list[int]] = {}
-    for (department, _h, _c), (start, end) in zip(closures, spans, strict=True):
-        to_close.setdefault(department, []).append(calendar.workdays_after(start, end))
+    for department, start, end, n in closures:
+        to_close.setdefault(department, []).extend([calendar.workdays_after(start, end)] * n)
     names = city.names()
     records = [
         DepartmentRecord(

@@ -1,19 +1,24 @@
 """The issue rollup: how many issues share one set of the facts the figures count.
 
-One table, five kinds of row (`Kind`), each keyed by (project, lead department, category, and the
+One table, nine kinds of row (`Kind`), each keyed by (project, lead department, category, and the
 kind's own status, days and flags) with a count `n`. Every issue contributes one row of each kind
 that applies to it (see rollups.sql.facts, the one definition). Database triggers on issues_issue
 (and on the first reopen event of an issue) move the counts in the same transaction as the change
-(rollups.sql; migration rollups 0002), on PostgreSQL and SQLite alike: never a periodic job.
+(rollups.sql; migrations rollups 0002, 0004), on PostgreSQL and SQLite alike: never a periodic job.
 `manage.py rebuild_rollups` recomputes the table from the issues.
 
-Every fact is counted twice: under the issue's project, so a scoped reader (a group, an inspector's
-projects) sums an IN over its projects, and under project 0 (rollups.sql.CITY), so the whole
-city's figures read rows keyed by department, category and day only, however many projects there
-are. Handed off, withdrawn and closed are counted per local month (day1 = its first day).
+Every fact is counted under the issue's project (S, O, H, W, C keyed by department and category,
+and P, the project's open count, under department 0), so a scoped reader (a group, an inspector's
+projects) sums an IN over its projects; and under project 0 (rollups.sql.CITY) at the coarse
+grains the whole city's figures read (rollups.sql.city_branches): every department and category
+(department 0, category ''), per department, per category. A city read is then a bounded number
+of rows whatever the issues and the projects (rollups.selectors.city_rows). Handed off, withdrawn
+and closed are counted per local month (day1 = its first day).
 
 The counts never depend on the day they are read: what changes with the date (red, overdue, due
-soon) is a range over the deadline days of the OWES rows, so "overdue today" is a range sum.
+soon) is a range over the deadlines of the open issues. The city counts them per day (O), per
+quarter of a month (Q) and per month (M), so "overdue today" sums the months before this one,
+this month's quarters before today's and at most seven days: the day turning moves nothing.
 Rows whose count fell to 0 stay (the triggers only add and subtract): readers filter n > 0 where a
 row's mere presence would matter (a minimum), and sums are unaffected.
 """
