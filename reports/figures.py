@@ -1124,8 +1124,14 @@ class _City:
     soon: dt.date
     month: Month
 
+    def __post_init__(self) -> None:
+        # Rows by (kind, grain): each figure reads its few rows, not every row read.
+        self._by: dict[tuple[str, str], list[CityRow]] = {}
+        for row in self.rows:
+            self._by.setdefault((row.kind, _grain(row)), []).append(row)
+
     def of(self, grain: str, *kinds: str) -> list[CityRow]:
-        return [r for r in self.rows if r.kind in kinds and _grain(r) == grain]
+        return [r for kind in kinds for r in self._by.get((kind, grain), [])]
 
     def _overdue(self, row: CityRow) -> bool:
         """A deadline before today, not submitted: months (M) and quarters (Q) read are all before
