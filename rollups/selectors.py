@@ -49,7 +49,7 @@ def city_rows(
     from it to `quarter_first` (Q) and days from there (O), plus the whole city's days up to `soon`
     and its unsigned issues' rows past `soon` (the yellow light); the late sign-fors of the month
     before today (L). Rows counting nothing are left out."""
-    parts: list[tuple[str, list[object]]] = [
+    parts: list[tuple[str, list[dt.date | str]]] = [
         (f"kind = '{Kind.STATE}'", []),
         (f"kind IN ('{Kind.HANDED_OFF}', '{Kind.WITHDRAWN}', '{Kind.CLOSED}') AND day1 = %s", [month_first]),
         (
