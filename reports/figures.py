@@ -45,8 +45,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
-from django.db.models.functions import Coalesce, Least, NullIf, TruncDate
+from django.db.models import Count, Exists, F, Func, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -68,7 +68,7 @@ from issues.selectors import issue_scope_q
 from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
 from projects.selectors import group_list_visible_to, project_ids_for_inspector, project_list_visible_to
 from reports.ranking import DepartmentRecord, RankingRules, department_standings
-from rollups.models import ALL_CATEGORIES, ALL_DEPARTMENTS, IssueRollup, Kind, quarter_of
+from rollups.models import ALL_CATEGORIES, ALL_DEPARTMENTS, BlockedProject, IssueRollup, Kind, quarter_of
 from rollups.selectors import CityRow, city_rows, oldest_deadlines
 from rollups.sql import CITY
 from talks.models import Talk
@@ -875,21 +875,25 @@ def _standings(records: list[DepartmentRecord], period: _Period) -> dict:
 def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
     """Projects with at least one blocked procedure stage × stage kinds; a cell is the stage's
     status and, when blocked, the days since blocked_since. The BLOCKAGE_ROWS projects blocked
-    longest are listed; `total` counts them all. One query: the database picks the listed projects
-    (blocked longest, then by name, through the blocked stages' index) and counts them all, so
-    only the listed projects' stages are read, however many projects are blocked."""
-    blocked = _scoped(ProcedureStage.objects.filter(status=ProcedureStatus.BLOCKED), scope.project_q())
-    # A project's days are those of its oldest blockage, 0 for one blocked from today or later.
-    longest = (
-        blocked.values("project_id")
-        .annotate(since=Least(Min("blocked_since"), Value(today)))
-        .order_by("since", Coalesce(NullIf("project__short_name", Value("")), "project__name"), "project_id")
+    longest are listed; `total` counts them all. One query, through the blocked projects the
+    triggers keep (rollups.models.BlockedProject, by the day their oldest blockage began): the
+    first BLOCKAGE_ROWS blocked before today (oldest first, then by name) and the first blocked
+    from today on (0 days, by name) are the candidates; only their stages are read."""
+    blocked = _scoped(BlockedProject.objects.all(), scope.project_q())
+    by_name = Coalesce(NullIf("project__short_name", Value("")), "project__name")
+    candidates = Q(
+        project__in=blocked.filter(since__lt=today)
+        .order_by("since", by_name, "project_id")
+        .values("project_id")[:BLOCKAGE_ROWS]
+    ) | Q(
+        project__in=blocked.filter(since__gte=today)
+        .order_by(by_name, "project_id")
         .values("project_id")[:BLOCKAGE_ROWS]
     )
-    total = blocked.order_by().values("status").annotate(n=Count("project_id", distinct=True)).values("n")
+    total = blocked.order_by().values_list(Func(F("project_id"), function="COUNT"))
     stages = (
         _scoped(ProcedureStage.objects.all(), scope.project_q())
-        .filter(project__in=longest)
+        .filter(candidates)
         .annotate(total=Subquery(total))
         .order_by("project_id", "position", "pk")
         .values_list(

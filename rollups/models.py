@@ -122,3 +122,28 @@ class IssueRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.project_id}/{self.department_id}/{self.category} {self.day1}: {self.n}"
+
+
+class BlockedProject(models.Model):
+    """A project with at least one blocked procedure stage, and the day its oldest blockage began
+    (the blockage board's order: reports.figures._blockage_board). Kept by triggers on the stages
+    in the change's own transaction (rollups.sql.blocked_install_sql; migration rollups 0005),
+    rebuilt with the rollup (`manage.py rebuild_rollups`)."""
+
+    project = models.OneToOneField(
+        Project,
+        verbose_name=_("项目"),
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    since = models.DateField(_("受阻起始日"))
+
+    class Meta:
+        verbose_name = _("受阻项目")
+        verbose_name_plural = _("受阻项目")
+        indexes = [models.Index(fields=["since", "project"], name="blocked_project_since")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.since}"

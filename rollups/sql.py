@@ -328,3 +328,75 @@ def rebuild_sql(vendor: str) -> list[str]:
         f"INSERT INTO {TABLE} ({names}, n) {inner.replace(f'SELECT {names} FROM', f'SELECT {names}, COUNT(*) FROM', 1)}"
         f" GROUP BY {names}",
     ]
+
+
+# --- blocked projects (rollups.models.BlockedProject) --------------------------------------
+
+BLOCKED_TABLE = "rollups_blockedproject"
+_STAGES = "projects_procedurestage"
+
+
+def _blocked_recount(project: str) -> list[str]:
+    """Count one project afresh: its row goes, and comes back with its oldest blockage if it has
+    a blocked stage (a few stages per project: no running count to get wrong)."""
+    return [
+        f"DELETE FROM {BLOCKED_TABLE} WHERE project_id = {project}",
+        f"INSERT INTO {BLOCKED_TABLE} (project_id, since) SELECT project_id, MIN(blocked_since) FROM {_STAGES}"
+        f" WHERE project_id = {project} AND status = 'blocked' GROUP BY project_id",
+    ]
+
+
+_BLOCKED_CHANGED = (
+    "OLD.status {op} NEW.status OR OLD.blocked_since {op} NEW.blocked_since OR OLD.project_id {op} NEW.project_id"
+)
+
+
+def blocked_install_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        # The project row is locked first, so two transactions changing one project's stages
+        # count it one after the other, each seeing the other's committed stages.
+        recount = ";\n".join(
+            ["PERFORM 1 FROM projects_project WHERE id = pid FOR NO KEY UPDATE", *_blocked_recount("pid")]
+        )
+        return [
+            f"CREATE OR REPLACE FUNCTION rollups_blocked_recount(pid bigint) RETURNS void LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{recount};\nEND $$;",
+            "CREATE OR REPLACE FUNCTION rollups_blocked_stage() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n"
+            "IF TG_OP <> 'INSERT' THEN PERFORM rollups_blocked_recount(OLD.project_id); END IF;\n"
+            "IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.project_id <> OLD.project_id) THEN\n"
+            "PERFORM rollups_blocked_recount(NEW.project_id); END IF;\n"
+            "RETURN NULL;\nEND $$;",
+            f"CREATE TRIGGER rollups_blocked_insert AFTER INSERT ON {_STAGES}"
+            " FOR EACH ROW EXECUTE FUNCTION rollups_blocked_stage();",
+            f"CREATE TRIGGER rollups_blocked_update AFTER UPDATE ON {_STAGES}"
+            f" FOR EACH ROW WHEN ({_BLOCKED_CHANGED.format(op='IS DISTINCT FROM')})"
+            " EXECUTE FUNCTION rollups_blocked_stage();",
+            f"CREATE TRIGGER rollups_blocked_delete AFTER DELETE ON {_STAGES}"
+            " FOR EACH ROW EXECUTE FUNCTION rollups_blocked_stage();",
+        ]
+    new, old = ";\n".join(_blocked_recount("NEW.project_id")), ";\n".join(_blocked_recount("OLD.project_id"))
+    return [
+        f"CREATE TRIGGER rollups_blocked_insert AFTER INSERT ON {_STAGES} BEGIN\n{new};\nEND;",
+        f"CREATE TRIGGER rollups_blocked_update AFTER UPDATE ON {_STAGES}"
+        f" WHEN {_BLOCKED_CHANGED.format(op='IS NOT')} BEGIN\n{old};\n{new};\nEND;",
+        f"CREATE TRIGGER rollups_blocked_delete AFTER DELETE ON {_STAGES} BEGIN\n{old};\nEND;",
+    ]
+
+
+def blocked_uninstall_sql(vendor: str) -> list[str]:
+    names = ("insert", "update", "delete")
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS rollups_blocked_{name} ON {_STAGES};" for name in names] + [
+            "DROP FUNCTION IF EXISTS rollups_blocked_stage();",
+            "DROP FUNCTION IF EXISTS rollups_blocked_recount(bigint);",
+        ]
+    return [f"DROP TRIGGER IF EXISTS rollups_blocked_{name};" for name in names]
+
+
+def blocked_rebuild_sql() -> list[str]:
+    return [
+        f"DELETE FROM {BLOCKED_TABLE}",
+        f"INSERT INTO {BLOCKED_TABLE} (project_id, since) SELECT project_id, MIN(blocked_since) FROM {_STAGES}"
+        " WHERE status = 'blocked' GROUP BY project_id",
+    ]
