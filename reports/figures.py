@@ -877,23 +877,17 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
     status and, when blocked, the days since blocked_since. The BLOCKAGE_ROWS projects blocked
     longest are listed; `total` counts them all. One query, through the blocked projects the
     triggers keep (rollups.models.BlockedProject, by the day their oldest blockage began): the
-    first BLOCKAGE_ROWS blocked before today (oldest first, then by name) and the first blocked
-    from today on (0 days, by name) are the candidates; only their stages are read."""
+    first BLOCKAGE_ROWS blocked before today (an index walk, oldest first, then by name) and those
+    blocked from today on are the candidates; only their stages are read."""
     blocked = _scoped(BlockedProject.objects.all(), scope.project_q())
     by_name = Coalesce(NullIf("project__short_name", Value("")), "project__name")
-    candidates = Q(
-        project__in=blocked.filter(since__lt=today)
-        .order_by("since", by_name, "project_id")
-        .values("project_id")[:BLOCKAGE_ROWS]
-    ) | Q(
-        project__in=blocked.filter(since__gte=today)
-        .order_by(by_name, "project_id")
-        .values("project_id")[:BLOCKAGE_ROWS]
-    )
+    longest = blocked.filter(since__lt=today).order_by("since", by_name, "project_id").values("project_id")
+    # The days of the ones blocked from today on are all 0: they come after, by name (rare: taken all).
+    candidates = blocked.filter(Q(project__in=longest[:BLOCKAGE_ROWS]) | Q(since__gte=today)).values("project_id")
     total = blocked.order_by().values_list(Func(F("project_id"), function="COUNT"))
     stages = (
         _scoped(ProcedureStage.objects.all(), scope.project_q())
-        .filter(candidates)
+        .filter(project__in=candidates)
         .annotate(total=Subquery(total))
         .order_by("project_id", "position", "pk")
         .values_list(
