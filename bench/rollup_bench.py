@@ -1,20 +1,23 @@
-"""The dashboard, the live monthly summary and the 红黑榜 read from the issue rollup, beside the
-same figures scanned from the issues, at one data set; and the growth between two data sets.
+"""The dashboard, the live monthly summary and the 红黑榜 read from the issue rollup, at one data set,
+and the growth between data sets (0.1 × S, S, 3 × S).
 
-    # one data set per database (generate_scale_data --scale 0.1, and S):
+    # one data set per database (copies of dudao_s01, dudao_s1, dudao_s3, migrated):
     DATABASE_URL=postgres://…/dudao_b01 .venv/bin/python bench/rollup_bench.py --label 0.1xS --out /tmp/b01.json
     DATABASE_URL=postgres://…/dudao_b1  .venv/bin/python bench/rollup_bench.py --label S --out /tmp/b1.json
-    .venv/bin/python bench/rollup_bench.py --compare /tmp/b01.json /tmp/b1.json
+    DATABASE_URL=postgres://…/dudao_b3  .venv/bin/python bench/rollup_bench.py --label 3xS --out /tmp/b3.json
+    .venv/bin/python bench/rollup_bench.py --compare /tmp/b01.json /tmp/b1.json /tmp/b3.json
 
 Medians of --repeat warm runs in this process: pages through Django's test client (routing,
-middleware, view, template), figures by calling reports.figures. "scan" is the same code with the
-rollup switched off (reports.figures._rollup answering None), so both read the same definitions.
-Before timing, the rollup's figures are checked equal to the scan's.
+middleware, view, template), figures by calling reports.figures. Before timing, the rollup's
+figures are checked equal to the same code scanning the issues (reports.figures._rollup answering
+None), on today and on days later in the month (the day turning). --scan also times the scan.
+The rollup table is vacuumed and analysed first (a fresh migration's recount leaves dead rows).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
@@ -43,8 +46,6 @@ from accounts.roles import Role  # noqa: E402
 from issues.models import Issue  # noqa: E402
 from reports import figures  # noqa: E402
 from rollups.models import IssueRollup  # noqa: E402
-
-ROLLUP = figures._rollup
 
 
 def median_ms(work, repeat: int) -> float:
@@ -111,41 +112,76 @@ def measure(args) -> dict:
         if rollup is None:
             records = figures._department_records(figures._issues(city), period).records
         else:
-            records = figures._department_records_from_rollup(rollup, figures._issues(city), period).records
+            read = figures._city_read(today)
+            records = figures._department_records_from_city(read, figures._issues(city), period).records
         return figures._standings(records, period)
 
-    for name, work in (("dashboard", dashboard), ("summary", summary), ("ranking", ranking)):
-        assert work() == scanning(work)(), f"{name}: the rollup's figures differ from the scan's"
-    print("checked: rollup figures = scanned figures (dashboard, live summary, ranking)\n")
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {IssueRollup._meta.db_table}")
+    for later in (0, 6, 13) if args.check else ():
+        day = today + dt.timedelta(days=later)
+        if figures.Month.of(day) != month:
+            continue
+        checks = (
+            ("dashboard", lambda day=day: figures.dashboard_figures(scope=scope, today=day)),
+            (
+                "summary",
+                lambda day=day: {
+                    k: v
+                    for k, v in figures.monthly_figures(month=month, scope=city, today=day).items()
+                    if k != "computed_at"
+                },
+            ),
+        )
+        for name, work in checks:
+            assert work() == scanning(work)(), f"{name} on {day}: the rollup's figures differ from the scan's"
+    if args.check:
+        assert ranking() == scanning(ranking)(), "ranking: the rollup's figures differ from the scan's"
+    print("checked: rollup figures = scanned figures (dashboard, live summary: today and later this month; ranking)\n")
 
     cases = [
         ("dashboard figures", dashboard),
-        ("live summary figures", summary),
-        ("ranking (红黑榜, live month)", ranking),
         ("dashboard page", page(client, reverse("reports:dashboard"))),
+        ("live summary figures", summary),
         ("live summary page", page(client, reverse("reports:summary", kwargs={"month": month}))),
+        ("ranking (红黑榜, live month)", ranking),
     ]
     results = {}
     print(f"{'what':34} {'rollup ms':>10} {'scan ms':>9} {'queries':>8}")
     for name, work in cases:
         reset_queries()
         ours = median_ms(work, args.repeat)
-        scan = median_ms(scanning(work), args.repeat)
+        scan = median_ms(scanning(work), args.repeat) if args.scan else None
         results[name] = {"rollup": ours, "scan": scan, "queries": queries_of(work)}
-        print(f"{name:34} {ours:10.1f} {scan:9.1f} {results[name]['queries']:8d}")
-    return {"label": args.label, "issues": issues, "rollup_rows": rows, "results": results}
+        print(f"{name:34} {ours:10.1f} {scan if scan is not None else float('nan'):9.1f} {results[name]['queries']:8d}")
+    load = os.getloadavg()
+    print(f"\nload average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    return {"label": args.label, "issues": issues, "rollup_rows": rows, "load": load[0], "results": results}
 
 
 def compare(paths: list[str]) -> None:
-    runs = [json.loads(Path(p).read_text()) for p in paths]
-    small, large = runs[0], runs[-1]
-    header = " ".join(f"{r['label'] + ' (' + format(r['issues'], ',') + ')':>22}" for r in runs)
-    print(f"{'what (rollup / scan, ms)':34} {header} {'ratio rollup':>13} {'ratio scan':>11}")
-    for name in small["results"]:
-        cells = " ".join(f"{r['results'][name]['rollup']:10.1f} / {r['results'][name]['scan']:9.1f}" for r in runs)
-        ratio = large["results"][name]["rollup"] / small["results"][name]["rollup"]
-        ratio_scan = large["results"][name]["scan"] / small["results"][name]["scan"]
-        print(f"{name:34} {cells} {ratio:13.2f} {ratio_scan:11.2f}")
+    """The table of --out files, smallest data set first. Several files of one label (rounds run
+    in turn on the data sets, so that the machine's changing load falls on each alike) give the
+    median of their medians."""
+    runs: dict[str, list[dict]] = {}
+    for path in paths:
+        run = json.loads(Path(path).read_text())
+        runs.setdefault(run["label"], []).append(run)
+    labels = list(runs)
+    small, large = labels[0], labels[-1]
+
+    def median_of(label: str, name: str) -> float:
+        return statistics.median(r["results"][name]["rollup"] for r in runs[label])
+
+    header = " ".join(f"{label + ' (' + format(runs[label][0]['issues'], ',') + ')':>18}" for label in labels)
+    print(f"{'what (median ms)':34} {header} {'ratio ' + large + '/' + small:>14}")
+    for name in runs[small][0]["results"]:
+        cells = " ".join(f"{median_of(label, name):18.1f}" for label in labels)
+        print(f"{name:34} {cells} {median_of(large, name) / median_of(small, name):14.2f}")
+    loads = " ".join(
+        f"{'/'.join(format(r.get('load', float('nan')), '.1f') for r in runs[label]):>18}" for label in labels
+    )
+    print(f"{'load average (1 min), each round':34} {loads}")
 
 
 def main() -> None:
@@ -153,6 +189,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--label", default="data set")
     parser.add_argument("--out", help="write the medians as JSON here")
+    parser.add_argument("--scan", action="store_true", help="time the issue scans too (slow at 3 × S)")
+    parser.add_argument(
+        "--no-check", dest="check", action="store_false", help="skip the rollup = scan check (a later round)"
+    )
     parser.add_argument("--compare", nargs="+", help="print the table of earlier --out files, smallest first")
     args = parser.parse_args()
     if args.compare:

@@ -138,6 +138,14 @@ class Issue(models.Model):
                 condition=Q(status__in=["handed_off", "in_progress"]),
             ),
             models.Index(fields=["closed_at"], name="issue_closed_at"),
+            # The live summary's overdue list, longest overdue first (reports.figures._judge_period):
+            # its first rows in order, however many issues are overdue.
+            models.Index(
+                fields=["rectification_deadline", "id"],
+                name="issue_unsubmitted_deadline",
+                condition=Q(status__in=["handed_off", "in_progress", "submitted", "close_proposed"])
+                & Q(submitted_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=[s.value for s in IssueStatus]), name="issue_status_valid"),

@@ -112,6 +112,13 @@ class ProcedureStage(models.Model):
                 condition=Q(status__in=[s.value for s in ProcedureStatus]), name="stage_status_valid"
             ),
         ]
+        indexes = [
+            # The blockage board's projects blocked longest (reports.figures._blockage_board): the
+            # blocked stages only, by the day they were blocked.
+            models.Index(
+                fields=["blocked_since", "project"], name="stage_blocked_since", condition=Q(status="blocked")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project} · {self.get_kind_display()}"

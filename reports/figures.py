@@ -45,8 +45,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, F, Func, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -68,7 +68,8 @@ from issues.selectors import issue_scope_q
 from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Project, SupervisionGroup
 from projects.selectors import group_list_visible_to, project_ids_for_inspector, project_list_visible_to
 from reports.ranking import DepartmentRecord, RankingRules, department_standings
-from rollups.models import IssueRollup, Kind
+from rollups.models import ALL_CATEGORIES, ALL_DEPARTMENTS, BlockedProject, IssueRollup, Kind, quarter_of
+from rollups.selectors import CityRow, city_rows, oldest_deadlines
 from rollups.sql import CITY
 from talks.models import Talk
 from talks.selectors import talk_scope_q
@@ -244,11 +245,15 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
     period = _period(month, today=today)
     issues = _issues(scope)
     rollup = _rollup(scope) if period.live else None
-    if rollup is not None:
+    city = _city_read(today) if rollup is not None and _is_city(scope) else None
+    if city is not None:
+        core, departments = _month_counts_from_city(city)
+        projects = _project_rows_from_rollup(_rollup(scope, by_project=True), period)
+    elif rollup is not None:
         core, departments, projects = _month_counts_from_rollup(rollup, _rollup(scope, by_project=True), period)
     else:
         core, departments, projects = _month_counts(issues, period)
-    judged = _judge_period(issues, period, rollup=rollup)
+    judged = _judge_period(issues, period, rollup=rollup, city=city)
     core["avg_close_working_days"] = judged.average_close
     figures = {
         "month": str(month),
@@ -327,17 +332,8 @@ def _month_counts_from_rollup(
     rollup: QuerySet[IssueRollup], by_project: QuerySet[IssueRollup], period: _Period
 ) -> tuple[dict, list[dict], list[dict]]:
     """_month_counts of the live month, from the rollup (see the definitions above it)."""
-    month = period.month
-    closed_in = _in_month(Kind.CLOSED, month)
+    counts, relevant = _month_rollup_counts(period)
     existing = _STATE & ~Q(status=IssueStatus.WITHDRAWN)
-    counts = {
-        "handed_off": _n(_in_month(Kind.HANDED_OFF, month)),
-        "withdrawn": _n(_in_month(Kind.WITHDRAWN, month)),
-        "closed": _n(closed_in),
-        "closed_on_time": _n(closed_in & Q(on_time=True)),
-        "open": _n(_OPEN),
-        "overdue": _n(_overdue_r(period.as_of)),
-    }
     core = rollup.aggregate(
         **counts,
         reworked=_n(existing & Q(reworked=True)),
@@ -345,13 +341,6 @@ def _month_counts_from_rollup(
         total_closed=_n(_STATE & Q(status=IssueStatus.CLOSED)),
     )
     _add_rates(core)
-    relevant = (
-        _in_month(Kind.HANDED_OFF, month)
-        | _in_month(Kind.WITHDRAWN, month)
-        | closed_in
-        | _OPEN
-        | _overdue_r(period.as_of)
-    ) & Q(n__gt=0)
     departments = [
         _row(row, key="department", name=row["department__short_name"] or row["department__name"])
         for row in rollup.filter(relevant)
@@ -360,7 +349,36 @@ def _month_counts_from_rollup(
         .order_by("-overdue", "-open", "department__name")
         if _has_news(row)
     ]
-    projects = [
+    return core, departments, _project_rows_from_rollup(by_project, period)
+
+
+def _month_rollup_counts(period: _Period) -> tuple[dict, Q]:
+    """The month's per-row counts over rollup rows, and the rows with something to say."""
+    month = period.month
+    closed_in = _in_month(Kind.CLOSED, month)
+    counts = {
+        "handed_off": _n(_in_month(Kind.HANDED_OFF, month)),
+        "withdrawn": _n(_in_month(Kind.WITHDRAWN, month)),
+        "closed": _n(closed_in),
+        "closed_on_time": _n(closed_in & Q(on_time=True)),
+        "open": _n(_OPEN),
+        "overdue": _n(_overdue_r(period.as_of)),
+    }
+    relevant = (
+        _in_month(Kind.HANDED_OFF, month)
+        | _in_month(Kind.WITHDRAWN, month)
+        | closed_in
+        | _OPEN
+        | _overdue_r(period.as_of)
+    ) & Q(n__gt=0)
+    return counts, relevant
+
+
+def _project_rows_from_rollup(by_project: QuerySet[IssueRollup], period: _Period) -> list[dict]:
+    """The live month's table of projects: one grouped read of the projects' rollup rows (as many
+    rows as projects with news: this table grows with the projects, the page shows its first rows)."""
+    counts, relevant = _month_rollup_counts(period)
+    return [
         _row(row, key="project", name=row["project__short_name"] or row["project__name"])
         for row in by_project.filter(relevant)
         .values("project", "project__name", "project__short_name")
@@ -368,7 +386,6 @@ def _month_counts_from_rollup(
         .order_by("-overdue", "-open", "project__name")
         if _has_news(row)
     ]
-    return core, departments, projects
 
 
 def _add_rates(core: dict) -> None:
@@ -468,7 +485,11 @@ def _department_records(
 
 
 def _judge_period(
-    issues: QuerySet[Issue], period: _Period, *, rollup: QuerySet[IssueRollup] | None = None
+    issues: QuerySet[Issue],
+    period: _Period,
+    *,
+    rollup: QuerySet[IssueRollup] | None = None,
+    city: _City | None = None,
 ) -> _Judgement:
     """The records, the 红黑榜 decided from them (reports.ranking), the overdue list in working days
     and the patterns the 通报 names. Queries: 8, whatever the rows. With the `rollup` (the live
@@ -478,12 +499,16 @@ def _judge_period(
     closed_in = Q(closed_at__gte=month.start, closed_at__lt=month.end)
     overdue_q = _overdue_at_q(period.cutoff, period.as_of)
     reworked_q = closed_in & Q(return_count__gte=1)
-    overdue_issues = issues.filter(overdue_q)
     if rollup is not None:
-        # Live, overdue issues are open ones: say so, so the planner walks the (status, deadline) index.
-        overdue_issues = overdue_issues.filter(status__in=OPEN_STATUSES)
+        # Live, the overdue issues are those the rollup counts: an open status, not submitted, the
+        # deadline before the day (an open status is handed off, not withdrawn, not closed now).
+        # Said this way alone the planner walks the unsubmitted issues' deadline index in order
+        # and stops at the list's end, however many are overdue.
+        overdue_issues = issues.filter(
+            status__in=OPEN_STATUSES, submitted_at__isnull=True, rectification_deadline__lt=period.as_of
+        )
     else:
-        overdue_issues = overdue_issues.annotate(total_overdue=Window(Count("pk")))
+        overdue_issues = issues.filter(overdue_q).annotate(total_overdue=Window(Count("pk")))
     listed = list(
         overdue_issues.select_related("project", "lead_department")
         .only(
@@ -500,7 +525,14 @@ def _judge_period(
         .order_by("rectification_deadline", "pk")[:OVERDUE_LIST_LIMIT]
     )
     first_deadlines = tuple(i.rectification_deadline for i in listed[:1])
-    if rollup is not None:
+    late_sign_for = None
+    if city is not None:
+        counted = _department_records_from_city(city, issues, period, overdue_deadlines=first_deadlines)
+        overdue_total = sum(r.overdue for r in counted.records)
+        overdue_categories = city.top_categories(city.overdue_by(_BY_CATEGORY))
+        reworked_categories = city.top_categories(city.month_by(Kind.CLOSED, _BY_CATEGORY, reworked=True))
+        late_sign_for = city.late_sign_for()
+    elif rollup is not None:
         counted = _department_records_from_rollup(rollup, issues, period, overdue_deadlines=first_deadlines)
         overdue_total = sum(r.overdue for r in counted.records)
         overdue_categories = _by_category_from_rollup(rollup.filter(_overdue_r(period.as_of)))
@@ -538,7 +570,7 @@ def _judge_period(
         "reworked_categories": reworked_categories,
         "reworked_departments": [{"name": r.name, "n": r.reworked} for r in by_rework[:PATTERN_ROWS]],
         "reworked_departments_total": len(by_rework),
-        **_late_sign_for(issues, period),
+        **(late_sign_for if late_sign_for is not None else _late_sign_for(issues, period)),
     }
     return _Judgement(
         ranking=ranking,
@@ -763,6 +795,8 @@ def dashboard_figures(*, scope: ReportScope, today: dt.date | None = None) -> di
     number of issues (pinned in tests/reports/test_views.py and tests/rollups)."""
     today = today or timezone.localdate()
     rollup = _rollup(scope)
+    if rollup is not None and _is_city(scope):
+        return _dashboard_from_city(scope, today)
     if rollup is not None:
         return _dashboard_from_rollup(scope, rollup, today)
     issues = _issues(scope)
@@ -841,20 +875,38 @@ def _standings(records: list[DepartmentRecord], period: _Period) -> dict:
 def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
     """Projects with at least one blocked procedure stage × stage kinds; a cell is the stage's
     status and, when blocked, the days since blocked_since. The BLOCKAGE_ROWS projects blocked
-    longest are listed; `total` counts them all. One query."""
-    blocked_projects = _scoped(ProcedureStage.objects.filter(status=ProcedureStatus.BLOCKED), scope.project_q())
+    longest are listed; `total` counts them all. One query, through the blocked projects the
+    triggers keep (rollups.models.BlockedProject, by the day their oldest blockage began): the
+    first BLOCKAGE_ROWS blocked before today (an index walk, oldest first, then by name) and those
+    blocked from today on are the candidates; only their stages are read."""
+    blocked = _scoped(BlockedProject.objects.all(), scope.project_q())
+    by_name = Coalesce(NullIf("project__short_name", Value("")), "project__name")
+    longest = blocked.filter(since__lt=today).order_by("since", by_name, "project_id").values("project_id")
+    # The days of the ones blocked from today on are all 0: they come after, by name (rare: taken all).
+    candidates = blocked.filter(Q(project__in=longest[:BLOCKAGE_ROWS]) | Q(since__gte=today)).values("project_id")
+    total = blocked.order_by().values_list(Func(F("project_id"), function="COUNT"))
     stages = (
         _scoped(ProcedureStage.objects.all(), scope.project_q())
-        .filter(project__in=blocked_projects.values("project_id"))
+        .filter(project__in=candidates)
+        .annotate(total=Subquery(total))
         .order_by("project_id", "position", "pk")
         .values_list(
-            "project_id", "project__name", "project__short_name", "kind", "status", "blocked_since", "blockage_note"
+            "project_id",
+            "project__name",
+            "project__short_name",
+            "kind",
+            "status",
+            "blocked_since",
+            "blockage_note",
+            "total",
         )
     )
     # Translated once, not once per stage (a lazy label's str() is a gettext call).
     labels = {value: str(label) for value, label in ProcedureStatus.choices}
     projects: dict[int, dict] = {}
-    for project_id, name, short_name, kind, status, blocked_since, note in stages:
+    total = 0
+    for project_id, name, short_name, kind, status, blocked_since, note, total_ in stages:
+        total = total_
         project = projects.setdefault(
             project_id, {"id": project_id, "name": short_name or name, "cells": {}, "max_days": 0}
         )
@@ -869,7 +921,7 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
     kinds = [{"kind": value, "label": str(label)} for value, label in ProcedureKind.choices if value in used]
     for project in rows:
         project["row"] = [project["cells"].get(k["kind"]) for k in kinds]
-    return {"kinds": kinds, "projects": rows, "total": len(projects)}
+    return {"kinds": kinds, "projects": rows, "total": total or 0}
 
 
 # --- the same figures from the issue rollup -------------------------------------------------
@@ -884,10 +936,13 @@ def _blockage_board(scope: ReportScope, today: dt.date) -> dict:
 def _rollup(scope: ReportScope, *, by_project: bool = False) -> QuerySet[IssueRollup] | None:
     """The rollup rows of the scope, or None when the scope is not a set of projects (a liaison's
     issues are those their department leads or assists: the rollup does not key the latter).
-    The whole city reads its own rows (project CITY), unless it is `by_project` (a breakdown by
-    project); a scoped reader sums its projects' rows."""
+    The whole city's figures read its own coarse rows (_city_read) where this answers for the
+    city; these are the project rows, which a by-project breakdown reads and a scoped reader sums
+    over its projects."""
     rows = IssueRollup.objects.all()
-    city = rows.exclude(project_id=CITY) if by_project else rows.filter(project_id=CITY)
+    # The city's own rows (project CITY) hold coarse grains read by _city_read; summed, the
+    # project rows give the whole city too (what a by-project breakdown reads).
+    city = rows.exclude(project_id=CITY)
     if scope.user is not None:
         user = scope.user
         if user.sees_everything:
@@ -1033,3 +1088,284 @@ def _department_records_from_rollup(
         if row["closed"] or row["open"]
     ]
     return _Records(records=records, calendar=calendar, close_days=[d for days in to_close.values() for d in days])
+
+
+# --- the whole city's figures from its coarse rollup rows -----------------------------------
+#
+# The city's rows (rollups.sql.city_branches) count every issue at three grains: the whole city
+# (department 0, category ''), per department and per category. One statement reads the rows a
+# day's figures need (rollups.selectors.city_rows, a bounded number whatever the issues); the
+# figures are summed from them here, by the same definitions as the scans above.
+
+_WHOLE_CITY = "city"
+_BY_DEPARTMENT = "department"
+_BY_CATEGORY = "category"
+
+
+def _is_city(scope: ReportScope) -> bool:
+    """The whole city: a leader's dashboard, or the city's summary."""
+    if scope.user is not None:
+        return bool(scope.user.sees_everything)
+    return scope.group_id is None
+
+
+def _grain(row: CityRow) -> str:
+    if row.category == ALL_CATEGORIES:
+        return _WHOLE_CITY if row.department == ALL_DEPARTMENTS else _BY_DEPARTMENT
+    return _BY_CATEGORY
+
+
+@dataclass
+class _City:
+    rows: list[CityRow]
+    today: dt.date
+    soon: dt.date
+    month: Month
+
+    def __post_init__(self) -> None:
+        # Rows by (kind, grain): each figure reads its few rows, not every row read.
+        self._by: dict[tuple[str, str], list[CityRow]] = {}
+        for row in self.rows:
+            self._by.setdefault((row.kind, _grain(row)), []).append(row)
+
+    def of(self, grain: str, *kinds: str) -> list[CityRow]:
+        return [r for kind in kinds for r in self._by.get((kind, grain), [])]
+
+    def _overdue(self, row: CityRow) -> bool:
+        """A deadline before today, not submitted: months (M) and quarters (Q) read are all before
+        today's quarter, days (O) from it on; the department and category grains count only issues
+        not submitted."""
+        if row.kind in (Kind.MONTH, Kind.QUARTER):
+            return not row.submitted
+        return row.kind == Kind.OWES and row.day1 < self.today and not row.submitted
+
+    def overdue_rows(self, grain: str) -> list[CityRow]:
+        return [r for r in self.of(grain, Kind.OWES, Kind.QUARTER, Kind.MONTH) if self._overdue(r)]
+
+    def overdue_by(self, grain: str) -> dict[Any, int]:
+        return _summed(self.overdue_rows(grain), grain)
+
+    def month_by(self, kind: str, grain: str, *, on_time: bool = False, reworked: bool = False) -> dict[Any, int]:
+        rows = [
+            r
+            for r in self.of(grain, kind)
+            if r.day1 == self.month.first_day and (r.on_time or not on_time) and (r.reworked or not reworked)
+        ]
+        return _summed(rows, grain)
+
+    def open_by(self, grain: str) -> dict[Any, int]:
+        return _summed([r for r in self.of(grain, Kind.STATE) if r.status in OPEN_STATUSES], grain)
+
+    def top_categories(self, counts: dict[Any, int]) -> list[dict]:
+        """_by_category_from_rollup's list: the PATTERN_ROWS largest, then by category."""
+        labels = dict(IssueCategory.choices)
+        rows = sorted(((-n, category) for category, n in counts.items() if n > 0))[:PATTERN_ROWS]
+        return [{"label": str(labels.get(category, category)), "n": -n} for n, category in rows]
+
+    def names(self) -> dict[int, tuple[str, int]]:
+        """Each department's name as the figures show it, and its rank by full name."""
+        return {r.department: (r.short_name or r.name, r.name_rank) for r in self.rows if r.department}
+
+    def late_sign_for(self) -> dict:
+        """_late_sign_for of the live month, from the late sign-for rows (L) read: the month's
+        sign-for deadlines before today."""
+        counts = _summed(self.of(_BY_DEPARTMENT, Kind.LATE_SIGN_FOR), _BY_DEPARTMENT)
+        names = self.names()
+        ordered = sorted((d for d, n in counts.items() if n), key=lambda d: (-counts[d], names[d][1]))
+        departments = [{"name": names[d][0], "n": counts[d]} for d in ordered]
+        return {
+            "late_signed": sum(row["n"] for row in departments),
+            "late_signed_departments": departments[:PATTERN_ROWS],
+            "late_signed_departments_total": len(departments),
+        }
+
+
+def _summed(rows: list[CityRow], grain: str) -> dict[Any, int]:
+    out: dict[Any, int] = {}
+    for r in rows:
+        key = r.department if grain == _BY_DEPARTMENT else r.category if grain == _BY_CATEGORY else None
+        out[key] = out.get(key, 0) + r.n
+    return out
+
+
+def _city_read(today: dt.date, *, soon: dt.date | None = None) -> _City:
+    months = _trend_months(today)
+    soon = soon or today
+    rows = city_rows(
+        today=today,
+        month_first=months[-1].first_day,
+        quarter_first=quarter_of(today),
+        trend_first=months[0].first_day,
+        soon=soon,
+    )
+    return _City(rows=rows, today=today, soon=soon, month=months[-1])
+
+
+def _dashboard_from_city(scope: ReportScope, today: dt.date) -> dict:
+    """_dashboard_from_rollup for the whole city, from its coarse rows (one read) and the projects'
+    open counts (one read of the first TOP_PROJECTS)."""
+    months = _trend_months(today)
+    soon = due_soon_cutoff(today)
+    city = _city_read(today, soon=soon)
+    whole = city.of(_WHOLE_CITY, Kind.STATE)
+    owes = [
+        r for r in city.of(_WHOLE_CITY, Kind.OWES, Kind.QUARTER, Kind.MONTH) if r.status in DEPARTMENT_OWES_STATUSES
+    ]
+    # light_q's red and yellow (issues.lights), as _dashboard_from_rollup reads them.
+    red = sum(r.n for r in owes if r.kind != Kind.OWES or r.day1 < today)
+    yellow = sum(
+        r.n
+        for r in owes
+        if r.kind == Kind.OWES
+        and (today <= r.day1 <= soon or (r.status == IssueStatus.HANDED_OFF and r.day2 < today and r.day1 > soon))
+    )
+    cards: dict[str, Any] = {
+        "total": sum(r.n for r in whole if r.status != IssueStatus.WITHDRAWN),
+        "open": sum(r.n for r in whole if r.status in OPEN_STATUSES),
+        "red": red,
+        "yellow": yellow,
+        "closed": sum(r.n for r in whole if r.status == IssueStatus.CLOSED),
+        "closed_on_time": sum(r.n for r in whole if r.status == IssueStatus.CLOSED and r.on_time),
+    }
+    by_month: dict[tuple[str, dt.date], int] = {}
+    for r in city.of(_WHOLE_CITY, Kind.HANDED_OFF, Kind.CLOSED):
+        by_month[(r.kind, r.day1)] = by_month.get((r.kind, r.day1), 0) + r.n
+    for month in months:
+        cards[f"h_{month.year}_{month.month}"] = by_month.get((Kind.HANDED_OFF, month.first_day), 0)
+        cards[f"c_{month.year}_{month.month}"] = by_month.get((Kind.CLOSED, month.first_day), 0)
+    cards["green"] = cards["open"] - cards["red"] - cards["yellow"]
+    cards["rectification_rate"] = _percent(cards["closed"], cards["total"])
+    cards["on_time_rate"] = _percent(cards["closed_on_time"], cards["closed"])
+    cards["projects"] = _scoped(Project.objects.filter(is_archived=False), _project_pk_q(scope)).count()
+    period = _period(Month.of(today), today=today)
+    ranking = _standings(_department_records_from_city(city, _issues(scope), period).records, period)
+    return _dashboard(
+        scope,
+        today,
+        cards=cards,
+        months=months,
+        by_category=city.open_by(_BY_CATEGORY),
+        by_project=_top_projects(today),
+        count="c",
+        ranking=ranking,
+    )
+
+
+def _top_projects(today: dt.date) -> list[dict]:
+    """The TOP_PROJECTS projects with the most open issues (then by name) and their red ones: the
+    projects' open counts (Kind.PROJECT_OPEN) read from the largest down through their index, the
+    rows tied with the last one included; red summed from each listed project's own rows. One query."""
+    rows = IssueRollup.objects.filter(kind=Kind.PROJECT_OPEN, n__gt=0)
+    last = rows.order_by("-n").values("n")[TOP_PROJECTS - 1 : TOP_PROJECTS]
+    red = (
+        IssueRollup.objects.filter(project_id=OuterRef("project_id"))
+        .filter(_red_r(today))
+        .order_by()
+        .values("project_id")
+        .annotate(s=Sum("n"))
+        .values("s")
+    )
+    return list(
+        rows.filter(n__gte=Coalesce(Subquery(last), 1))
+        .values("project", "project__name", "project__short_name")
+        .annotate(c=F("n"), red=Coalesce(Subquery(red), 0))
+        .order_by("-c", "project__name")[:TOP_PROJECTS]
+    )
+
+
+def _department_records_from_city(
+    city: _City, issues: QuerySet[Issue], period: _Period, *, overdue_deadlines: tuple[dt.date, ...] = ()
+) -> _Records:
+    """_department_records_from_rollup for the whole city, from its department rows; the oldest
+    overdue deadline of a department whose oldest overdue bucket is a month or a quarter is read
+    from that bucket's days (rollups.selectors.oldest_deadlines). Queries: 4, whatever the rows."""
+    closed = city.month_by(Kind.CLOSED, _BY_DEPARTMENT)
+    on_time = city.month_by(Kind.CLOSED, _BY_DEPARTMENT, on_time=True)
+    reworked = city.month_by(Kind.CLOSED, _BY_DEPARTMENT, reworked=True)
+    open_ = city.open_by(_BY_DEPARTMENT)
+    overdue_rows = [r for r in city.overdue_rows(_BY_DEPARTMENT) if r.n > 0]
+    overdue = _summed(overdue_rows, _BY_DEPARTMENT)
+    oldest: dict[int, CityRow] = {}
+    for r in overdue_rows:
+        rank = (r.kind != Kind.MONTH, r.kind != Kind.QUARTER, r.day1)
+        if r.department not in oldest or rank < (
+            oldest[r.department].kind != Kind.MONTH,
+            oldest[r.department].kind != Kind.QUARTER,
+            oldest[r.department].day1,
+        ):
+            oldest[r.department] = r
+    windows = {d: (r.day1, _bucket_end(r)) for d, r in oldest.items() if r.kind in (Kind.MONTH, Kind.QUARTER)}
+    oldest_day = {d: r.day1 for d, r in oldest.items() if r.kind == Kind.OWES}
+    oldest_day.update(oldest_deadlines(windows=windows))
+    month = period.month
+    # The month's closures as (department, local day handed off, local day closed, how many):
+    # the days converted and grouped by the database, the working days counted once per group.
+    closures = list(
+        issues.filter(closed_at__gte=month.start, closed_at__lt=month.end)
+        .order_by()
+        .values_list("lead_department", TruncDate("handed_off_at"), TruncDate("closed_at"))
+        .annotate(n=Count("pk"))
+    )
+    firsts = [start for _d, start, _end, _n in closures] + list(oldest_day.values())
+    lasts = [end for _d, _start, end, _n in closures] + [period.as_of]
+    calendar = WorkCalendar.for_span(min([*firsts, *overdue_deadlines], default=period.as_of), max(lasts))
+    to_close: dict[int, list[int]] = {}
+    for department, start, end, n in closures:
+        to_close.setdefault(department, []).extend([calendar.workdays_after(start, end)] * n)
+    names = city.names()
+    records = [
+        DepartmentRecord(
+            id=department,
+            name=names[department][0],
+            closed=closed.get(department, 0),
+            closed_on_time=on_time.get(department, 0),
+            reworked=reworked.get(department, 0),
+            overdue=overdue.get(department, 0),
+            max_overdue_working_days=calendar.workdays_after(oldest_day[department], period.as_of)
+            if department in oldest_day
+            else 0,
+            avg_close_working_days=_mean(to_close.get(department, [])),
+        )
+        for department in sorted(set(closed) | set(open_))
+        if closed.get(department) or open_.get(department)
+    ]
+    return _Records(records=records, calendar=calendar, close_days=[d for days in to_close.values() for d in days])
+
+
+def _bucket_end(row: CityRow) -> dt.date:
+    """The day after a month's (M) or a quarter's (Q) last day."""
+    next_month = Month.of(row.day1).next().first_day
+    if row.kind == Kind.MONTH:
+        return next_month
+    return min(row.day1 + dt.timedelta(days=7), next_month)
+
+
+def _month_counts_from_city(city: _City) -> tuple[dict, list[dict]]:
+    """_month_counts_from_rollup's headline counts and department table, from the city's rows."""
+    whole = city.of(_WHOLE_CITY, Kind.STATE)
+    existing = [r for r in whole if r.status != IssueStatus.WITHDRAWN]
+
+    def counts(grain: str) -> dict[str, dict[Any, int]]:
+        return {
+            "handed_off": city.month_by(Kind.HANDED_OFF, grain),
+            "withdrawn": city.month_by(Kind.WITHDRAWN, grain),
+            "closed": city.month_by(Kind.CLOSED, grain),
+            "closed_on_time": city.month_by(Kind.CLOSED, grain, on_time=True),
+            "open": city.open_by(grain),
+            "overdue": city.overdue_by(grain),
+        }
+
+    core: dict[str, Any] = {name: by.get(None, 0) for name, by in counts(_WHOLE_CITY).items()}
+    core["reworked"] = sum(r.n for r in existing if r.reworked)
+    core["total_handed_off"] = sum(r.n for r in existing)
+    core["total_closed"] = sum(r.n for r in whole if r.status == IssueStatus.CLOSED)
+    _add_rates(core)
+    by_department = counts(_BY_DEPARTMENT)
+    names = city.names()
+    rows = [
+        {"department": d, **{name: by.get(d, 0) for name, by in by_department.items()}}
+        for d in {d for by in by_department.values() for d, n in by.items() if n}
+    ]
+    rows.sort(key=lambda row: (-row["overdue"], -row["open"], names[row["department"]][1]))
+    departments = [_row(row, key="department", name=names[row["department"]][0]) for row in rows if _has_news(row)]
+    return core, departments

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from rollups import sql
-from rollups.models import IssueRollup
+from rollups.models import BlockedProject, IssueRollup
 
 
 def rollup_snapshot() -> dict[tuple[object, ...], int]:
-    """The table as {key: n}, rows counting nothing left out (what a comparison needs)."""
-    return {
+    """The tables as {key: n}, rows counting nothing left out (what a comparison needs); the
+    blocked projects as ("blocked", project, since): 1."""
+    blocked = {("blocked", p, since): 1 for p, since in BlockedProject.objects.values_list("project_id", "since")}
+    return blocked | {
         tuple(row[:-1]): row[-1]
         for row in IssueRollup.objects.exclude(n=0).values_list(
             "kind",
@@ -35,7 +37,10 @@ def rollups_rebuild() -> int:
     lands between the count and the commit."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE issues_issue, issues_issueevent, {sql.TABLE} IN SHARE ROW EXCLUSIVE MODE")
-        for statement in sql.rebuild_sql(connection.vendor):
+            cursor.execute(
+                f"LOCK TABLE issues_issue, issues_issueevent, {sql.TABLE}, projects_procedurestage,"
+                f" {sql.BLOCKED_TABLE} IN SHARE ROW EXCLUSIVE MODE"
+            )
+        for statement in sql.rebuild_sql(connection.vendor) + sql.blocked_rebuild_sql():
             cursor.execute(statement)
     return IssueRollup.objects.count()

@@ -34,6 +34,7 @@ WATCHED = (
     "closed_at",
     "withdrawn_at",
     "return_count",
+    "signed_at",
 )
 NO_DAY = "'1970-01-01'"
 CITY = 0  # the project key of the whole city's rows
@@ -56,6 +57,22 @@ class Dialect:
         if self.vendor == "postgresql":
             return f"date_trunc('month', ({column}) AT TIME ZONE '{tz}')::date"
         return f"strftime('%Y-%m-01', django_datetime_cast_date({column}, '{tz}', 'UTC'))"
+
+    def month(self, column: str) -> str:
+        """The first day of the month of a date."""
+        if self.vendor == "postgresql":
+            return f"date_trunc('month', {column})::date"
+        return f"date({column}, 'start of month')"
+
+    def quarter(self, column: str) -> str:
+        """The first day of the quarter of a month a date falls in: the 1st, 8th, 15th, 22nd or 29th
+        (rollups.models.quarter_of)."""
+        if self.vendor == "postgresql":
+            return f"(date_trunc('month', {column})::date + ((EXTRACT(DAY FROM {column})::int - 1) / 7) * 7)"
+        return (
+            f"date({column}, 'start of month', '+' || ((CAST(strftime('%d', {column}) AS INTEGER) - 1) / 7 * 7)"
+            f" || ' days')"
+        )
 
     def day(self, literal: str) -> str:
         return f"DATE {literal}" if self.vendor == "postgresql" else literal
@@ -97,19 +114,77 @@ def facts(d: Dialect, row: str, *, source: str = "", reopened: str | None = None
             f"{row}.closed_at IS NOT NULL",
         ),
     ]
+    # Each fact under the issue's project (scoped reads sum over a set of projects), plus the
+    # open count of the project (P: the dashboard's top projects), and the whole city's coarse
+    # grains under CITY (city_branches): a city read costs the same whatever the issues.
+    branches = [(columns.replace("{project}", f"{row}.project_id"), condition) for columns, condition in branches]
+    open_q = f"{row}.status IN ({', '.join(repr(str(s)) for s in OPEN_STATUSES)})"
+    branches.append((f"'P', {row}.project_id, 0, {empty}, {empty}, {no_day}, {no_day}, FALSE, FALSE, FALSE", open_q))
+    branches += city_branches(d, row, on_time=on_time, reworked=reworked, empty=empty, status=status)
     selects = []
-    # Each fact twice: under the issue's project (scoped reads sum over a set of projects) and
-    # under CITY (0, no project: the whole city's figures read few rows whatever the projects).
-    branches = [
-        (columns.replace("{project}", project), condition)
-        for project in (f"{row}.project_id", "0")
-        for columns, condition in branches
-    ]
     for columns, condition in branches:
         where = " AND ".join(part for part in (source_condition(source), condition) if part)
         from_clause = source_table(source)
         selects.append(f"SELECT {columns}{from_clause}{f' WHERE {where}' if where else ''}")
     return "\nUNION ALL ".join(selects)
+
+
+def city_branches(
+    d: Dialect, row: str, *, on_time: str, reworked: str, empty: str, status: str
+) -> list[tuple[str, str]]:
+    """The whole city's facts (project CITY) at the coarse grains its figures read: every
+    department (department 0) and every category (category ''), per department, per category.
+    The open issues' deadlines are counted per day (O), per quarter of a month (Q: days 1, 8, 15,
+    22, 29) and per month (M), so "deadline before D" sums months before D's, quarters of D's
+    month before D's quarter and at most seven days: a bounded number of rows whatever the
+    issues and whatever the day (no job moves anything when the day turns)."""
+    no_day = d.day(NO_DAY)
+    open_q = f"{row}.status IN ({', '.join(repr(str(s)) for s in OPEN_STATUSES)})"
+    owes_q = f"{open_q} AND {row}.submitted_at IS NULL"
+    dept, cat = f"{row}.lead_department_id", f"{row}.category"
+    total, by_dept, by_cat = f"0, 0, {empty}", f"0, {dept}, {empty}", f"0, 0, {cat}"
+    flags = "FALSE, FALSE, FALSE"
+    deadline = f"{row}.rectification_deadline"
+    sign_day = f"CASE WHEN {row}.status = 'handed_off' THEN {row}.sign_deadline ELSE {no_day} END"
+    branches = [
+        (f"'S', {total}, {status}, {no_day}, {no_day}, {on_time}, {reworked}, FALSE", ""),
+        (f"'S', {by_dept}, {status}, {no_day}, {no_day}, {flags}", open_q),
+        (f"'S', {by_cat}, {status}, {no_day}, {no_day}, {flags}", open_q),
+        (f"'O', {total}, {status}, {deadline}, {sign_day}, FALSE, FALSE, ({row}.submitted_at IS NOT NULL)", open_q),
+    ]
+    for kind, bucket in (("Q", d.quarter(deadline)), ("M", d.month(deadline))):
+        branches.append(
+            (f"'{kind}', {total}, {status}, {bucket}, {no_day}, FALSE, FALSE, ({row}.submitted_at IS NOT NULL)", open_q)
+        )
+    for kind, day in (("O", deadline), ("Q", d.quarter(deadline)), ("M", d.month(deadline))):
+        for grain in (by_dept, by_cat):
+            branches.append((f"'{kind}', {grain}, {empty}, {day}, {no_day}, {flags}", owes_q))
+    for grain in (total, by_dept):
+        branches += [
+            (
+                f"'H', {grain}, {empty}, {d.local_month(f'{row}.handed_off_at')}, {no_day}, {flags}",
+                f"{row}.status <> 'withdrawn'",
+            ),
+            (
+                f"'W', {grain}, {empty}, {d.local_month(f'{row}.withdrawn_at')}, {no_day}, {flags}",
+                f"{row}.withdrawn_at IS NOT NULL",
+            ),
+        ]
+    for grain in (total, by_dept, by_cat):
+        branches.append(
+            (
+                f"'C', {grain}, {empty}, {d.local_month(f'{row}.closed_at')}, {no_day}, {on_time}, {reworked}, FALSE",
+                f"{row}.closed_at IS NOT NULL",
+            )
+        )
+    # 签收不及时: a sign-for deadline, and the issue signed after its day or not signed (and not
+    # withdrawn); the readers take the deadlines of the month before the day read.
+    late = (
+        f"{row}.sign_deadline IS NOT NULL AND (({row}.signed_at IS NULL AND {row}.withdrawn_at IS NULL)"
+        f" OR {d.local_day(f'{row}.signed_at')} > {row}.sign_deadline)"
+    )
+    branches.append((f"'L', {by_dept}, {empty}, {row}.sign_deadline, {no_day}, {flags}", late))
+    return branches
 
 
 def source_table(source: str) -> str:
@@ -252,4 +327,76 @@ def rebuild_sql(vendor: str) -> list[str]:
         f"DELETE FROM {TABLE}",
         f"INSERT INTO {TABLE} ({names}, n) {inner.replace(f'SELECT {names} FROM', f'SELECT {names}, COUNT(*) FROM', 1)}"
         f" GROUP BY {names}",
+    ]
+
+
+# --- blocked projects (rollups.models.BlockedProject) --------------------------------------
+
+BLOCKED_TABLE = "rollups_blockedproject"
+_STAGES = "projects_procedurestage"
+
+
+def _blocked_recount(project: str) -> list[str]:
+    """Count one project afresh: its row goes, and comes back with its oldest blockage if it has
+    a blocked stage (a few stages per project: no running count to get wrong)."""
+    return [
+        f"DELETE FROM {BLOCKED_TABLE} WHERE project_id = {project}",
+        f"INSERT INTO {BLOCKED_TABLE} (project_id, since) SELECT project_id, MIN(blocked_since) FROM {_STAGES}"
+        f" WHERE project_id = {project} AND status = 'blocked' GROUP BY project_id",
+    ]
+
+
+_BLOCKED_CHANGED = (
+    "OLD.status {op} NEW.status OR OLD.blocked_since {op} NEW.blocked_since OR OLD.project_id {op} NEW.project_id"
+)
+
+
+def blocked_install_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        # The project row is locked first, so two transactions changing one project's stages
+        # count it one after the other, each seeing the other's committed stages.
+        recount = ";\n".join(
+            ["PERFORM 1 FROM projects_project WHERE id = pid FOR NO KEY UPDATE", *_blocked_recount("pid")]
+        )
+        return [
+            f"CREATE OR REPLACE FUNCTION rollups_blocked_recount(pid bigint) RETURNS void LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{recount};\nEND $$;",
+            "CREATE OR REPLACE FUNCTION rollups_blocked_stage() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n"
+            "IF TG_OP <> 'INSERT' THEN PERFORM rollups_blocked_recount(OLD.project_id); END IF;\n"
+            "IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.project_id <> OLD.project_id) THEN\n"
+            "PERFORM rollups_blocked_recount(NEW.project_id); END IF;\n"
+            "RETURN NULL;\nEND $$;",
+            f"CREATE TRIGGER rollups_blocked_insert AFTER INSERT ON {_STAGES}"
+            " FOR EACH ROW EXECUTE FUNCTION rollups_blocked_stage();",
+            f"CREATE TRIGGER rollups_blocked_update AFTER UPDATE ON {_STAGES}"
+            f" FOR EACH ROW WHEN ({_BLOCKED_CHANGED.format(op='IS DISTINCT FROM')})"
+            " EXECUTE FUNCTION rollups_blocked_stage();",
+            f"CREATE TRIGGER rollups_blocked_delete AFTER DELETE ON {_STAGES}"
+            " FOR EACH ROW EXECUTE FUNCTION rollups_blocked_stage();",
+        ]
+    new, old = ";\n".join(_blocked_recount("NEW.project_id")), ";\n".join(_blocked_recount("OLD.project_id"))
+    return [
+        f"CREATE TRIGGER rollups_blocked_insert AFTER INSERT ON {_STAGES} BEGIN\n{new};\nEND;",
+        f"CREATE TRIGGER rollups_blocked_update AFTER UPDATE ON {_STAGES}"
+        f" WHEN {_BLOCKED_CHANGED.format(op='IS NOT')} BEGIN\n{old};\n{new};\nEND;",
+        f"CREATE TRIGGER rollups_blocked_delete AFTER DELETE ON {_STAGES} BEGIN\n{old};\nEND;",
+    ]
+
+
+def blocked_uninstall_sql(vendor: str) -> list[str]:
+    names = ("insert", "update", "delete")
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS rollups_blocked_{name} ON {_STAGES};" for name in names] + [
+            "DROP FUNCTION IF EXISTS rollups_blocked_stage();",
+            "DROP FUNCTION IF EXISTS rollups_blocked_recount(bigint);",
+        ]
+    return [f"DROP TRIGGER IF EXISTS rollups_blocked_{name};" for name in names]
+
+
+def blocked_rebuild_sql() -> list[str]:
+    return [
+        f"DELETE FROM {BLOCKED_TABLE}",
+        f"INSERT INTO {BLOCKED_TABLE} (project_id, since) SELECT project_id, MIN(blocked_since) FROM {_STAGES}"
+        " WHERE status = 'blocked' GROUP BY project_id",
     ]

@@ -1,0 +1,128 @@
+"""Reads of the rollup at the city's coarse grains (rollups.sql.city_branches): one statement that
+fetches every row the city's dashboard, live summary and 红黑榜 need, a bounded number whatever
+the issues — each part of it is an index range on (project, kind, day1) of the city's rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Min, Q
+
+from issues.models import IssueStatus
+from rollups.models import ALL_CATEGORIES, NO_DAY, IssueRollup, Kind
+from rollups.sql import CITY, TABLE
+
+_COLUMNS = "kind, department_id, category, status, day1, day2, on_time, reworked, submitted, n"
+
+
+@dataclass(frozen=True)
+class CityRow:
+    kind: str
+    department: int
+    category: str
+    status: str
+    day1: dt.date
+    day2: dt.date
+    on_time: bool
+    reworked: bool
+    submitted: bool
+    n: int
+    # The department's names and its rank by name (the database's order, as ORDER BY name gives).
+    name: str
+    short_name: str
+    name_rank: int
+
+
+def _date(value: object) -> dt.date:
+    # SQLite's cursor gives dates as text; PostgreSQL's as dates.
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
+def city_rows(
+    *, today: dt.date, month_first: dt.date, quarter_first: dt.date, trend_first: dt.date, soon: dt.date
+) -> list[CityRow]:
+    """The city's rows read on `today`: every state row (S); the handed-off, withdrawn and closed
+    rows of the month of `month_first` at every grain and of the months from `trend_first` for
+    the whole city; the open deadlines before today as months before `month_first` (M), quarters
+    from it to `quarter_first` (Q) and days from there (O), plus the whole city's days up to `soon`
+    and its unsigned issues' rows past `soon` (the yellow light); the late sign-fors of the month
+    before today (L). Rows counting nothing are left out."""
+    parts: list[tuple[str, list[dt.date | str]]] = [
+        (f"kind = '{Kind.STATE}'", []),
+        (f"kind IN ('{Kind.HANDED_OFF}', '{Kind.WITHDRAWN}', '{Kind.CLOSED}') AND day1 = %s", [month_first]),
+        (
+            f"kind IN ('{Kind.HANDED_OFF}', '{Kind.CLOSED}') AND day1 >= %s AND day1 < %s"
+            " AND department_id = 0 AND category = ''",
+            [trend_first, month_first],
+        ),
+        (f"kind = '{Kind.MONTH}' AND day1 < %s", [month_first]),
+        (f"kind = '{Kind.QUARTER}' AND day1 >= %s AND day1 < %s", [month_first, quarter_first]),
+        (
+            f"kind = '{Kind.OWES}' AND day1 >= %s AND day1 <= %s"
+            " AND (day1 < %s OR (department_id = 0 AND category = ''))",
+            [quarter_first, max(soon, today), today],
+        ),
+        (
+            f"kind = '{Kind.OWES}' AND department_id = 0 AND category = '' AND status = %s AND day1 > %s AND day2 < %s",
+            [IssueStatus.HANDED_OFF.value, max(soon, today), today],
+        ),
+        (f"kind = '{Kind.LATE_SIGN_FOR}' AND day1 >= %s AND day1 < %s", [month_first, today]),
+    ]
+    union = "\nUNION ALL ".join(
+        f"SELECT {_COLUMNS} FROM {TABLE} WHERE project_id = {CITY} AND n <> 0 AND {where}" for where, _ in parts
+    )
+    params = [value for _, values in parts for value in values]
+    sql = (
+        f"SELECT r.*, d.name, d.short_name, DENSE_RANK() OVER (ORDER BY d.name)"
+        f" FROM ({union}) AS r LEFT JOIN accounts_department d ON d.id = r.department_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        CityRow(
+            kind=kind,
+            department=department,
+            category=category,
+            status=status,
+            day1=_date(day1),
+            day2=_date(day2),
+            on_time=bool(on_time),
+            reworked=bool(reworked),
+            submitted=bool(submitted),
+            n=n,
+            name=name or "",
+            short_name=short_name or "",
+            name_rank=rank,
+        )
+        for kind, department, category, status, day1, day2, on_time, reworked, submitted, n, name, short_name, rank in rows
+    ]
+
+
+def oldest_deadlines(*, windows: dict[int, tuple[dt.date, dt.date]]) -> dict[int, dt.date]:
+    """For each department, the earliest deadline of its open issues not submitted for
+    verification within [start, end) (the bucket city_rows found it in): a day range of at most
+    a month per department. One query, even with no window (the query count stays the same)."""
+    rows = IssueRollup.objects.filter(project_id=CITY, kind=Kind.OWES, category=ALL_CATEGORIES, n__gt=0)
+    where = Q(day1__lt=NO_DAY)  # nothing: no department asks
+    by_window: dict[tuple[dt.date, dt.date], list[int]] = {}
+    for department, window in windows.items():
+        by_window.setdefault(window, []).append(department)
+    for (start, end), departments in by_window.items():
+        # Departments whose oldest bucket is the same month or quarter share one condition.
+        where |= Q(department_id__in=sorted(departments), day1__gte=start, day1__lt=end)
+    if windows:
+        # The span of every window, as the index range of (project, kind, day1) to read.
+        span = Q(
+            day1__gte=min(start for start, _ in windows.values()), day1__lt=max(end for _, end in windows.values())
+        )
+        rows = rows.filter(span)
+    return dict(
+        rows.filter(where)
+        .exclude(department_id=0)
+        .values("department_id")
+        .annotate(m=Min("day1"))
+        .values_list("department_id", "m")
+    )
