@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_two_factor_recovery_codes'),
         ('inspections', '0002_offline_device_ids'),
-        ('issues', '0005_issue_rechecks'),
+        ('issues', '0006_unsubmitted_deadline_index'),
         ('projects', '0003_group_recheck_threshold'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
