@@ -10,9 +10,10 @@ issue cannot be one of that kind's and pass). A filter the rollup cannot say (a 
 hand-off month over issues that may be withdrawn) leaves no kind: the total then falls back to
 the filtered COUNT(*), planned over the same indexes as the rows (issues.filters.filtered_total).
 
-Scopes (issues.selectors.issue_scope_q): leaders read the CITY rows (a project or group filter:
-the project rows); an inspector sums the rows of their projects; a liaison's issues are those
-their department leads (the rollup's department) plus those it assists but does not lead, which
+Scopes (issues.selectors.issue_scope_q): leaders read the CITY rows at its total grain (a
+project, group, department or category filter: the project rows); an inspector sums the rows of
+their projects; a liaison's issues are those their department leads (the rollup's department,
+under every project) plus those it assists but does not lead, which
 the rollup does not key: that second, disjoint part is counted from the assisting links, a
 department's few thousand rows at 3 × S. A user with both roles falls back.
 
@@ -37,7 +38,7 @@ from issues.lights import due_soon_cutoff
 from issues.models import DEPARTMENT_OWES_STATUSES, OPEN_STATUSES, Issue, IssueStatus, Light
 from projects.models import Project
 from projects.selectors import project_ids_for_inspector
-from rollups.models import IssueRollup, Kind
+from rollups.models import ALL_CATEGORIES, ALL_DEPARTMENTS, IssueRollup, Kind
 from rollups.sql import CITY
 
 MATCH_ALL = Q()
@@ -145,8 +146,11 @@ CONDITIONS: dict[str, Callable[[Any, _Today], dict[str, Q]]] = {
     "on_time": _on_time,
     "withdrawn": _withdrawn,
 }
-# Filters naming projects: the rows under each project, not the city's.
-BY_PROJECT = ("project", "group")
+# Filters read from the rows under each project, not the city's: those naming projects, and those
+# naming a department or a category, which the city keeps only at grains that do not carry every
+# fact (rollups.sql.city_branches: per department or category, only the open issues' states and
+# the owed deadlines). A city read without them sums the city's total grain.
+BY_PROJECT = ("project", "group", "lead_department", "category")
 
 
 def _confines(name: str, value: Any) -> set[str]:
@@ -199,6 +203,11 @@ def _sum(rows) -> int:
     return rows.aggregate(total=Coalesce(Sum("n"), 0))["total"]
 
 
+def _city_total(rows):
+    """The city's rows at the grain of every department and every category."""
+    return rows.filter(project_id=CITY, department_id=ALL_DEPARTMENTS, category=ALL_CATEGORIES)
+
+
 def rollup_total(filterset: IssueFilter, user: User) -> int | None:
     """The filterset's total for `user` from the rollup, or None (the caller counts the issues)."""
     if not user.is_authenticated:
@@ -209,7 +218,7 @@ def rollup_total(filterset: IssueFilter, user: User) -> int | None:
     _kind, where, by_project = answer
     rows = IssueRollup.objects.filter(where)
     if user.sees_everything:
-        return _sum(rows.exclude(project_id=CITY) if by_project else rows.filter(project_id=CITY))
+        return _sum(rows.exclude(project_id=CITY) if by_project else _city_total(rows))
     if user.is_inspector and user.is_liaison:
         return None  # the union of two scopes: counted from the issues
     if user.is_inspector:
@@ -219,11 +228,8 @@ def rollup_total(filterset: IssueFilter, user: User) -> int | None:
         return _sum(rows.exclude(project_id=CITY).filter(project_id__in=projects))
     if user.is_liaison and user.department_id is not None:
         department = user.department_id
-        led = _sum(
-            (rows.exclude(project_id=CITY) if by_project else rows.filter(project_id=CITY)).filter(
-                department_id=department
-            )
-        )
+        # the department's rows under every project (the city's per-department grain is partial)
+        led = _sum(rows.exclude(project_id=CITY).filter(department_id=department))
         assisted = Issue.assisting_departments.through.objects.filter(department_id=department).values("issue_id")
         only_assisted = Issue.objects.filter(pk__in=assisted).exclude(lead_department_id=department)
         return led + filterset.filter_queryset(only_assisted).count()
