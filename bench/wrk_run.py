@@ -1,7 +1,7 @@
 """wrk load run: 32 connections on gunicorn as docker-compose runs it, against a copy of a data
 set, one page at a time — the leader's dashboard, the ledger, an issue page and the API list —
-while a workflow transition (提交核验, issues.services.issue_submit) commits every second in the
-background, so the ledger's and the API's caches keep going back to their first read after a
+while a workflow transition commits every second in the background (提交核验 and 退回重办 in
+turn, issues.services), so the ledger's and the API's caches keep going back to their first read after a
 change. Prints req/s, p50, p99 and errors per page and writes bench/results/wrk_run-<time>.json.
 
     createdb -h 127.0.0.1 -U postgres -T dudao_s1 dudao_scale_wrk    # a copy: the run writes to it
@@ -75,15 +75,16 @@ def prepare() -> dict:
 
 
 def transitions(every: float) -> None:
-    """Every `every` seconds the scale data's liaison submits one of its department's issues in
-    progress (提交核验: status, progress update, event, notifications — one commit), until
-    SIGTERM; then prints a JSON summary line."""
+    """Every `every` seconds one workflow transition commits, until SIGTERM; then a JSON summary
+    line. The scale data's liaison submits one of its department's issues in progress (提交核验:
+    status, progress update, event, notifications), and the next second an inspector of the
+    issue's group returns it (退回重办), so the run never runs out of issues to move."""
     import django
 
     django.setup()
     from accounts.models import User
     from issues.models import Issue, IssueStatus
-    from issues.services import issue_submit
+    from issues.services import issue_return, issue_submit
 
     liaison = User.objects.get(username="scale_liaison")
     queue = Issue.objects.filter(lead_department_id=liaison.department_id, status=IssueStatus.IN_PROGRESS).order_by(
@@ -91,6 +92,12 @@ def transitions(every: float) -> None:
     )
     done, failed, seconds = 0, [], []
     stop = False
+    # A copy used before may have none in progress left: start by returning a submitted one.
+    submitted: Issue | None = (
+        None
+        if queue.exists()
+        else Issue.objects.filter(lead_department_id=liaison.department_id, status=IssueStatus.SUBMITTED).first()
+    )
 
     def halt(*_args):
         nonlocal stop
@@ -99,13 +106,20 @@ def transitions(every: float) -> None:
     signal.signal(signal.SIGTERM, halt)
     next_at = time.monotonic()
     while not stop:
-        issue = queue.first()
-        if issue is None:
-            failed.append("no issue in progress left")
-            break
         started = time.perf_counter()
         try:
-            issue_submit(issue=issue, actor=liaison, note="压测：整改完成，提交核验。")
+            if submitted is None:
+                issue = queue.first()
+                if issue is None:
+                    failed.append("no issue in progress left")
+                    break
+                issue_submit(issue=issue, actor=liaison, note="压测：整改完成，提交核验。")
+                submitted = issue
+            else:
+                issue = Issue.objects.get(pk=submitted.pk)
+                inspector = User.objects.filter(group_memberships__group__projects=issue.project_id).first()
+                submitted = None
+                issue_return(issue=issue, actor=inspector, reason="压测：佐证材料不全，退回重办。")
             done += 1
         except Exception as error:  # a refusal is counted, the run goes on
             failed.append(repr(error)[:200])
