@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +32,9 @@ from issues.rules import check_hand_off
 from projects.models import Project
 from projects.selectors import project_ids_for_inspector
 from reports.documents.letters import handoff_letter_docx
+from reports.export_jobs import LETTERS_INLINE_MAX_ISSUES
+from reports.export_views import export_offer
+from reports.models import ExportKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -223,6 +227,17 @@ def letter_docx(request, pk: int, department_pk: int):
     letter = selectors.batch_letters(batch=batch).filter(department_id=department_pk).first()
     if letter is None:
         raise Http404
+    if letter.issue_count > LETTERS_INLINE_MAX_ISSUES:
+        # A batch may hold up to DUDAO_INTAKE_MAX_ROWS rows for one department (~9 ms an issue):
+        # past the inline bound the letter is built by the background job, as the ledger's.
+        return export_offer(
+            request,
+            kind=ExportKind.HANDOFF_LETTERS,
+            count=letter.issue_count,
+            fields=[("batch", str(batch.pk)), ("department", str(department_pk))],
+            back_url=reverse("intake:detail", kwargs={"pk": batch.pk}) + "#letters",
+            back_label=_("返回导入批次"),
+        )
     issues = list(
         Issue.objects.filter(import_row__batch=batch, lead_department_id=department_pk)
         .select_related("project", "lead_department", "handed_off_by")

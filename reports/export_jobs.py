@@ -36,6 +36,7 @@ from accounts.models import User
 from core.errors import ServiceError
 from issues.filters import issue_filter_for
 from issues.models import IssueStatus
+from issues.selectors import issue_list_visible_to
 from notifications.models import NotificationKind
 from notifications.services import Target, notify
 from projects.selectors import project_ids_for_inspector
@@ -50,6 +51,11 @@ logger = logging.getLogger(__name__)
 
 # Progress is written at most this often (one UPDATE), so a 600k-row export writes ~1 row a second.
 PROGRESS_EVERY_SECONDS = 1.0
+# 交办函 are built inside the request up to these bounds, more in the background. Measured under a
+# load average of 5 here: ~9 ms an issue plus ~150 ms a letter (a .docx of its own), so 200 issues
+# in 5 letters take ~2.5 s; 300 issues over 50 departments took 10 s.
+LETTERS_INLINE_MAX_ISSUES = 200
+LETTERS_INLINE_MAX_DOCUMENTS = 5
 
 
 class ExportRefused(ServiceError):
@@ -109,14 +115,30 @@ def _title(*, kind: str, parameters: dict[str, Any], user: User) -> str:
     return _("%(scope)s%(month)s%(kind)s") % {"scope": label, "month": parameters["month"], "kind": kind_label}
 
 
-def export_job_create(*, user: User, kind: str, query: str = "", month: str = "", scope: str = "") -> ExportJob:
+def export_job_create(
+    *,
+    user: User,
+    kind: str,
+    query: str = "",
+    month: str = "",
+    scope: str = "",
+    batch: int | None = None,
+    department: int | None = None,
+) -> ExportJob:
     """Record the request and queue its task after commit. Ledger and letters take the ledger's
-    query string (filters and ordering), read again in the worker over the owner's scope; summaries
-    take a month and a scope the user may read. Raises ExportRefused for anything else."""
+    query string (filters and ordering), read again in the worker over the owner's scope; the
+    letter of an import batch to one department takes the batch and the department instead (the
+    caller has checked the batch is the user's to read; the worker reads its issues over the
+    owner's scope too); summaries take a month and a scope the user may read. Raises
+    ExportRefused for anything else."""
     if kind not in ExportKind.values:
         raise ExportRefused(_("未知的导出类型。"))
     parameters: dict[str, Any] = {"language": translation.get_language() or settings.LANGUAGE_CODE}
-    if kind in (ExportKind.LEDGER_XLSX, ExportKind.HANDOFF_LETTERS):
+    if kind == ExportKind.HANDOFF_LETTERS and (batch is not None or department is not None):
+        if batch is None or department is None:
+            raise ExportRefused(_("未知的导出类型。"))
+        parameters.update(query="", batch=batch, department=department)
+    elif kind in (ExportKind.LEDGER_XLSX, ExportKind.HANDOFF_LETTERS):
         parameters["query"] = query
     else:
         try:
@@ -335,9 +357,29 @@ def _build(job: ExportJob, *, progress: Progress, output: IO[bytes]) -> str:
     return f"{name}.xlsx"
 
 
+def _build_batch_letter(job: ExportJob, *, progress: Progress, output: IO[bytes]) -> str:
+    """The 交办函 of an import batch to one lead department (intake's letter link), as one .docx:
+    the batch's issues of that department the owner may read, all of them as the letter numbered
+    at hand-off listed them."""
+    issues = list(
+        issue_list_visible_to(user=job.owner)
+        .filter(import_row__batch_id=job.parameters["batch"], lead_department_id=job.parameters["department"])
+        .prefetch_related("assisting_departments")
+        .order_by("handed_off_at", "id")
+    )
+    if not issues:
+        raise ExportRefused(_("当前筛选没有可交办的问题。"))
+    progress.total(len(issues))
+    output.write(handoff_letter_docx(issues=issues, actor=job.owner))
+    progress(len(issues))
+    return f"问题交办函-{issues[0].lead_department.name}-批次{job.parameters['batch']}.docx"
+
+
 def _build_letters(job: ExportJob, *, progress: Progress, output: IO[bytes]) -> str:
     """交办函 of the ledger's selection, one per lead department, as one .zip; at most
     DUDAO_EXPORT_LETTERS_MAX issues (each letter numbers a document)."""
+    if "batch" in job.parameters:
+        return _build_batch_letter(job, progress=progress, output=output)
     issues = (
         _ledger_filterset(job)
         .qs.exclude(status=IssueStatus.WITHDRAWN)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ServiceError
 from reports.export_jobs import export_job_create, export_scope_still_covers
-from reports.models import ExportState
+from reports.models import ExportKind, ExportState
 from reports.selectors import export_job_get_for_user, export_job_list_for
 
 PAGE_SIZE = 20
@@ -35,6 +35,7 @@ def export_create(request):
             query=request.POST.get("query", ""),
             month=request.POST.get("month", ""),
             scope=request.POST.get("scope", ""),
+            **_batch_letter(request),
         )
     except ServiceError as error:
         messages.error(request, str(error))
@@ -44,6 +45,44 @@ def export_create(request):
         return redirect(back or "reports:export_list")
     messages.success(request, _("已开始生成导出文件。可以离开本页，完成后会在消息中通知您。"))
     return redirect("reports:export_detail", pk=job.pk)
+
+
+def _batch_letter(request) -> dict[str, int]:
+    """An import batch's letter to one department (intake's offer page posts both ids). No batch
+    check is needed here: the worker reads the batch's issues over the owner's scope, so the
+    letter holds only issues the owner may read, as the ledger's letters do."""
+    batch, department = request.POST.get("batch", ""), request.POST.get("department", "")
+    if not batch and not department:
+        return {}
+    try:
+        return {"batch": int(batch), "department": int(department)}
+    except ValueError:
+        raise Http404 from None
+
+
+def export_offer(
+    request,
+    *,
+    kind: str,
+    fields: list[tuple[str, str]],
+    back_url: str,
+    back_label: str,
+    count: int | None = None,
+):
+    """A GET that would build a file taking seconds offers the background job instead: a page
+    with a POST to export_create carrying `fields`, and a way back."""
+    return render(
+        request,
+        "reports/export_offer.html",
+        {
+            "kind": kind,
+            "kind_label": ExportKind(kind).label,
+            "count": count,
+            "fields": fields,
+            "back_url": back_url,
+            "back_label": back_label,
+        },
+    )
 
 
 @login_required

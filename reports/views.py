@@ -27,9 +27,10 @@ from issues.filters import issue_filter_for
 from issues.models import IssueStatus
 from issues.selectors import issue_get_for_user
 from reports import exports
-from reports.documents.bulletin import bulletin_docx
 from reports.documents.letters import handoff_letter_docx, supervision_docx
 from reports.documents.minutes import minutes_docx
+from reports.export_jobs import LETTERS_INLINE_MAX_DOCUMENTS, LETTERS_INLINE_MAX_ISSUES
+from reports.export_views import export_offer
 from reports.figures import (
     Month,
     ReportScope,
@@ -45,8 +46,6 @@ from reports.services import SummaryView, summary_for
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ZIP = "application/zip"
-# A batch of 交办函 is built inside the request up to this many issues; more: in the background.
-LETTER_BATCH_MAX = 300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_PROJECT_ROWS = 30
 
@@ -55,16 +54,13 @@ def _offer_background(request, *, kind: str, count: int):
     """Too big to build inside the request: a page that offers to build it in the background
     (a POST to reports:export_create with the same filters)."""
     query = request.GET.urlencode()
-    return render(
+    return export_offer(
         request,
-        "reports/export_offer.html",
-        {
-            "kind": kind,
-            "kind_label": ExportKind(kind).label,
-            "count": count,
-            "query": query,
-            "ledger_url": reverse("issues:ledger") + (f"?{query}" if query else ""),
-        },
+        kind=kind,
+        count=count,
+        fields=[("query", query)],
+        back_url=reverse("issues:ledger") + (f"?{query}" if query else ""),
+        back_label=_("返回整改台账"),
     )
 
 
@@ -221,25 +217,35 @@ def summary(request, month: Month):
     )
 
 
-def _export_name(figures: dict, suffix: str) -> str:
-    return f"{figures['scope']['label']}{figures['month']}督导调度汇总.{suffix}"
+def _summary_export_offer(request, month: Month, *, kind: str):
+    """A month's 通报 or 调度汇总 by a direct link: the scope and month are checked as the page
+    checks them (404 otherwise), but the file is not built here — the live figures and the
+    document take seconds at 3 × S, so the page offers the background job (reports.export_jobs)
+    with its progress bar and inbox link, as the summary page's own buttons do."""
+    scope = _pick_scope(request, summary_scopes_for(user=request.user))
+    if month > current_month():
+        raise Http404
+    return export_offer(
+        request,
+        kind=kind,
+        fields=[("month", str(month)), ("scope", scope.key)],
+        back_url=reverse("reports:summary", kwargs={"month": month}) + f"?scope={scope.key}",
+        back_label=_("返回月度汇总"),
+    )
 
 
 @login_required
 @require_GET
 def summary_docx(request, month: Month):
-    """The month's 通报 as an official document (reports/documents/bulletin.py)."""
-    scope, _scopes, view = _summary_or_404(request, month)
-    content = bulletin_docx(month=month, scope=scope, view=view, actor=request.user)
-    return _attachment(content, filename=_export_name(view.figures, "docx"), content_type=DOCX)
+    """The month's 通报 as an official document (reports/documents/bulletin.py), in the background."""
+    return _summary_export_offer(request, month, kind=ExportKind.SUMMARY_DOCX)
 
 
 @login_required
 @require_GET
 def summary_xlsx(request, month: Month):
-    _scope, _scopes, view = _summary_or_404(request, month)
-    content = exports.summary_xlsx(figures=view.figures, bulletin=view.bulletin)
-    return _attachment(content, filename=_export_name(view.figures, "xlsx"), content_type=XLSX)
+    """The month's figures as Excel (reports.exports.summary_xlsx), in the background."""
+    return _summary_export_offer(request, month, kind=ExportKind.SUMMARY_XLSX)
 
 
 # --- ledger export ---------------------------------------------------------------------------
@@ -299,19 +305,22 @@ def issue_letter_docx(request, pk: int):
 @require_GET
 def issue_letters(request):
     """交办函 for the ledger's current selection (its filters, the user's scope), withdrawn issues
-    left out: one letter per lead department, as one .docx or a .zip of them."""
+    left out: one letter per lead department, as one .docx or a .zip of them — at once up to
+    LETTERS_INLINE_MAX_ISSUES issues in LETTERS_INLINE_MAX_DOCUMENTS letters (a few seconds: each
+    letter is a document of its own), else offered as a background job."""
     filterset = issue_filter_for(user=request.user, data=request.GET, request=request)
     issues = list(
         filterset.qs.exclude(status=IssueStatus.WITHDRAWN)
         .select_related("project", "lead_department", "handed_off_by")
         .prefetch_related("assisting_departments")
-        .order_by("lead_department__name", "handed_off_at", "id")[: LETTER_BATCH_MAX + 1]
+        .order_by("lead_department__name", "handed_off_at", "id")[: LETTERS_INLINE_MAX_ISSUES + 1]
     )
     ledger = reverse("issues:ledger") + (f"?{request.GET.urlencode()}" if request.GET else "")
     if not issues:
         messages.error(request, _("当前筛选没有可交办的问题，请调整筛选条件后再生成交办函。"))
         return redirect(ledger)
-    if len(issues) > LETTER_BATCH_MAX:
+    documents = len({issue.lead_department_id for issue in issues})
+    if len(issues) > LETTERS_INLINE_MAX_ISSUES or documents > LETTERS_INLINE_MAX_DOCUMENTS:
         count = filterset.qs.exclude(status=IssueStatus.WITHDRAWN).count()
         return _offer_background(request, kind=ExportKind.HANDOFF_LETTERS, count=count)
     letters = [

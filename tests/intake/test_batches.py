@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import reverse
+from docx import Document
 
 from intake import services
 from intake.errors import IntakeInvalid, IntakeNotAllowed, IntakePermissionDenied, IntakeRowRefused
 from intake.models import BatchStatus, ImportBatch, ImportBatchEvent, ImportRow
 from issues.models import Issue, IssueEvent
 from notifications.models import Notification
-from reports.models import DocumentNumber
+from reports.export_jobs import export_job_run
+from reports.models import DocumentNumber, ExportJob
+from tests.exporting import follow_export_offer
 from tests.intake.sheets import row, upload
 
 GOOD = [
@@ -215,6 +220,35 @@ def test_the_result_links_each_issue_and_the_letter_of_each_department(client, w
     assert client.get(reverse("intake:letter", args=[batch.pk, world.assisting_department.pk])).status_code == 404
     original = client.get(reverse("intake:file", args=[batch.pk]))
     assert original.status_code == 200 and b"".join(original.streaming_content).startswith(b"PK")
+
+
+def test_a_letter_past_the_inline_bound_is_built_by_the_background_job(client, world, monkeypatch):
+    """A batch may hold thousands of rows for one department: past the inline bound the letter
+    link offers the job, whose file is the same letter under the same 发文字号."""
+    batch = _upload(world, GOOD)
+    services.import_batch_confirm(batch=batch, actor=world.inspector)
+    client.force_login(world.inspector)
+    url = reverse("intake:letter", args=[batch.pk, world.lead_department.pk])
+    inline = client.get(url).content
+    monkeypatch.setattr("intake.views.LETTERS_INLINE_MAX_ISSUES", 1)
+    offer = client.get(url)
+    assert offer.status_code == 200 and offer.templates[0].name == "reports/export_offer.html"
+    background = follow_export_offer(client, url)
+
+    def texts(content: bytes) -> list[str]:
+        return [p.text for p in Document(io.BytesIO(content)).paragraphs]
+
+    assert texts(background) == texts(inline)
+    job = ExportJob.objects.get(owner=world.inspector)
+    assert job.filename == f"问题交办函-{world.lead_department.name}-批次{batch.pk}.docx"
+    # another user's post reads only the issues they may read: none here
+    client.force_login(world.other_inspector)
+    client.post(
+        reverse("reports:export_create"),
+        {"kind": "handoff_letters", "batch": batch.pk, "department": world.lead_department.pk},
+    )
+    other = ExportJob.objects.get(owner=world.other_inspector)
+    assert export_job_run(job_id=other.pk).state == "failed"
 
 
 def test_uploading_through_the_page_leads_to_the_preview(client, world):

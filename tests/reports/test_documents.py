@@ -24,6 +24,7 @@ from dispatch.models import DispatchMeeting
 from issues.models import Issue
 from reports.documents.layout import CHAR_PITCH, Issuer, OfficialDocument, column_widths, display_width
 from reports.models import DocumentNumber
+from tests.exporting import follow_export_offer
 from tests.reports.conftest import SEPTEMBER
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def documents(client, september) -> dict[str, bytes]:
     overdue = september.issues["A6"]
     client.force_login(w.leader)
     return {
-        "bulletin": _get(client, reverse("reports:summary_docx", kwargs={"month": SEPTEMBER})),
+        "bulletin": follow_export_offer(client, reverse("reports:summary_docx", kwargs={"month": SEPTEMBER})),
         "minutes": _get(client, reverse("reports:meeting_minutes_docx", kwargs={"pk": meeting.pk})),
         "letter": _get(client, reverse("reports:issue_letter_docx", kwargs={"pk": september.issues["A7"].pk})),
         "letters": _get(client, reverse("reports:issue_letters"), {"lead_department": w.lead_department.pk}),

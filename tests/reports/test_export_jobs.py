@@ -216,6 +216,34 @@ def test_summary_jobs_build_word_and_excel_for_a_readable_scope_only(client, wor
         export_job_create(user=world.leader, kind="everything")
 
 
+def test_a_summary_export_link_builds_nothing_and_offers_the_job(
+    client, world, issues, monkeypatch, django_assert_max_num_queries
+):
+    """The direct GET links (bookmarks, old pages) no longer build the 通报 or the 调度汇总 inside
+    the request (seconds at 3 × S): they check the scope like the page and offer the job."""
+
+    def never(**_kwargs):
+        raise AssertionError("the summary was computed inside the request")
+
+    monkeypatch.setattr("reports.views.summary_for", never, raising=False)
+    month = timezone.localdate().strftime("%Y-%m")
+    client.force_login(world.inspector)
+    for name, kind in (("reports:summary_docx", "summary_docx"), ("reports:summary_xlsx", "summary_xlsx")):
+        with django_assert_max_num_queries(12):
+            offer = client.get(reverse(name, kwargs={"month": month}))
+        assert offer.status_code == 200 and offer.templates[0].name == "reports/export_offer.html"
+        body = offer.content.decode()
+        assert f'name="kind" value="{kind}"' in body and f'name="month" value="{month}"' in body
+        assert f'name="scope" value="group-{world.group.pk}"' in body
+        assert client.get(reverse(name, kwargs={"month": month}), {"scope": "all"}).status_code == 404
+    assert not ExportJob.objects.exists()  # a GET asks for nothing
+    response = client.post(
+        reverse("reports:export_create"), {"kind": "summary_docx", "month": month, "scope": f"group-{world.group.pk}"}
+    )
+    job = ExportJob.objects.get(owner=world.inspector)
+    assert response.url == reverse("reports:export_detail", kwargs={"pk": job.pk}) and job.state == ExportState.QUEUED
+
+
 def test_a_letters_job_zips_one_letter_per_lead_department(client, world, issues):
     job = export_job_run(job_id=export_job_create(user=world.leader, kind=ExportKind.HANDOFF_LETTERS).pk)
     assert job.state == ExportState.DONE and (job.rows_done, job.rows_total) == (6, 6)
@@ -249,6 +277,23 @@ def test_the_ledger_form_creates_a_job_and_a_big_selection_is_offered_in_the_bac
     offer = client.get(reverse("reports:ledger_xlsx"), {"q": "导出问题"})
     assert offer.status_code == 200 and "当前筛选共 5 件问题" in offer.content.decode()
     assert 'name="query" value="q=%E5%AF%BC%E5%87%BA%E9%97%AE%E9%A2%98"' in offer.content.decode()
+
+
+def test_letters_stream_at_once_only_for_a_few_letters(client, world, issues, monkeypatch):
+    """Each letter is a document of its own (~150 ms) besides ~9 ms an issue: the batch streams at
+    once only within both bounds, else the ledger's 生成交办函 offers the job."""
+    client.force_login(world.leader)
+    at_once = client.get(reverse("reports:issue_letters"))
+    assert at_once["Content-Type"] == "application/zip"  # 2 letters, 6 issues
+    monkeypatch.setattr("reports.views.LETTERS_INLINE_MAX_DOCUMENTS", 1)
+    offer = client.get(reverse("reports:issue_letters"))
+    assert offer.templates[0].name == "reports/export_offer.html" and offer.context["count"] == 6
+    assert offer.context["kind"] == "handoff_letters"
+    one_department = client.get(reverse("reports:issue_letters"), {"lead_department": world.lead_department.pk})
+    assert one_department["Content-Type"].startswith("application/vnd.openxmlformats")
+    monkeypatch.setattr("reports.views.LETTERS_INLINE_MAX_ISSUES", 4)
+    offer = client.get(reverse("reports:issue_letters"), {"lead_department": world.lead_department.pk})
+    assert offer.templates[0].name == "reports/export_offer.html" and offer.context["count"] == 5
 
 
 def test_my_exports_lists_my_jobs_only_in_constant_queries(client, world, django_assert_max_num_queries):

@@ -11,15 +11,14 @@ from openpyxl import load_workbook
 
 from issues.models import ProgressUpdate
 from reports.exports import LEDGER_COLUMNS
+from tests.exporting import follow_export_offer
 from tests.reports.conftest import SEPTEMBER
 
 pytestmark = pytest.mark.django_db
 
 
 def _get(client, name: str, **kwargs):
-    response = client.get(reverse(name, kwargs={"month": SEPTEMBER}), kwargs)
-    assert response.status_code == 200
-    return b"".join(response.streaming_content) if response.streaming else response.content
+    return follow_export_offer(client, reverse(name, kwargs={"month": SEPTEMBER}), kwargs)
 
 
 def test_summary_xlsx_has_the_figures(client, september):

@@ -13,6 +13,7 @@ from dispatch.models import MonthlySummary
 from reports.figures import Month, ReportScope, current_month, monthly_figures
 from reports.narrative import Bulletin, BulletinSection, bulletin_for
 from reports.services import summary_for
+from tests.exporting import follow_export_offer
 
 CITY = ReportScope(key="all", label="全市")
 UNITS = "件次人个项起天"
@@ -193,6 +194,6 @@ def test_old_frozen_rows_still_read(world):
     assert response.status_code == 200
     body = response.content.decode()
     assert "未评定红黑榜" in body and "2026年9月，全市本月新交办问题3件。" in body
-    assert client.get("/summaries/2026-09/export.docx").status_code == 200
-    assert client.get("/summaries/2026-09/export.xlsx").status_code == 200
+    assert follow_export_offer(client, "/summaries/2026-09/export.docx")
+    assert follow_export_offer(client, "/summaries/2026-09/export.xlsx")
     assert client.get("/api/v1/summaries/2026-09/").status_code == 200

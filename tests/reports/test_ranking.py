@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from issues.models import IssueStatus
 from reports.figures import Month, ReportScope, dashboard_figures, dashboard_scope_for, monthly_figures
 from reports.ranking import DepartmentRecord, RankingRules, department_standings
+from tests.exporting import follow_export_offer
 from tests.factories import DepartmentFactory, IssueFactory
 
 RULES = (
@@ -241,8 +242,8 @@ def test_every_surface_shows_the_same_lists(november, client, settings):
         client.force_login(november.leader)
         page = client.get("/summaries/2026-11/").content.decode()
         api = client.get("/api/v1/summaries/2026-11/").json()
-        docx = client.get("/summaries/2026-11/export.docx").content
-        xlsx = client.get("/summaries/2026-11/export.xlsx").content
+        docx = follow_export_offer(client, "/summaries/2026-11/export.docx")
+        xlsx = follow_export_offer(client, "/summaries/2026-11/export.xlsx")
     assert "市能源局</strong>：销号3件，均按期销号，无逾期未整改问题，无退回返工" in page
     assert "市林草局</strong>：逾期未整改1件，最长13个工作日" in page
     assert "逾期未整改问题（红榜）" not in page and "逾期未整改问题" in page

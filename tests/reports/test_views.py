@@ -167,3 +167,5 @@ def test_page_exports_and_api_pick_the_same_summary_scope(client, world, role, w
         key = keys.get(expected, expected)
         assert (page.status_code, docx.status_code, api.status_code) == (200, 200, 200)
         assert page.context["scope"].key == key and api.json()["scope"]["key"] == key
+        # the export link offers the background job for the same scope (it builds nothing itself)
+        assert dict(docx.context["fields"])["scope"] == key

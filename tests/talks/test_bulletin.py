@@ -13,6 +13,7 @@ from docx import Document
 
 from reports.figures import Month, ReportScope, current_month, monthly_figures
 from reports.narrative import _talk_reason, bulletin_for
+from tests.exporting import follow_export_offer
 from tests.talks.conftest import record
 
 pytestmark = pytest.mark.django_db
@@ -84,9 +85,8 @@ def test_a_long_reason_is_read_to_its_first_stop_and_cut():
 
 def test_the_word_bulletin_carries_the_talks_sentence(client, world, talks_today):
     client.force_login(world.leader)
-    response = client.get(reverse("reports:summary_docx", kwargs={"month": current_month()}))
-    assert response.status_code == 200
-    texts = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+    content = follow_export_offer(client, reverse("reports:summary_docx", kwargs={"month": current_month()}))
+    texts = [p.text for p in Document(io.BytesIO(content)).paragraphs]
     practice = texts.index("二、主要做法和成效")
     problems = texts.index("三、存在的问题")
     assert SENTENCE in texts[practice + 1 : problems]
