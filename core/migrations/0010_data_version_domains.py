@@ -19,6 +19,7 @@ ISSUE_FACTS = (
     "handed_off_at",
     "sign_deadline",
     "rectification_deadline",
+    "signed_at",  # late sign-fors (rollups 0004)
     "submitted_at",
     "closed_at",
     "withdrawn_at",
