@@ -153,12 +153,19 @@ def _pick_scope(request, scopes: list[ReportScope]) -> ReportScope:
     return scope
 
 
-def _summary_or_404(request, month: Month) -> tuple[ReportScope, list[ReportScope], SummaryView]:
-    """The asked-for scope, every scope the user may read (read once) and the month's summary."""
+def _summary_scope_or_404(request, month: Month) -> tuple[ReportScope, list[ReportScope]]:
+    """The asked-for scope and every scope the user may read (read once); 404 for a scope the user
+    may not read or a month still to come."""
     scopes = summary_scopes_for(user=request.user)
     scope = _pick_scope(request, scopes)
     if month > current_month():
         raise Http404
+    return scope, scopes
+
+
+def _summary_or_404(request, month: Month) -> tuple[ReportScope, list[ReportScope], SummaryView]:
+    """The asked-for scope, every scope the user may read and the month's summary."""
+    scope, scopes = _summary_scope_or_404(request, month)
     return scope, scopes, summary_for(month=month, scope=scope)
 
 
@@ -222,9 +229,7 @@ def _summary_export_offer(request, month: Month, *, kind: str):
     checks them (404 otherwise), but the file is not built here — the live figures and the
     document take seconds at 3 × S, so the page offers the background job (reports.export_jobs)
     with its progress bar and inbox link, as the summary page's own buttons do."""
-    scope = _pick_scope(request, summary_scopes_for(user=request.user))
-    if month > current_month():
-        raise Http404
+    scope, _scopes = _summary_scope_or_404(request, month)
     return export_offer(
         request,
         kind=kind,
