@@ -77,6 +77,11 @@ from talks.selectors import talk_scope_q
 TREND_MONTHS = 12
 TOP_PROJECTS = 15
 OVERDUE_LIST_LIMIT = 50
+# The summary's table of projects: the most open issues (未办结) first, as the dashboard's top
+# projects, then the most overdue. (Departments, who answer for the issues, are ordered by overdue
+# first.) Open counts are kept per project (Kind.PROJECT_OPEN), so the page's first rows are an
+# index walk; overdue depends on the day and would need every project's deadline rows.
+PROJECT_ORDER = ("-open", "-overdue", "project__name")
 PATTERN_ROWS = 5
 BLOCKAGE_ROWS = 30
 SCOPE_ALL = "all"
@@ -235,10 +240,18 @@ def _period(month: Month, *, today: dt.date) -> _Period:
     return _Period(month, False, month.last_day, month.end)
 
 
-def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None = None) -> dict:
+def monthly_figures(
+    *, month: Month, scope: ReportScope, today: dt.date | None = None, project_rows: int | None = None
+) -> dict:
     """All figures of one month in one scope, live. A closed month is normally read through
     reports.services.summary_for, which serves the frozen snapshot instead.
-    Queries: 16, whatever the number of issues (tests/reports/test_views.py pins them)."""
+
+    `project_rows`: the page's table of projects lists only its first rows (PROJECT_ORDER: the
+    most open issues first): given, `projects` holds at most that many and `projects_complete`
+    says whether that is all of them (the exports and the frozen snapshot ask for every row). The
+    whole city's live month then reads only those projects' rows (_project_rows_top), not one row
+    per project with news (20,000 at 10 × S).
+    Queries: 12 for the city, 16 for a group, whatever the number of issues (tests/reports/test_views.py)."""
     today = today or timezone.localdate()
     if month > Month.of(today):
         raise ValueError("a future month has no figures")
@@ -246,15 +259,22 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
     issues = _issues(scope)
     rollup = _rollup(scope) if period.live else None
     city = _city_read(today) if rollup is not None and _is_city(scope) else None
+    complete: bool | None = None  # with project_rows: whether `projects` lists every project with news
     if city is not None:
         core, departments = _month_counts_from_city(city)
-        projects = _project_rows_from_rollup(_rollup(scope, by_project=True), period)
+        if project_rows is not None:
+            projects, complete = _project_rows_top(_rollup(scope, by_project=True), period, project_rows)
+        else:
+            projects = _project_rows_from_rollup(_rollup(scope, by_project=True), period)
     elif rollup is not None:
         core, departments, projects = _month_counts_from_rollup(rollup, _rollup(scope, by_project=True), period)
     else:
         core, departments, projects = _month_counts(issues, period)
     judged = _judge_period(issues, period, rollup=rollup, city=city)
     core["avg_close_working_days"] = judged.average_close
+    if project_rows is not None and complete is None:
+        complete = len(projects) <= project_rows
+        projects = projects[:project_rows]
     figures = {
         "month": str(month),
         "month_label": month.label,
@@ -265,6 +285,9 @@ def monthly_figures(*, month: Month, scope: ReportScope, today: dt.date | None =
         "core": core,
         "departments": departments,
         "projects": projects,
+        # Only with `project_rows`: whether `projects` is every project with news (the page's
+        # footnote sends the reader to the Excel export for the rest).
+        **({"projects_complete": complete} if complete is not None else {}),
         "overdue_list": judged.overdue_list,
         "overdue_list_total": judged.overdue_total,
         "overdue_departments": [row["name"] for row in departments if row["overdue"]],
@@ -322,7 +345,7 @@ def _month_counts(issues: QuerySet[Issue], period: _Period) -> tuple[dict, list[
         for row in issues.filter(relevant)
         .values("project", "project__name", "project__short_name")
         .annotate(**counts)
-        .order_by("-overdue", "-open", "project__name")
+        .order_by(*PROJECT_ORDER)
         if _has_news(row)
     ]
     return core, departments, projects
@@ -376,16 +399,44 @@ def _month_rollup_counts(period: _Period) -> tuple[dict, Q]:
 
 def _project_rows_from_rollup(by_project: QuerySet[IssueRollup], period: _Period) -> list[dict]:
     """The live month's table of projects: one grouped read of the projects' rollup rows (as many
-    rows as projects with news: this table grows with the projects, the page shows its first rows)."""
+    rows as projects with news: this table grows with the projects; the page reads only its first
+    rows, _project_rows_top)."""
     counts, relevant = _month_rollup_counts(period)
+    return _project_table(by_project, counts, relevant)
+
+
+def _project_table(rows: QuerySet[IssueRollup], counts: dict, relevant: Q) -> list[dict]:
     return [
         _row(row, key="project", name=row["project__short_name"] or row["project__name"])
-        for row in by_project.filter(relevant)
+        for row in rows.filter(relevant)
         .values("project", "project__name", "project__short_name")
         .annotate(**counts)
-        .order_by("-overdue", "-open", "project__name")
+        .order_by(*PROJECT_ORDER)
         if _has_news(row)
     ]
+
+
+def _project_rows_top(by_project: QuerySet[IssueRollup], period: _Period, limit: int) -> tuple[list[dict], bool]:
+    """The first `limit` rows of _project_rows_from_rollup's table (the most open issues first,
+    PROJECT_ORDER) and whether they are all its rows, without a row per project: the projects'
+    open counts (Kind.PROJECT_OPEN) are read from the largest down through their index, the
+    projects tied with the last one included (as the dashboard's top projects are), and only those
+    projects' rows are summed. A project with news but nothing open (only handed off, closed or
+    withdrawn this month) comes after every project with open issues: its rows are read only when
+    fewer than `limit` projects have open issues."""
+    counts, relevant = _month_rollup_counts(period)
+    open_projects = IssueRollup.objects.filter(kind=Kind.PROJECT_OPEN, n__gt=0)
+    largest = list(open_projects.order_by("-n").values_list("n", flat=True)[: limit + 1])
+    more = len(largest) > limit  # a project with open issues is left out
+    # The ids as a list: given a subquery the planner expects hundreds of projects and scans the
+    # kinds' rows of every project; given the ids it reads each project's rows through its index.
+    top = list(open_projects.filter(n__gte=largest[limit - 1] if more else 1).values_list("project", flat=True))
+    rows = _project_table(by_project.filter(project__in=top), counts, relevant)[:limit]
+    if more:
+        return rows, False
+    # Every project with open issues is listed: the rest have news without open issues, if any.
+    rest = _project_table(by_project.exclude(project__in=open_projects.values("project")), counts, relevant)
+    return (rows + rest)[:limit], len(rows) + len(rest) <= limit
 
 
 def _add_rates(core: dict) -> None:

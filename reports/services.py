@@ -68,14 +68,16 @@ def monthly_summary_freeze(month: Month) -> list[MonthlySummary]:
     return [_freeze_one(month=month, scope=scope) for scope in freeze_scopes()]
 
 
-def summary_for(*, month: Month, scope: ReportScope) -> SummaryView:
+def summary_for(*, month: Month, scope: ReportScope, project_rows: int | None = None) -> SummaryView:
     """The current month: live figures. A closed month: its frozen snapshot — frozen now, on first
-    read, if the beat task has not done it yet (e.g. a month from before the system ran)."""
+    read, if the beat task has not done it yet (e.g. a month from before the system ran).
+    `project_rows`: a page that shows only the first rows of the projects' table asks for no more
+    of the live month (reports.figures.monthly_figures); a frozen snapshot has them all."""
     today = timezone.localdate()
     if month > Month.of(today):
         raise ValueError("a future month has no summary")
     if month == Month.of(today):
-        figures = monthly_figures(month=month, scope=scope, today=today)
+        figures = monthly_figures(month=month, scope=scope, today=today, project_rows=project_rows)
         return SummaryView(
             figures=figures, bulletin=bulletin_for(month=month, scope=scope, figures=figures), frozen=None
         )

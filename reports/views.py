@@ -164,9 +164,10 @@ def _summary_scope_or_404(request, month: Month) -> tuple[ReportScope, list[Repo
 
 
 def _summary_or_404(request, month: Month) -> tuple[ReportScope, list[ReportScope], SummaryView]:
-    """The asked-for scope, every scope the user may read and the month's summary."""
+    """The asked-for scope, every scope the user may read and the month's summary (the page's
+    first rows of the projects' table only: the rest is in the Excel export)."""
     scope, scopes = _summary_scope_or_404(request, month)
-    return scope, scopes, summary_for(month=month, scope=scope)
+    return scope, scopes, summary_for(month=month, scope=scope, project_rows=SUMMARY_PROJECT_ROWS)
 
 
 def _summary_links(figures: dict, scope: ReportScope) -> None:
@@ -189,6 +190,16 @@ def _summary_links(figures: dict, scope: ReportScope) -> None:
             row["closed_url"] = ledger_url(closed_month=month, **{key: row["id"]}, **extra)
             row["overdue_url"] = ledger_url(light="red", **{key: row["id"]}, **extra) if figures["live"] else ""
     _ranking_links(figures.get("ranking"), live=figures["live"], **extra)
+
+
+def _projects_shown(figures: dict) -> dict:
+    """The projects' table of the page: its first rows and the footnote on the rest. A live month
+    read with project_rows knows whether rows were left out, not how many; a frozen month has
+    every row."""
+    shown = figures["projects"][:SUMMARY_PROJECT_ROWS]
+    if "projects_complete" in figures:
+        return {"projects_shown": shown, "projects_cut": not figures["projects_complete"]}
+    return {"projects_shown": shown, "projects_hidden": max(len(figures["projects"]) - SUMMARY_PROJECT_ROWS, 0)}
 
 
 @login_required
@@ -215,8 +226,7 @@ def summary(request, month: Month):
             "campaign_rows": campaign_rows(**figures["campaign"]),
             "bulletin": view.bulletin,
             "frozen": view.frozen,
-            "projects_shown": figures["projects"][:SUMMARY_PROJECT_ROWS],
-            "projects_hidden": max(len(figures["projects"]) - SUMMARY_PROJECT_ROWS, 0),
+            **_projects_shown(figures),
             "previous_month": month.previous(),
             "next_month": month.next() if month < today_month else None,
             "scope_query": f"?scope={scope.key}",
