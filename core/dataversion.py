@@ -70,6 +70,8 @@ VERSIONED_TABLES = (
     "accounts_user_groups",
     "accounts_user",
     "issues_issueevent",  # reopen events only (migration core 0005): "closed on time" excludes reopened issues
+    "clues_clue",  # the campaign figures (migration core 0011)
+    "clues_cluesubject",
 )
 
 
@@ -82,14 +84,16 @@ VERSIONED_TABLES = (
 #   assisting departments): the ledger's project and department choices;
 # - scope: projects, departments, groups and their projects and members, authorizations, tokens,
 #   users' roles, activity, department and superuser flag: who sees what, and who a caller is;
-# - calendar: the holiday overrides (the lights' working days).
-DOMAINS = ("rows", "facts", "placement", "scope", "calendar")
+# - calendar: the holiday overrides (the lights' working days);
+# - clues: the clues and their people concerned (the summary's campaign figures; core 0011).
+DOMAINS = ("rows", "facts", "placement", "scope", "calendar", "clues")
 # What a read depends on, by kind of read.
 LIST_ROWS = ("rows", "scope", "calendar")  # a page of issues with their lights
 COUNTS = ("facts", "scope", "calendar")  # totals and figures (the dashboard's too), not a text search
 CHOICES = ("placement", "scope")  # the ledger's project, department and group choices
 CALLER = ("scope",)  # an API token's user and roles
 CALENDAR = ("calendar",)  # the holiday overrides alone
+CAMPAIGN = ("clues", "scope")  # the campaign figures of a scope (reports.figures._campaign)
 
 
 def count_domains(query) -> tuple[str, ...]:

@@ -53,7 +53,12 @@ class SiteVisit(models.Model):
         verbose_name = _("督导检查记录")
         verbose_name_plural = _("督导检查记录")
         ordering = ["-visited_on", "-id"]
-        indexes = [models.Index(fields=["project", "visited_on"], name="visit_project_date")]
+        indexes = [
+            models.Index(fields=["project", "visited_on"], name="visit_project_date"),
+            # The month's visits of the whole city (the monthly summary): a range of this index,
+            # not a scan of every visit.
+            models.Index(fields=["visited_on"], name="visit_live_date", condition=models.Q(is_archived=False)),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(method_forum=True) | Q(method_documents=True) | Q(method_onsite=True),

@@ -45,6 +45,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, Func, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.http import Http404
@@ -57,6 +58,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from clues.figures import campaign_counts
 from clues.models import Clue
+from core.dataversion import CACHE_SECONDS, CAMPAIGN, data_versions, scope_fingerprint, versions_key
 from core.months import Month, current_month  # noqa: F401  (current_month: re-exported for the report modules)
 from core.workdays import WorkCalendar
 from dispatch.models import Decision, DispatchMeeting
@@ -675,10 +677,14 @@ def _blocked_stages(scope: ReportScope, as_of: dt.date) -> dict:
     """Procedure stages blocked on the day read (and not only since after it), the longest first
     (days as the blockage board counts them: calendar days since blocked_since). One query."""
     labels = dict(ProcedureKind.choices)
+    blocked = _scoped(ProcedureStage.objects.filter(status=ProcedureStatus.BLOCKED), scope.project_q()).filter(
+        Q(blocked_since__isnull=True) | Q(blocked_since__lte=as_of)
+    )
+    # The total as a subquery run once (a COUNT over the blocked stages' index), not a window over
+    # every blocked stage joined to its project: only the listed rows are joined.
+    total = blocked.order_by().annotate(c=Func("pk", function="COUNT")).values("c")
     stages = list(
-        _scoped(ProcedureStage.objects.filter(status=ProcedureStatus.BLOCKED), scope.project_q())
-        .filter(Q(blocked_since__isnull=True) | Q(blocked_since__lte=as_of))
-        .annotate(total=Window(Count("pk")))
+        blocked.annotate(total=Subquery(total))
         .order_by(F("blocked_since").asc(nulls_last=True), "pk")
         .values_list("project__name", "project__short_name", "kind", "name", "blocked_since", "total")[:PATTERN_ROWS]
     )
@@ -777,10 +783,27 @@ def _talks(scope: ReportScope, month: Month) -> list[dict]:
 
 def _campaign(scope: ReportScope, month: Month) -> dict:
     """The campaign figures of the month and cumulative to its end, counted from the clues of the
-    scope's projects (definitions and names in clues.figures). One query."""
-    return campaign_counts(
-        clues=_scoped(Clue.objects.all(), scope.project_q()), first_day=month.first_day, last_day=month.last_day
-    )
+    scope's projects (definitions and names in clues.figures). One query, over every clue to the
+    month's end (about 100 ms at 10 × S): cached under the clues' and the scopes' data versions
+    (core.dataversion.CAMPAIGN, read in the same statement as the cache's key), so it is counted
+    again only after a clue, a person concerned or a scope changed. Uncached where there are no
+    versions (SQLite)."""
+    versions = versions_key(data_versions(), CAMPAIGN)
+
+    def count() -> dict:
+        return campaign_counts(
+            clues=_scoped(Clue.objects.all(), scope.project_q()), first_day=month.first_day, last_day=month.last_day
+        )
+
+    if versions is None:
+        return count()
+    reader = scope_fingerprint(scope.user) if scope.user is not None else ""
+    key = f"campaign:{scope.key}:{reader}:{month}:{versions}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = count()
+        cache.set(key, cached, CACHE_SECONDS)
+    return cached
 
 
 # --- the dashboard --------------------------------------------------------------------------

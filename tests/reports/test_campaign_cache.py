@@ -1,0 +1,66 @@
+"""The summary's campaign figures are cached under the clues' and the scopes' data versions: a
+second read counts nothing again, and a committed clue change is counted at the next read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from clues.models import ClueSubject
+from reports.figures import Month, ReportScope, monthly_figures
+from tests.factories import ProjectFactory, make_clue
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CITY = ReportScope(key="all", label="全市")
+
+
+@pytest.fixture(autouse=True)
+def _versions_on(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the data version is kept by PostgreSQL triggers; SQLite caches nothing")
+    settings.DUDAO_CACHE_BY_DATA_VERSION = True
+
+
+def _campaign(scope: ReportScope = CITY) -> tuple[dict, int]:
+    """The month's campaign figures and how many queries read the clue table for them."""
+    with CaptureQueriesContext(connection) as ctx:
+        figures = monthly_figures(month=Month.of(timezone.localdate()), scope=scope)
+    return figures["campaign"], sum('"clues_clue"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_read_again_from_the_cache_and_counted_again_after_a_clue_change(world):
+    today = timezone.localdate()
+    make_clue(created_by=world.inspector, project=world.project, received_on=today, people=2)
+    first, reads = _campaign()
+    assert first["month"]["cases"] == 1 and first["to_date"]["people"] == 2 and reads == 1
+    again, reads = _campaign()
+    assert again == first and reads == 0
+
+    make_clue(created_by=world.inspector, project=world.other_project, received_on=today - dt.timedelta(days=400))
+    after_new_clue, reads = _campaign()
+    assert reads == 1 and after_new_clue["to_date"]["cases"] == 2 and after_new_clue["month"]["cases"] == 1
+
+    ClueSubject.objects.filter(clue__project=world.project).update(exposed=True)
+    from clues.models import Clue
+
+    Clue.objects.filter(project=world.project).update(exposed_on=today)
+    exposed, reads = _campaign()
+    assert reads == 1 and exposed["month"]["notified_people"] == 2
+
+
+def test_a_group_and_the_city_are_kept_apart_and_a_scope_change_counts_again(world):
+    today = timezone.localdate()
+    make_clue(created_by=world.inspector, project=world.other_project, received_on=today)
+    group = ReportScope(key=f"group-{world.group.pk}", label="组", group_id=world.group.pk)
+    assert _campaign(CITY)[0]["month"]["cases"] == 1
+    assert _campaign(group)[0]["month"]["cases"] == 0
+    world.group.projects.add(world.other_project)  # the group now follows the clue's project
+    assert _campaign(group)[0]["month"]["cases"] == 1
+    ProjectFactory(name="无关项目")  # a scope change: counted again, the same figures
+    figures, reads = _campaign(CITY)
+    assert figures["month"]["cases"] == 1 and reads == 1
