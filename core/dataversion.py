@@ -154,18 +154,23 @@ def scoped_cache_key(prefix: str, *, user, params) -> str:
     return f"{prefix}:{hashlib.sha256(material.encode()).hexdigest()}"
 
 
+def cached_read(read, *, key: str, version: int | str | None):
+    """read(), kept under `key` for as long as the data version stays `version` (None: read every
+    time). The answer must not be None (None in the cache means "not there")."""
+    if version is None:
+        return read()
+    versioned_key = f"{key}:v{version}"
+    value = cache.get(versioned_key)
+    if value is None:
+        value = read()
+        cache.set(versioned_key, value, CACHE_SECONDS)
+    return value
+
+
 def cached_count(queryset, *, key: str, version: int | str | None, count=None) -> int:
     """queryset.count(), or `count()` when given (the same number read another way, e.g. from the
     rollups), kept under `key` for as long as the data version stays `version`."""
-    counter = count if count is not None else queryset.count
-    if version is None:
-        return counter()
-    versioned_key = f"{key}:v{version}"
-    total = cache.get(versioned_key)
-    if total is None:
-        total = counter()
-        cache.set(versioned_key, total, CACHE_SECONDS)
-    return total
+    return cached_read(count if count is not None else queryset.count, key=key, version=version)
 
 
 class CountedRows:

@@ -45,7 +45,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Exists, F, Func, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.http import Http404
@@ -58,7 +57,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from clues.figures import campaign_counts
 from clues.models import Clue
-from core.dataversion import CACHE_SECONDS, CAMPAIGN, data_versions, scope_fingerprint, versions_key
+from core.dataversion import CAMPAIGN, cached_read, data_versions, scope_fingerprint, versions_key
 from core.months import Month, current_month  # noqa: F401  (current_month: re-exported for the report modules)
 from core.workdays import WorkCalendar
 from dispatch.models import Decision, DispatchMeeting
@@ -788,22 +787,14 @@ def _campaign(scope: ReportScope, month: Month) -> dict:
     (core.dataversion.CAMPAIGN, read in the same statement as the cache's key), so it is counted
     again only after a clue, a person concerned or a scope changed. Uncached where there are no
     versions (SQLite)."""
-    versions = versions_key(data_versions(), CAMPAIGN)
-
-    def count() -> dict:
-        return campaign_counts(
-            clues=_scoped(Clue.objects.all(), scope.project_q()), first_day=month.first_day, last_day=month.last_day
-        )
-
-    if versions is None:
-        return count()
     reader = scope_fingerprint(scope.user) if scope.user is not None else ""
-    key = f"campaign:{scope.key}:{reader}:{month}:{versions}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = count()
-        cache.set(key, cached, CACHE_SECONDS)
-    return cached
+    return cached_read(
+        lambda: campaign_counts(
+            clues=_scoped(Clue.objects.all(), scope.project_q()), first_day=month.first_day, last_day=month.last_day
+        ),
+        key=f"campaign:{scope.key}:{reader}:{month}",
+        version=versions_key(data_versions(), CAMPAIGN),
+    )
 
 
 # --- the dashboard --------------------------------------------------------------------------
