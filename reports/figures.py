@@ -715,26 +715,39 @@ def _visits(scope: ReportScope, month: Month) -> dict:
 
 
 def _decisions(scope: ReportScope, month: Month) -> list[dict]:
-    decisions = Decision.objects.filter(meeting__month=month.first_day).select_related(
-        "meeting", "meeting__group", "responsible_department", "issue"
-    )
+    """The month's 议定事项, every one (the 调度汇总 lists them all). Read as plain values, not model
+    instances with four related ones each: 600 decisions a month at 10 × S. One query."""
+    decisions = Decision.objects.filter(meeting__month=month.first_day)
     if scope.group_id is not None:
         decisions = decisions.filter(meeting__group_id=scope.group_id)
     elif scope.user is not None and not scope.user.sees_everything:
         decisions = decisions.filter(meeting__group__in=group_list_visible_to(user=scope.user).values("pk"))
+    rows = decisions.order_by("meeting__starts_at", "pk").values_list(
+        "meeting__title",
+        "meeting__group__name",
+        "meeting__starts_at",
+        "text",
+        "responsible_department__short_name",
+        "responsible_department__name",
+        "due_on",
+        "issue__code",
+        "issue_id",
+        "is_done",
+    )
     return [
         {
-            "meeting": decision.meeting.title,
-            "group": decision.meeting.group.name,
-            "date": timezone.localtime(decision.meeting.starts_at).date().isoformat(),
-            "text": decision.text,
-            "department": str(decision.responsible_department) if decision.responsible_department else "",
-            "due_on": decision.due_on.isoformat() if decision.due_on else "",
-            "issue_code": decision.issue.code if decision.issue else "",
-            "issue_id": decision.issue_id,
-            "is_done": decision.is_done,
+            "meeting": title,
+            "group": group,
+            "date": timezone.localtime(starts_at).date().isoformat(),
+            "text": text,
+            # Department.__str__: the short name, else the name.
+            "department": (short_name or name) if name else "",
+            "due_on": due_on.isoformat() if due_on else "",
+            "issue_code": issue_code or "",
+            "issue_id": issue_id,
+            "is_done": is_done,
         }
-        for decision in decisions.order_by("meeting__starts_at", "pk")
+        for title, group, starts_at, text, short_name, name, due_on, issue_code, issue_id, is_done in rows
     ]
 
 

@@ -103,6 +103,11 @@ def test_visits_decisions_and_campaign(september):
         "下月重点督导林地手续",
     ]
     assert figures["decisions"][1]["issue_code"] == "SEP-A7"
+    first, second = figures["decisions"]
+    assert first["department"] == str(september.world.lead_department) and first["due_on"] == "2026-09-30"
+    assert first["issue_code"] == "" and first["issue_id"] is None and first["is_done"] is False
+    assert second["department"] == "" and second["due_on"] == "" and second["issue_id"] == september.issues["A7"].pk
+    assert first["group"] == september.world.group.name and first["date"] == first["date"][:10]
     # Counted from the clues (clues.figures): the new figures (立案, the kinds of sanction, 组织处理,
     # the four forms) beside the ones the old case records gave, which read as before.
     assert figures["campaign"] == {
