@@ -481,7 +481,12 @@ _DEPARTMENT = ("lead_department", "lead_department__name", "lead_department__sho
 class _Records:
     records: list[DepartmentRecord]
     calendar: WorkCalendar
-    close_days: list[int]
+    close_days_total: int  # working days to close, summed over the period's closures
+    closures: int
+
+    @property
+    def average_close(self) -> float | None:
+        return round(self.close_days_total / self.closures, 1) if self.closures else None
 
 
 def _department_records(
@@ -533,7 +538,8 @@ def _department_records(
         for row in grouped
         if row["closed"] or row["open"]
     ]
-    return _Records(records=records, calendar=calendar, close_days=[d for days in to_close.values() for d in days])
+    every = [d for days in to_close.values() for d in days]
+    return _Records(records=records, calendar=calendar, close_days_total=sum(every), closures=len(every))
 
 
 def _judge_period(
@@ -628,7 +634,7 @@ def _judge_period(
         ranking=ranking,
         overdue_list=overdue_list,
         overdue_total=overdue_total,
-        average_close=_mean(counted.close_days),
+        average_close=counted.average_close,
         patterns=patterns,
     )
 
@@ -1165,7 +1171,8 @@ def _department_records_from_rollup(
         for row in grouped
         if row["closed"] or row["open"]
     ]
-    return _Records(records=records, calendar=calendar, close_days=[d for days in to_close.values() for d in days])
+    every = [d for days in to_close.values() for d in days]
+    return _Records(records=records, calendar=calendar, close_days_total=sum(every), closures=len(every))
 
 
 # --- the whole city's figures from its coarse rollup rows -----------------------------------
@@ -1375,21 +1382,24 @@ def _department_records_from_city(
     windows = {d: (r.day1, _bucket_end(r)) for d, r in oldest.items() if r.kind in (Kind.MONTH, Kind.QUARTER)}
     oldest_day = {d: r.day1 for d, r in oldest.items() if r.kind == Kind.OWES}
     oldest_day.update(oldest_deadlines(windows=windows))
-    month = period.month
-    # The month's closures as (department, local day handed off, local day closed, how many):
-    # the days converted and grouped by the database, the working days counted once per group.
-    closures = list(
-        issues.filter(closed_at__gte=month.start, closed_at__lt=month.end)
-        .order_by()
-        .values_list("lead_department", TruncDate("handed_off_at"), TruncDate("closed_at"))
-        .annotate(n=Count("pk"))
-    )
-    firsts = [start for _d, start, _end, _n in closures] + list(oldest_day.values())
-    lasts = [end for _d, _start, end, _n in closures] + [period.as_of]
+    # The working days to close: each closure's R(closed) − R(handed off) (core.workdays: R a
+    # running count of working days), summed per department from the days of the month's
+    # closures (X, by day closed) and of their hand-offs (Y), so as many rows as departments ×
+    # days, whatever the closures. A closure on the day of its hand-off counts 0, as
+    # workdays_after does; a closure is never before its hand-off.
+    closed_days = city.of(_BY_DEPARTMENT, Kind.CLOSE_DAY)
+    handed_days = [r for r in city.of(_BY_DEPARTMENT, Kind.CLOSED_HANDED_OFF_DAY) if r.day1 == period.month.first_day]
+    firsts = [r.day2 for r in handed_days] + list(oldest_day.values())
+    lasts = [r.day1 for r in closed_days] + [period.as_of]
     calendar = WorkCalendar.for_span(min([*firsts, *overdue_deadlines], default=period.as_of), max(lasts))
-    to_close: dict[int, list[int]] = {}
-    for department, start, end, n in closures:
-        to_close.setdefault(department, []).extend([calendar.workdays_after(start, end)] * n)
+    origin = min([*firsts, *overdue_deadlines, *lasts])
+    close_days: dict[int, int] = {}
+    closures: dict[int, int] = {}
+    for r in closed_days:
+        close_days[r.department] = close_days.get(r.department, 0) + r.n * calendar.workdays_after(origin, r.day1)
+        closures[r.department] = closures.get(r.department, 0) + r.n
+    for r in handed_days:
+        close_days[r.department] = close_days.get(r.department, 0) - r.n * calendar.workdays_after(origin, r.day2)
     names = city.names()
     records = [
         DepartmentRecord(
@@ -1402,12 +1412,19 @@ def _department_records_from_city(
             max_overdue_working_days=calendar.workdays_after(oldest_day[department], period.as_of)
             if department in oldest_day
             else 0,
-            avg_close_working_days=_mean(to_close.get(department, [])),
+            avg_close_working_days=round(close_days[department] / closures[department], 1)
+            if closures.get(department)
+            else None,
         )
         for department in sorted(set(closed) | set(open_))
         if closed.get(department) or open_.get(department)
     ]
-    return _Records(records=records, calendar=calendar, close_days=[d for days in to_close.values() for d in days])
+    return _Records(
+        records=records,
+        calendar=calendar,
+        close_days_total=sum(close_days.values()),
+        closures=sum(closures.values()),
+    )
 
 
 def _bucket_end(row: CityRow) -> dt.date:

@@ -68,6 +68,10 @@ class Kind(models.TextChoices):
     MONTH = "M", _("待整改（月）")
     # The city's late sign-fors per department: day1 = the sign-for deadline.
     LATE_SIGN_FOR = "L", _("签收不及时")
+    # The city's closures per department by local day closed (X: day1), and per local month closed
+    # (Y: day1) by local day handed off (day2): the working days to close, summed by the reader.
+    CLOSE_DAY = "X", _("销号（按日）")
+    CLOSED_HANDED_OFF_DAY = "Y", _("销号问题交办日")
 
 
 class IssueRollup(models.Model):

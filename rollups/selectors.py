@@ -40,6 +40,10 @@ def _date(value: object) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
 
 
+def _next_month(first: dt.date) -> dt.date:
+    return (first + dt.timedelta(days=32)).replace(day=1)
+
+
 def city_rows(
     *, today: dt.date, month_first: dt.date, quarter_first: dt.date, trend_first: dt.date, soon: dt.date
 ) -> list[CityRow]:
@@ -48,7 +52,8 @@ def city_rows(
     the whole city; the open deadlines before today as months before `month_first` (M), quarters
     from it to `quarter_first` (Q) and days from there (O), plus the whole city's days up to `soon`
     and its unsigned issues' rows past `soon` (the yellow light); the late sign-fors of the month
-    before today (L). Rows counting nothing are left out."""
+    before today (L); the month's closures by department and day closed (X) and day handed off
+    (Y). Rows counting nothing are left out."""
     parts: list[tuple[str, list[dt.date | str]]] = [
         (f"kind = '{Kind.STATE}'", []),
         (f"kind IN ('{Kind.HANDED_OFF}', '{Kind.WITHDRAWN}', '{Kind.CLOSED}') AND day1 = %s", [month_first]),
@@ -69,6 +74,9 @@ def city_rows(
             [IssueStatus.HANDED_OFF.value, max(soon, today), today],
         ),
         (f"kind = '{Kind.LATE_SIGN_FOR}' AND day1 >= %s AND day1 < %s", [month_first, today]),
+        # The month's closures by department and day closed, and by day handed off.
+        (f"kind = '{Kind.CLOSE_DAY}' AND day1 >= %s AND day1 < %s", [month_first, _next_month(month_first)]),
+        (f"kind = '{Kind.CLOSED_HANDED_OFF_DAY}' AND day1 = %s", [month_first]),
     ]
     union = "\nUNION ALL ".join(
         f"SELECT {_COLUMNS} FROM {TABLE} WHERE project_id = {CITY} AND n <> 0 AND {where}" for where, _ in parts

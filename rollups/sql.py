@@ -177,6 +177,20 @@ def city_branches(
                 f"{row}.closed_at IS NOT NULL",
             )
         )
+    # The working days to close (平均办结用时) without reading the month's closures: working days
+    # are additive (working days in (handed off, closed] = R(closed) − R(handed off), R a running
+    # count), so each department's closures are kept by their local close day (X) and, per local
+    # close month, by their local hand-off day (Y): the reader sums R over a bounded number of days
+    # with the calendar of the day read (holiday overrides included), never a stored day count.
+    closed_q = f"{row}.closed_at IS NOT NULL"
+    branches += [
+        (f"'X', {by_dept}, {empty}, {d.local_day(f'{row}.closed_at')}, {no_day}, {flags}", closed_q),
+        (
+            f"'Y', {by_dept}, {empty}, {d.local_month(f'{row}.closed_at')}, {d.local_day(f'{row}.handed_off_at')},"
+            f" {flags}",
+            closed_q,
+        ),
+    ]
     # 签收不及时: a sign-for deadline, and the issue signed after its day or not signed (and not
     # withdrawn); the readers take the deadlines of the month before the day read.
     late = (

@@ -55,16 +55,17 @@ def _count(client, url: str) -> int:
 
 
 # The figures alone, pinned exactly. The whole city's (a leader's dashboard, the city's live
-# summary) read its coarse rollup rows in one statement (reports.figures._city_read). Dashboard: 1
-# read of holiday overrides (the due-soon day), the city's rows, the oldest overdue deadlines of
-# the departments whose oldest is a month or a quarter back, projects count, the top projects
-# with their red issues, the closures' dates and the working-day calendar of the 红黑榜, the
-# blockage board (8; 9 before the city's rows). Live summary: the city's rows (core, departments,
-# categories, late sign-for), projects, the overdue list, the oldest overdue deadlines, the
-# closures' dates, the calendar, blocked stages, visits, decisions, meetings, campaign, talks
-# (12; 16 before). A scoped reader (a group, an inspector) sums its projects' rows: 9 and 16.
-DASHBOARD_FIGURE_QUERIES = 8
-SUMMARY_FIGURE_QUERIES = 12
+# summary) read its coarse rollup rows in one statement (reports.figures._city_read), the days of
+# the month's closures among them (the working days to close). Dashboard: 1 read of holiday
+# overrides (the due-soon day), the city's rows, the oldest overdue deadlines of the departments
+# whose oldest is a month or a quarter back, projects count, the top projects with their red
+# issues, the working-day calendar of the 红黑榜, the blockage board (7; 9 before the city's rows,
+# 8 before the closures' days were kept). Live summary: the city's rows (core, departments,
+# categories, late sign-for, closures' days), projects, the overdue list, the oldest overdue
+# deadlines, the calendar, blocked stages, visits, decisions, meetings, campaign, talks (11; 16
+# before). A scoped reader (a group, an inspector) sums its projects' rows: 9 and 16.
+DASHBOARD_FIGURE_QUERIES = 7
+SUMMARY_FIGURE_QUERIES = 11
 SCOPED_DASHBOARD_FIGURE_QUERIES = 9
 SCOPED_SUMMARY_FIGURE_QUERIES = 16
 
