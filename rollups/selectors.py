@@ -55,7 +55,13 @@ def city_rows(
     before today (L); the month's closures by department and day closed (X) and day handed off
     (Y). Rows counting nothing are left out."""
     parts: list[tuple[str, list[dt.date | str]]] = [
-        (f"kind = '{Kind.STATE}'", []),
+        # The state rows in two index ranges of (kind, project, department, category): the whole
+        # city and its categories (department 0), and its departments (category ''). Said as one
+        # range (kind and project alone) PostgreSQL estimates tens of thousands of rows at 10 × S
+        # (project 0 and kind S are each common, together rare: a few hundred) and plans the whole
+        # union in parallel workers, whose start-up costs more than the rows.
+        (f"kind = '{Kind.STATE}' AND department_id = 0", []),
+        (f"kind = '{Kind.STATE}' AND department_id <> 0 AND category = ''", []),
         (f"kind IN ('{Kind.HANDED_OFF}', '{Kind.WITHDRAWN}', '{Kind.CLOSED}') AND day1 = %s", [month_first]),
         (
             f"kind IN ('{Kind.HANDED_OFF}', '{Kind.CLOSED}') AND day1 >= %s AND day1 < %s"
