@@ -5,7 +5,7 @@ the issues — each part of it is an index range on (project, kind, day1) of the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Min, Q
@@ -17,8 +17,11 @@ from rollups.sql import CITY, TABLE
 _COLUMNS = "kind, department_id, category, status, day1, day2, on_time, reworked, submitted, n"
 
 
-@dataclass(frozen=True)
-class CityRow:
+class CityRow(NamedTuple):
+    """One row of the city's rollup, as read. A named tuple, not a frozen dataclass: a day's read
+    is thousands of rows at 10 × S (the closures' hand-off days), and a frozen dataclass's
+    __init__ sets each of its 13 fields through object.__setattr__."""
+
     kind: str
     department: int
     category: str
@@ -95,24 +98,30 @@ def city_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [
-        CityRow(
-            kind=kind,
-            department=department,
-            category=category,
-            status=status,
-            day1=_date(day1),
-            day2=_date(day2),
-            on_time=bool(on_time),
-            reworked=bool(reworked),
-            submitted=bool(submitted),
-            n=n,
-            name=name or "",
-            short_name=short_name or "",
-            name_rank=rank,
-        )
-        for kind, department, category, status, day1, day2, on_time, reworked, submitted, n, name, short_name, rank in rows
-    ]
+    if connection.vendor == "postgresql":  # dates and booleans as the columns' types
+        return [
+            CityRow._make((*row[:11], row[11] or "", row[12])) if row[10] is not None else _named(row) for row in rows
+        ]
+    return [_named(row) for row in rows]
+
+
+def _named(row: tuple[Any, ...]) -> CityRow:
+    kind, department, category, status, day1, day2, on_time, reworked, submitted, n, name, short_name, rank = row
+    return CityRow(
+        kind=kind,
+        department=department,
+        category=category,
+        status=status,
+        day1=_date(day1),
+        day2=_date(day2),
+        on_time=bool(on_time),
+        reworked=bool(reworked),
+        submitted=bool(submitted),
+        n=n,
+        name=name or "",
+        short_name=short_name or "",
+        name_rank=rank,
+    )
 
 
 def oldest_deadlines(*, windows: dict[int, tuple[dt.date, dt.date]]) -> dict[int, dt.date]:
