@@ -344,6 +344,14 @@ def rebuild_sql(vendor: str) -> list[str]:
     ]
 
 
+def reinstall_and_recount(apps, schema_editor) -> None:
+    """A migration's RunPython when the facts change (rollups 0004, 0006): the triggers installed
+    afresh with the facts of this module, and the rollup counted again from the issues."""
+    vendor = schema_editor.connection.vendor
+    for statement in uninstall_sql(vendor) + install_sql(vendor) + rebuild_sql(vendor):
+        schema_editor.execute(statement, params=None)
+
+
 # --- blocked projects (rollups.models.BlockedProject) --------------------------------------
 
 BLOCKED_TABLE = "rollups_blockedproject"

@@ -9,12 +9,6 @@ from django.db import migrations, models
 from rollups import sql
 
 
-def reinstall(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for statement in sql.uninstall_sql(vendor) + sql.install_sql(vendor) + sql.rebuild_sql(vendor):
-        schema_editor.execute(statement, params=None)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -26,7 +20,7 @@ class Migration(migrations.Migration):
     operations = [
         # Back to 0003's facts: the uninstall of 0002 and its install with these facts would differ;
         # the reverse leaves this migration's triggers, which 0003's readers sum the same way.
-        migrations.RunPython(reinstall, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(sql.reinstall_and_recount, migrations.RunPython.noop, elidable=False),
         migrations.AlterField(
             model_name='issuerollup',
             name='kind',

@@ -9,12 +9,6 @@ from django.db import migrations, models
 from rollups import sql
 
 
-def reinstall(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for statement in sql.uninstall_sql(vendor) + sql.install_sql(vendor) + sql.rebuild_sql(vendor):
-        schema_editor.execute(statement, params=None)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -23,7 +17,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # The reverse leaves these triggers: 0005's readers never read the two new kinds.
-        migrations.RunPython(reinstall, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(sql.reinstall_and_recount, migrations.RunPython.noop, elidable=False),
         migrations.AlterField(
             model_name='issuerollup',
             name='kind',
