@@ -426,6 +426,8 @@ def _project_rows_top(by_project: QuerySet[IssueRollup], period: _Period, limit:
     withdrawn this month) comes after every project with open issues: its rows are read only when
     fewer than `limit` projects have open issues."""
     counts, relevant = _month_rollup_counts(period)
+    if limit <= 0:  # a reader that prints no project (the Word 通报)
+        return [], not by_project.filter(relevant).exists()
     open_projects = IssueRollup.objects.filter(kind=Kind.PROJECT_OPEN, n__gt=0)
     largest = list(open_projects.order_by("-n").values_list("n", flat=True)[: limit + 1])
     more = len(largest) > limit  # a project with open issues is left out

@@ -150,3 +150,19 @@ def test_the_cut_table_reads_the_same_queries_for_few_and_many_projects(world):
     for i in range(40):
         _issues(ProjectFactory(name=f"大量{i}"), world.lead_department, overdue=1 + i % 3, closed=i % 2)
     assert queries() == few
+
+
+def test_the_bulletin_reads_no_project_and_says_the_same(world):
+    """The Word 通报's job asks for no project row (reports.export_jobs): its text is the same as
+    with the whole table, so the table is not what it reads."""
+    from reports.services import summary_for
+
+    for i in range(4):
+        _issues(ProjectFactory(name=f"通报项目{i}"), world.lead_department, overdue=1 + i, closed=i % 2)
+    whole = summary_for(month=current_month(), scope=CITY)
+    none = summary_for(month=current_month(), scope=CITY, project_rows=0)
+    assert none.figures["projects"] == [] and none.figures["projects_complete"] is False
+    assert none.bulletin.as_dict() == whole.bulletin.as_dict()
+    assert {k: v for k, v in none.figures.items() if not k.startswith("projects") and k != "computed_at"} == {
+        k: v for k, v in whole.figures.items() if not k.startswith("projects") and k != "computed_at"
+    }
