@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/abandon/", views.abandon, name="abandon"),
     path("<int:pk>/file/", views.source_file, name="file"),
     path("<int:pk>/letters/<int:department_pk>.docx", views.letter_docx, name="letter"),
+    path("<int:pk>/letters/<int:department_pk>/job", views.letter_job, name="letter_job"),
 ]

@@ -32,7 +32,7 @@ from issues.rules import check_hand_off
 from projects.models import Project
 from projects.selectors import project_ids_for_inspector
 from reports.documents.letters import handoff_letter_docx
-from reports.export_jobs import LETTERS_INLINE_MAX_ISSUES
+from reports.export_jobs import LETTERS_INLINE_MAX_ISSUES, export_job_create
 from reports.export_views import export_offer
 from reports.models import ExportKind
 
@@ -219,14 +219,37 @@ def source_file(request, pk: int):
     return stored_file_response(_batch(request, pk), inline=False)
 
 
-@login_required
-@require_GET
-def letter_docx(request, pk: int, department_pk: int):
-    """The batch's 交办函 to one lead department (its number was taken when the batch was handed off)."""
+def _letter_or_404(request, pk: int, department_pk: int):
+    """The batch (the user's, as every batch page checks) and its letter to the department."""
     batch = _batch(request, pk)
     letter = selectors.batch_letters(batch=batch).filter(department_id=department_pk).first()
     if letter is None:
         raise Http404
+    return batch, letter
+
+
+@login_required
+@require_POST
+def letter_job(request, pk: int, department_pk: int):
+    """The background job of a letter past the inline bound (its offer page posts here): the
+    batch is checked here as the letter link checks it, then the job is the reports' export."""
+    batch, _letter = _letter_or_404(request, pk, department_pk)
+    try:
+        job = export_job_create(
+            user=request.user, kind=ExportKind.HANDOFF_LETTERS, batch=batch.pk, department=department_pk
+        )
+    except ServiceError as error:
+        messages.error(request, str(error))
+        return redirect(reverse("intake:detail", kwargs={"pk": batch.pk}) + "#letters")
+    messages.success(request, _("已开始生成导出文件。可以离开本页，完成后会在消息中通知您。"))
+    return redirect("reports:export_detail", pk=job.pk)
+
+
+@login_required
+@require_GET
+def letter_docx(request, pk: int, department_pk: int):
+    """The batch's 交办函 to one lead department (its number was taken when the batch was handed off)."""
+    batch, letter = _letter_or_404(request, pk, department_pk)
     if letter.issue_count > LETTERS_INLINE_MAX_ISSUES:
         # A batch may hold up to DUDAO_INTAKE_MAX_ROWS rows for one department (~9 ms an issue):
         # past the inline bound the letter is built by the background job, as the ledger's.
@@ -234,7 +257,8 @@ def letter_docx(request, pk: int, department_pk: int):
             request,
             kind=ExportKind.HANDOFF_LETTERS,
             count=letter.issue_count,
-            fields=[("batch", str(batch.pk)), ("department", str(department_pk))],
+            fields=[],
+            action=reverse("intake:letter_job", kwargs={"pk": batch.pk, "department_pk": department_pk}),
             back_url=reverse("intake:detail", kwargs={"pk": batch.pk}) + "#letters",
             back_label=_("返回导入批次"),
         )

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -35,7 +36,6 @@ def export_create(request):
             query=request.POST.get("query", ""),
             month=request.POST.get("month", ""),
             scope=request.POST.get("scope", ""),
-            **_batch_letter(request),
         )
     except ServiceError as error:
         messages.error(request, str(error))
@@ -47,19 +47,6 @@ def export_create(request):
     return redirect("reports:export_detail", pk=job.pk)
 
 
-def _batch_letter(request) -> dict[str, int]:
-    """An import batch's letter to one department (intake's offer page posts both ids). No batch
-    check is needed here: the worker reads the batch's issues over the owner's scope, so the
-    letter holds only issues the owner may read, as the ledger's letters do."""
-    batch, department = request.POST.get("batch", ""), request.POST.get("department", "")
-    if not batch and not department:
-        return {}
-    try:
-        return {"batch": int(batch), "department": int(department)}
-    except ValueError:
-        raise Http404 from None
-
-
 def export_offer(
     request,
     *,
@@ -68,9 +55,11 @@ def export_offer(
     back_url: str,
     back_label: str,
     count: int | None = None,
+    action: str = "",
 ):
     """A GET that would build a file taking seconds offers the background job instead: a page
-    with a POST to export_create carrying `fields`, and a way back."""
+    with a POST carrying `fields` to export_create, or to `action` (a view that checks what
+    export_create cannot, e.g. intake's import batch), and a way back."""
     return render(
         request,
         "reports/export_offer.html",
@@ -81,6 +70,7 @@ def export_offer(
             "fields": fields,
             "back_url": back_url,
             "back_label": back_label,
+            "action": action or reverse("reports:export_create"),
         },
     )
 

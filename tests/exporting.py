@@ -15,7 +15,7 @@ def follow_export_offer(client, url: str, query: dict | None = None) -> bytes:
     assert offer.status_code == 200, (url, offer.status_code)
     assert offer.templates[0].name == "reports/export_offer.html"
     form = {"kind": offer.context["kind"], **dict(offer.context["fields"]), "next": offer.context["back_url"]}
-    asked = client.post(reverse("reports:export_create"), form)
+    asked = client.post(offer.context["action"], form)
     assert asked.status_code == 302, asked.status_code
     pk = resolve(asked.url).kwargs["pk"]
     job = export_job_run(job_id=pk)

@@ -454,6 +454,13 @@ RULES: dict[str, Rule] = {
         {"GET": expect(("inspector",), otherwise=403, other_inspector=404)},
         {"GET": expect(("other_inspector",), otherwise=403, inspector=404)},
     ),
+    # the background job of a letter past the inline bound: the batch checked as the letter's
+    "intake:letter_job": per_object(
+        lambda o: {"pk": o.batch_a.pk, "department_pk": o.world.lead_department.pk},
+        lambda o: {"pk": o.batch_b.pk, "department_pk": o.world.other_department.pk},
+        {"POST": expect(("inspector",), otherwise=403, other_inspector=404)},
+        {"POST": expect(("other_inspector",), otherwise=403, inspector=404)},
+    ),
     # API (token or session); anonymous 401; out of scope 404
     # The schema and its docs page, like the rest of the system, are closed to anonymous visitors.
     "api-schema": one({"GET": API_EVERYONE}),
