@@ -107,7 +107,8 @@ def test_visits_decisions_and_campaign(september):
     assert first["department"] == str(september.world.lead_department) and first["due_on"] == "2026-09-30"
     assert first["issue_code"] == "" and first["issue_id"] is None and first["is_done"] is False
     assert second["department"] == "" and second["due_on"] == "" and second["issue_id"] == september.issues["A7"].pk
-    assert first["group"] == september.world.group.name and first["date"] == first["date"][:10]
+    assert first["group"] == september.world.group.name and first["meeting"] == "水电硅项目9月调度会"
+    assert first["date"] == "2026-09-25"  # the meeting's local day
     # Counted from the clues (clues.figures): the new figures (立案, the kinds of sanction, 组织处理,
     # the four forms) beside the ones the old case records gave, which read as before.
     assert figures["campaign"] == {
