@@ -125,6 +125,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Every statement Dudao runs reads an index range or streams a cursor; none scans enough to
+    # gain from parallel workers or JIT. Yet PostgreSQL planned the city's rollup read (a few
+    # hundred rows, misestimated at thousands) with parallel workers whose start cost 15 ms of
+    # its 20 (bench/README.md, session 7), and compiles JIT code for 150 ms in a read of 2 s. On
+    # a few cores shared by the web and the worker, each request is better served in one process.
+    # DUDAO_PG_SESSION_OPTIONS overrides them (libpq's `options`; empty: the server's defaults).
+    session_options = env.str("DUDAO_PG_SESSION_OPTIONS", default="-c max_parallel_workers_per_gather=0 -c jit=off")
+    if session_options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = session_options
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 # A persistent connection is pinged before a request (or task) reuses it: after a database restart
 # each worker reconnects instead of answering one 500 and failing one task per process.

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,3 +45,53 @@ def test_production_keeps_connections_and_checks_them_before_reuse():
 def test_every_settings_module_checks_persistent_connections():
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
     assert _database_settings("config.settings.local")["health_checks"] is True
+
+
+# The session options of the app's PostgreSQL connections (config/settings/base.py): no parallel
+# workers, no JIT. Their start-up cost 15 ms of the city's 20 ms rollup read (bench/README.md).
+SHOW_SESSION = (
+    "from django.db import connection; import json; cursor = connection.cursor(); "
+    "cursor.execute('SHOW max_parallel_workers_per_gather'); parallel = cursor.fetchone()[0]; "
+    "cursor.execute('SHOW jit'); print(json.dumps([parallel, cursor.fetchone()[0]]))"
+)
+
+
+def _session(**env_overrides: str) -> list[str]:
+    """SHOW the two options in a new process connected to this test run's database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, **env_overrides}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SHOW_SESSION],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_sessions_run_without_parallel_workers_or_jit(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's session options: this run is on SQLite")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+def test_postgresql_session_options_can_be_handed_back_to_the_server(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's session options: this run is on SQLite")
+    # A new process with the variable empty takes the server's defaults; one with options its own.
+    assert _session(DUDAO_PG_SESSION_OPTIONS="") != ["0", "off"]
+    assert _session(DUDAO_PG_SESSION_OPTIONS="-c max_parallel_workers_per_gather=1 -c jit=off") == ["1", "off"]
