@@ -78,6 +78,18 @@ class WorkCalendar:
         first = self._cover(start, end)
         return self._running[(end - first).days] - self._running[(start - first).days]
 
+    def running(self, first: dt.date, last: dt.date) -> list[int]:
+        """The working days in (first, first + i] at index i, for every day to `last`. A fresh
+        calendar asked for a span it was loaded for reuses the counts of the last calendars with
+        the same overrides (the city's figures ask for a year on every read)."""
+        if self._first is None:
+            self._first = first
+            self._running = list(_running_counts(first, max(first, last), tuple(sorted(self.overrides.items()))))
+        base = self._cover(first, max(first, last))
+        offset = (first - base).days
+        start = self._running[offset]
+        return [total - start for total in self._running[offset : offset + (last - first).days + 1]]
+
     def _cover(self, start: dt.date, end: dt.date) -> dt.date:
         """Extends the loaded span to hold (start, end]; returns its first day."""
         # _running[i] = working days in (_first, _first + i]
@@ -96,6 +108,15 @@ class WorkCalendar:
             running.append(total)
         self._first, self._running = start, running
         return start
+
+
+# The official calendar never changes while the process runs; the overrides are part of the key.
+@functools.lru_cache(maxsize=16)
+def _running_counts(first: dt.date, last: dt.date, overrides: tuple[tuple[dt.date, bool], ...]) -> tuple[int, ...]:
+    """WorkCalendar._running from `first` to `last` with these overrides (WorkCalendar.running)."""
+    calendar = WorkCalendar(overrides=dict(overrides))
+    calendar._cover(first, last)
+    return tuple(calendar._running)
 
 
 def is_workday(day: dt.date) -> bool:

@@ -40,6 +40,7 @@ Definitions (pinned number by number by tests/reports/test_figures.py):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -70,7 +71,7 @@ from projects.models import ProcedureKind, ProcedureStage, ProcedureStatus, Proj
 from projects.selectors import group_list_visible_to, project_ids_for_inspector, project_list_visible_to
 from reports.ranking import DepartmentRecord, RankingRules, department_standings
 from rollups.models import ALL_CATEGORIES, ALL_DEPARTMENTS, BlockedProject, IssueRollup, Kind, quarter_of
-from rollups.selectors import CityRow, city_rows, oldest_deadlines
+from rollups.selectors import CityRow, RunningWorkdays, city_rows, oldest_deadlines
 from rollups.sql import CITY
 from talks.models import Talk
 from talks.selectors import talk_scope_q
@@ -1208,6 +1209,10 @@ class _City:
     today: dt.date
     soon: dt.date
     month: Month
+    # The span of days whose hand-off days were weighed in the read, and the calendar that counted
+    # them (its overrides read for that span).
+    running: RunningWorkdays
+    calendar: WorkCalendar
 
     def __post_init__(self) -> None:
         # Rows by (kind, grain): each figure reads its few rows, not every row read.
@@ -1249,9 +1254,14 @@ class _City:
         rows = sorted(((-n, category) for category, n in counts.items() if n > 0))[:PATTERN_ROWS]
         return [{"label": str(labels.get(category, category)), "n": -n} for n, category in rows]
 
-    def names(self) -> dict[int, tuple[str, int]]:
-        """Each department's name as the figures show it, and its rank by full name."""
+    @functools.cached_property
+    def _names(self) -> dict[int, tuple[str, int]]:
         return {r.department: (r.short_name or r.name, r.name_rank) for r in self.rows if r.department}
+
+    def names(self) -> dict[int, tuple[str, int]]:
+        """Each department's name as the figures show it, and its rank by full name (read once
+        from the rows: three readers ask)."""
+        return self._names
 
     def late_sign_for(self) -> dict:
         """_late_sign_for of the live month, from the late sign-for rows (L) read: the month's
@@ -1275,17 +1285,30 @@ def _summed(rows: list[CityRow], grain: str) -> dict[Any, int]:
     return out
 
 
+# The span before the month's first day whose hand-off days the city's read weighs in the database
+# (rollups.selectors.city_rows): a closure handed off before it is read as its own row.
+HAND_OFF_SPAN = dt.timedelta(days=366)
+
+
 def _city_read(today: dt.date, *, soon: dt.date | None = None) -> _City:
     months = _trend_months(today)
     soon = soon or today
+    month = months[-1]
+    # The calendar of the closures' hand-off days and close days (the month's): its overrides are
+    # read once, before the rows, and serve the working days to close and, unless a department's
+    # oldest overdue deadline is older, the days overdue (_department_records_from_city).
+    first, last = month.first_day - HAND_OFF_SPAN, month.last_day
+    calendar = WorkCalendar.for_span(first, last)
+    running = RunningWorkdays(first=first, counts=calendar.running(first, last))
     rows = city_rows(
         today=today,
-        month_first=months[-1].first_day,
+        month_first=month.first_day,
         quarter_first=quarter_of(today),
         trend_first=months[0].first_day,
         soon=soon,
+        running=running,
     )
-    return _City(rows=rows, today=today, soon=soon, month=months[-1])
+    return _City(rows=rows, today=today, soon=soon, month=month, running=running, calendar=calendar)
 
 
 def _dashboard_from_city(scope: ReportScope, today: dt.date) -> dict:
@@ -1388,20 +1411,27 @@ def _department_records_from_city(
     # running count of working days), summed per department from the days of the month's
     # closures (X, by day closed) and of their hand-offs (Y), so as many rows as departments ×
     # days, whatever the closures. A closure on the day of its hand-off counts 0, as
-    # workdays_after does; a closure is never before its hand-off.
+    # workdays_after does; a closure is never before its hand-off. The hand-off days within the
+    # read's span come summed per department, as Σ n × R from the span's first day (`workdays`).
     closed_days = city.of(_BY_DEPARTMENT, Kind.CLOSE_DAY)
     handed_days = [r for r in city.of(_BY_DEPARTMENT, Kind.CLOSED_HANDED_OFF_DAY) if r.day1 == period.month.first_day]
-    firsts = [r.day2 for r in handed_days] + list(oldest_day.values())
+    firsts = [r.day2 for r in handed_days if r.workdays is None] + list(oldest_day.values())
     lasts = [r.day1 for r in closed_days] + [period.as_of]
-    calendar = WorkCalendar.for_span(min([*firsts, *overdue_deadlines], default=period.as_of), max(lasts))
-    origin = min([*firsts, *overdue_deadlines, *lasts])
+    low, high = min([*firsts, *overdue_deadlines], default=period.as_of), max(lasts)
+    if city.running.first <= low and high <= city.running.last:
+        calendar = city.calendar  # its overrides cover every day counted
+    else:  # a department overdue since before the span, or a closure handed off before it
+        calendar = WorkCalendar.for_span(min(low, city.running.first), max(high, city.running.last))
+    origin = min([*firsts, *overdue_deadlines, *lasts, city.running.first])
+    span_first = calendar.workdays_after(origin, city.running.first)  # R of the span's first day
     close_days: dict[int, int] = {}
     closures: dict[int, int] = {}
     for r in closed_days:
         close_days[r.department] = close_days.get(r.department, 0) + r.n * calendar.workdays_after(origin, r.day1)
         closures[r.department] = closures.get(r.department, 0) + r.n
     for r in handed_days:
-        close_days[r.department] = close_days.get(r.department, 0) - r.n * calendar.workdays_after(origin, r.day2)
+        handed = r.n * calendar.workdays_after(origin, r.day2) if r.workdays is None else r.n * span_first + r.workdays
+        close_days[r.department] = close_days.get(r.department, 0) - handed
     names = city.names()
     records = [
         DepartmentRecord(

@@ -69,7 +69,8 @@ class Kind(models.TextChoices):
     # The city's late sign-fors per department: day1 = the sign-for deadline.
     LATE_SIGN_FOR = "L", _("签收不及时")
     # The city's closures per department by local day closed (X: day1), and per local month closed
-    # (Y: day1) by local day handed off (day2): the working days to close, summed by the reader.
+    # (Y: day1) by local day handed off (day2): the working days to close, summed by the reader
+    # (the hand-off days of the last year weighed in the database: rollups.selectors.city_rows).
     CLOSE_DAY = "X", _("销号（按日）")
     CLOSED_HANDED_OFF_DAY = "Y", _("销号问题交办日")
 

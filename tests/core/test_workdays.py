@@ -82,3 +82,24 @@ def test_workdays_after_answers_many_spans_like_counting_day_by_day(db):
     assert calendar.workdays_after(today, dt.date(2027, 2, 1)) == by_hand(today, dt.date(2027, 2, 1))
     assert calendar.workdays_after(today, dt.date(2026, 1, 1)) == 0
     assert calendar.workdays_after(dt.date(2026, 10, 8), dt.date(2026, 10, 9)) == 0  # the override
+
+
+@pytest.mark.django_db
+def test_running_counts_follow_the_overrides_of_each_calendar(db):
+    """WorkCalendar.running (the city's figures weigh hand-off days with it) equals counting day by
+    day, and a calendar with other overrides never gets counts kept for another's."""
+    first, last = dt.date(2026, 9, 1), dt.date(2026, 12, 31)
+    plain = WorkCalendar.for_span(first, last)
+    assert plain.running(first, last) == [plain.workdays_after(first, first + dt.timedelta(days=i)) for i in range(122)]
+    WorkdayOverride.objects.create(date=dt.date(2026, 11, 10), is_workday=False, note="本地假日")
+    local = WorkCalendar.for_span(first, last)
+    counts = local.running(first, last)
+    assert (
+        counts[(dt.date(2026, 11, 10) - first).days] == plain.running(first, last)[(dt.date(2026, 11, 9) - first).days]
+    )
+    assert (
+        counts[-1] == WorkCalendar.for_span(first, last).running(first, last)[-1] == plain.running(first, last)[-1] - 1
+    )
+    # A later start inside the span counts from its own day; the loaded calendar answers after it.
+    assert local.running(dt.date(2026, 11, 9), dt.date(2026, 11, 11)) == [0, 0, 1]
+    assert local.workdays_after(first, last) == counts[-1]
