@@ -731,10 +731,12 @@ def _decisions(scope: ReportScope, month: Month) -> list[dict]:
         decisions = decisions.filter(meeting__group_id=scope.group_id)
     elif scope.user is not None and not scope.user.sees_everything:
         decisions = decisions.filter(meeting__group__in=group_list_visible_to(user=scope.user).values("pk"))
+    # The meeting's local day from the database: a time-zone conversion per row in Python was a
+    # third of the list's cost.
     rows = decisions.order_by("meeting__starts_at", "pk").values_list(
         "meeting__title",
         "meeting__group__name",
-        "meeting__starts_at",
+        TruncDate("meeting__starts_at"),
         "text",
         "responsible_department__short_name",
         "responsible_department__name",
@@ -747,7 +749,7 @@ def _decisions(scope: ReportScope, month: Month) -> list[dict]:
         {
             "meeting": title,
             "group": group,
-            "date": timezone.localtime(starts_at).date().isoformat(),
+            "date": meeting_day.isoformat(),
             "text": text,
             # Department.__str__: the short name, else the name.
             "department": (short_name or name) if name else "",
@@ -756,7 +758,7 @@ def _decisions(scope: ReportScope, month: Month) -> list[dict]:
             "issue_id": issue_id,
             "is_done": is_done,
         }
-        for title, group, starts_at, text, short_name, name, due_on, issue_code, issue_id, is_done in rows
+        for title, group, meeting_day, text, short_name, name, due_on, issue_code, issue_id, is_done in rows
     ]
 
 

@@ -8,14 +8,16 @@ before the rectification deadline in force (after any extension granted).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.utils import translation
 
+from dispatch.models import DispatchMeeting
 from reports.figures import Month, ReportScope, dashboard_figures, dashboard_scope_for, monthly_figures
 from reports.narrative import bulletin_for
-from tests.reports.conftest import SEPTEMBER, d
+from tests.reports.conftest import SEPTEMBER, at, d
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +111,7 @@ def test_visits_decisions_and_campaign(september):
     assert second["department"] == "" and second["due_on"] == "" and second["issue_id"] == september.issues["A7"].pk
     assert first["group"] == september.world.group.name and first["meeting"] == "水电硅项目9月调度会"
     assert first["date"] == "2026-09-25"  # the meeting's local day
+
     # Counted from the clues (clues.figures): the new figures (立案, the kinds of sanction, 组织处理,
     # the four forms) beside the ones the old case records gave, which read as before.
     assert figures["campaign"] == {
@@ -254,3 +257,13 @@ def test_month_parsing():
     for bad in ("2026-3", "2026-13", "26-03", "2026-00", "abcd-ef"):
         with pytest.raises(ValueError):
             Month.parse(bad)
+
+
+def test_a_decision_is_dated_by_its_meetings_local_day(september):
+    """The September meeting moved to 07:00 in Beijing: the 25th there, still the 24th in UTC."""
+    meeting = DispatchMeeting.objects.get(title="水电硅项目9月调度会")
+    meeting.starts_at = at(9, 25, 7)
+    meeting.save(update_fields=["starts_at"])
+    assert meeting.starts_at.astimezone(dt.UTC).day == 24
+    first = figures_for()["decisions"][0]
+    assert (first["meeting"], first["date"]) == ("水电硅项目9月调度会", "2026-09-25")
