@@ -48,6 +48,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ZIP = "application/zip"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_PROJECT_ROWS = 30
+# The page lists the month's first decisions (by meeting time); a province's month holds hundreds
+# (600 at 10 × S, most of the page's rendering). The count, the 通报 and the exports have them all.
+SUMMARY_DECISION_ROWS = 100
 
 
 def _offer_background(request, *, kind: str, count: int):
@@ -202,6 +205,15 @@ def _projects_shown(figures: dict) -> dict:
     return {"projects_shown": shown, "projects_hidden": max(len(figures["projects"]) - SUMMARY_PROJECT_ROWS, 0)}
 
 
+def _decisions_shown(figures: dict) -> dict:
+    """The decisions' table of the page: its first rows, and how many more the exports hold."""
+    decisions = figures["decisions"]
+    return {
+        "decisions_shown": decisions[:SUMMARY_DECISION_ROWS],
+        "decisions_hidden": max(len(decisions) - SUMMARY_DECISION_ROWS, 0),
+    }
+
+
 @login_required
 @require_GET
 def summary_current(request):
@@ -227,6 +239,7 @@ def summary(request, month: Month):
             "bulletin": view.bulletin,
             "frozen": view.frozen,
             **_projects_shown(figures),
+            **_decisions_shown(figures),
             "previous_month": month.previous(),
             "next_month": month.next() if month < today_month else None,
             "scope_query": f"?scope={scope.key}",

@@ -166,3 +166,20 @@ def test_the_bulletin_reads_no_project_and_says_the_same(world):
     assert {k: v for k, v in none.figures.items() if not k.startswith("projects") and k != "computed_at"} == {
         k: v for k, v in whole.figures.items() if not k.startswith("projects") and k != "computed_at"
     }
+
+
+def test_page_lists_the_first_decisions_and_counts_the_rest(client, september, monkeypatch):
+    """The page's decisions table stops at SUMMARY_DECISION_ROWS and says how many more the Excel
+    export holds; the 通报 on the page still counts every decision."""
+    from reports.figures import Month
+
+    monkeypatch.setattr("reports.views.SUMMARY_DECISION_ROWS", 1)
+    client.force_login(september.world.leader)
+    body = client.get(reverse("reports:summary", kwargs={"month": Month(2026, 9)})).content.decode()
+    table = body.split('id="decisions"', 1)[1].split("</table>", 1)[0]
+    assert "督促市自然资源局9月底前完成用地报批" in table and "下月重点督导林地手续" not in table
+    assert "按会议时间列出前1项，另有1项议定事项见Excel导出。" in body
+    assert "议定事项2项" in body
+    monkeypatch.setattr("reports.views.SUMMARY_DECISION_ROWS", 2)
+    body = client.get(reverse("reports:summary", kwargs={"month": Month(2026, 9)})).content.decode()
+    assert "下月重点督导林地手续" in body and 'id="decisions-hidden"' not in body
