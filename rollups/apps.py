@@ -1,6 +1,7 @@
 """App configuration for rollups: the issue tallies the figures read, kept current at write time."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,3 +15,7 @@ class RollupsConfig(AppConfig):
         from rollups.ledger import rollup_total
 
         register_total_counter(rollup_total)
+
+        from rollups.services import rollups_clear_when_no_issue
+
+        post_migrate.connect(rollups_clear_when_no_issue, sender=self)

@@ -131,8 +131,9 @@ def test_leader_dashboard_drill_down_and_exports(browser, world):
     month = current_month()
     in_month = Issue.objects.filter(handed_off_at__gte=month.start).count()  # near a month's start, fewer
     closed_in_month = Issue.objects.filter(closed_at__gte=month.start).count()
-    # Seen once on SQLite (1 where 2 were handed off, only in the parallel run, when the local date
-    # was a day ahead of UTC's): say what the database held, so the next failure explains itself.
+    # On SQLite this once read 1 where 2 were handed off: a previous test's flush had left rollup
+    # rows of -1 (tests/rollups/test_flush.py, mended by rollups_clear_when_no_issue). Say what
+    # the database held, so a failure explains itself.
     assert (handed_off, closed, overdue) == (in_month, closed_in_month, 3), (
         f"month {month} from {month.start}; issues "
         f"{list(Issue.objects.values_list('code', 'handed_off_at', 'withdrawn_at', 'status'))}; hand-off rollup "
