@@ -20,14 +20,10 @@ PRINT_DATABASE = (
 )
 
 
-def _database_settings(module: str) -> dict:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-        "DJANGO_SECRET_KEY": "x" * 64,
-        "DJANGO_ALLOWED_HOSTS": "dudao.example.gov.cn",
-    }
+def _printed(code: str, *arguments: str, env: dict[str, str]):
+    """What `code` prints as JSON on its last line, run by `manage.py shell` in a new process."""
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", PRINT_DATABASE, f"--settings={module}"],
+        [sys.executable, "manage.py", "shell", "-c", code, *arguments],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -36,6 +32,15 @@ def _database_settings(module: str) -> dict:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _database_settings(module: str) -> dict:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DJANGO_SECRET_KEY": "x" * 64,
+        "DJANGO_ALLOWED_HOSTS": "dudao.example.gov.cn",
+    }
+    return _printed(PRINT_DATABASE, f"--settings={module}", env=env)
 
 
 def test_production_keeps_connections_and_checks_them_before_reuse():
@@ -62,17 +67,7 @@ def _session(**env_overrides: str) -> list[str]:
 
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, **env_overrides}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SHOW_SESSION],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return _printed(SHOW_SESSION, env={**os.environ, "DATABASE_URL": url, **env_overrides})
 
 
 def test_postgresql_sessions_run_without_parallel_workers_or_jit(db):
