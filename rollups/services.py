@@ -46,7 +46,7 @@ def rollups_rebuild() -> int:
     return IssueRollup.objects.count()
 
 
-def rollups_clear_when_no_issue(sender, using: str = "default", **kwargs) -> None:
+def rollups_clear_when_no_issue(sender: object, using: str = "default", **kwargs: object) -> None:
     """post_migrate (migrate, and `flush`, which sends it): with no issue left, the rollup holds no
     count. A flush on SQLite empties the tables with one DELETE each, in an order it does not
     promise (a set of table names): the rollup emptied before the issues, the issues' DELETE
