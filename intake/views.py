@@ -33,7 +33,7 @@ from projects.models import Project
 from projects.selectors import project_ids_for_inspector
 from reports.documents.letters import handoff_letter_docx
 from reports.export_jobs import LETTERS_INLINE_MAX_ISSUES, export_job_create
-from reports.export_views import export_offer
+from reports.export_views import export_offer, export_started
 from reports.models import ExportKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -241,8 +241,7 @@ def letter_job(request, pk: int, department_pk: int):
     except ServiceError as error:
         messages.error(request, str(error))
         return redirect(reverse("intake:detail", kwargs={"pk": batch.pk}) + "#letters")
-    messages.success(request, _("已开始生成导出文件。可以离开本页，完成后会在消息中通知您。"))
-    return redirect("reports:export_detail", pk=job.pk)
+    return export_started(request, job)
 
 
 @login_required

@@ -127,10 +127,10 @@ def export_job_create(
 ) -> ExportJob:
     """Record the request and queue its task after commit. Ledger and letters take the ledger's
     query string (filters and ordering), read again in the worker over the owner's scope; the
-    letter of an import batch to one department takes the batch and the department instead (asked
-    only through intake's letter_job, which checks the batch is the user's as its inline letter
-    does; the worker reads its issues over the owner's scope too); summaries take a month and a scope the user may read. Raises
-    ExportRefused for anything else."""
+    letter of an import batch to one department takes the batch and the department instead
+    (asked only through intake's letter_job, which checks the batch is the user's as its inline
+    letter does; the worker reads its issues over the owner's scope too); summaries take a month
+    and a scope the user may read. Raises ExportRefused for anything else."""
     if kind not in ExportKind.values:
         raise ExportRefused(_("未知的导出类型。"))
     parameters: dict[str, Any] = {"language": translation.get_language() or settings.LANGUAGE_CODE}

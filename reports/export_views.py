@@ -43,6 +43,12 @@ def export_create(request):
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = ""
         return redirect(back or "reports:export_list")
+    return export_started(request, job)
+
+
+def export_started(request, job):
+    """The answer to a POST that queued an export job: its progress page, with word that the user
+    may leave (export_create, and intake's letter of an import batch)."""
     messages.success(request, _("已开始生成导出文件。可以离开本页，完成后会在消息中通知您。"))
     return redirect("reports:export_detail", pk=job.pk)
 

@@ -1411,10 +1411,10 @@ def _department_records_from_city(
     oldest_day.update(oldest_deadlines(windows=windows))
     # The working days to close: each closure's R(closed) − R(handed off) (core.workdays: R a
     # running count of working days), summed per department from the days of the month's
-    # closures (X, by day closed) and of their hand-offs (Y), so as many rows as departments ×
-    # days, whatever the closures. A closure on the day of its hand-off counts 0, as
-    # workdays_after does; a closure is never before its hand-off. The hand-off days within the
-    # read's span come summed per department, as Σ n × R from the span's first day (`workdays`).
+    # closures (X, one row per department and day closed) and of their hand-offs (Y: within the
+    # read's span one row per department, Σ n × R from the span's first day in `workdays`; before
+    # it, a row per department and day), whatever the closures. A closure on the day of its
+    # hand-off counts 0, as workdays_after does; a closure is never before its hand-off.
     closed_days = city.of(_BY_DEPARTMENT, Kind.CLOSE_DAY)
     handed_days = [r for r in city.of(_BY_DEPARTMENT, Kind.CLOSED_HANDED_OFF_DAY) if r.day1 == period.month.first_day]
     firsts = [r.day2 for r in handed_days if r.workdays is None] + list(oldest_day.values())

@@ -35,8 +35,8 @@ class RunningWorkdays:
 
 class CityRow(NamedTuple):
     """One row of the city's rollup, as read. A named tuple, not a frozen dataclass: a day's read
-    is thousands of rows at 10 × S (the closures' hand-off days), and a frozen dataclass's
-    __init__ sets each of its 13 fields through object.__setattr__."""
+    is about a thousand rows at 10 × S, and a frozen dataclass's __init__ sets each field
+    through object.__setattr__."""
 
     kind: str
     department: int
