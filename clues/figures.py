@@ -28,7 +28,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from clues.models import Clue
+from clues.models import Clue, ClueSubject
 
 CAMPAIGN_FIGURES: tuple[tuple[str, Promise], ...] = (
     ("cases", _("受理问题线索（件）")),
@@ -53,35 +53,47 @@ def _within(field: str, first: dt.date | None, last: dt.date) -> Q:
     return q & Q(**{f"{field}__gte": first}) if first is not None else q
 
 
-def _counts(first: dt.date | None, last: dt.date, prefix: str) -> dict[str, Any]:
-    decided = _within("subjects__decided_on", first, last)
-    sanctioned = (
-        ~Q(subjects__party_sanction="") | ~Q(subjects__government_sanction="") | Q(subjects__sanction_unclassified=True)
-    )
+def _clue_counts(first: dt.date | None, last: dt.date, prefix: str) -> dict[str, Any]:
+    """The figures counted in clues (件/起): one row each, no join."""
     return {
-        f"{prefix}cases": Count("pk", distinct=True, filter=_within("received_on", first, last)),
-        f"{prefix}people": Count("subjects", filter=_within("received_on", first, last)),
-        f"{prefix}filed": Count("pk", distinct=True, filter=_within("filed_on", first, last)),
-        f"{prefix}sanctioned": Count("subjects", filter=decided & sanctioned),
-        f"{prefix}party": Count("subjects", filter=decided & ~Q(subjects__party_sanction="")),
-        f"{prefix}government": Count("subjects", filter=decided & ~Q(subjects__government_sanction="")),
-        f"{prefix}organizational": Count("subjects", filter=decided & ~Q(subjects__organizational_measure="")),
-        **{
-            f"{prefix}form_{n}": Count("subjects", filter=decided & Q(subjects__supervision_form=str(n)))
-            for n in range(1, 5)
-        },
-        f"{prefix}notified_cases": Count("pk", distinct=True, filter=_within("exposed_on", first, last)),
-        f"{prefix}notified_people": Count(
-            "subjects", filter=_within("exposed_on", first, last) & Q(subjects__exposed=True)
-        ),
+        f"{prefix}cases": Count("pk", filter=_within("received_on", first, last)),
+        f"{prefix}filed": Count("pk", filter=_within("filed_on", first, last)),
+        f"{prefix}notified_cases": Count("pk", filter=_within("exposed_on", first, last)),
+    }
+
+
+def _person_counts(first: dt.date | None, last: dt.date, prefix: str) -> dict[str, Any]:
+    """The figures counted in people (人): one row per person concerned, joined to his clue for
+    the clue's days."""
+    decided = _within("decided_on", first, last)
+    sanctioned = ~Q(party_sanction="") | ~Q(government_sanction="") | Q(sanction_unclassified=True)
+    return {
+        f"{prefix}people": Count("pk", filter=_within("clue__received_on", first, last)),
+        f"{prefix}sanctioned": Count("pk", filter=decided & sanctioned),
+        f"{prefix}party": Count("pk", filter=decided & ~Q(party_sanction="")),
+        f"{prefix}government": Count("pk", filter=decided & ~Q(government_sanction="")),
+        f"{prefix}organizational": Count("pk", filter=decided & ~Q(organizational_measure="")),
+        **{f"{prefix}form_{n}": Count("pk", filter=decided & Q(supervision_form=str(n))) for n in range(1, 5)},
+        f"{prefix}notified_people": Count("pk", filter=_within("clue__exposed_on", first, last) & Q(exposed=True)),
     }
 
 
 def campaign_counts(*, clues: QuerySet[Clue], first_day: dt.date, last_day: dt.date) -> dict[str, dict[str, int]]:
     """{"month": {key: n}, "to_date": {key: n}} for the (already scoped) clues: the period from
-    first_day to last_day, and everything up to last_day. One query whatever the number of rows
-    (the clue table joined once to its people concerned)."""
-    raw = clues.order_by().aggregate(**_counts(first_day, last_day, "m_"), **_counts(None, last_day, "t_"))
+    first_day to last_day, and everything up to last_day. Two queries whatever the number of rows:
+    the clues' figures over the clues, the people's over the people concerned (with their clue).
+    Counted in one query over the clues joined to their people, the clues' figures needed DISTINCT
+    counts, six sorts of the whole join (about 125 ms of 80,000 rows at 10 × S)."""
+    periods = ((first_day, "m_"), (None, "t_"))
+    raw = clues.order_by().aggregate(
+        **{key: value for first, prefix in periods for key, value in _clue_counts(first, last_day, prefix).items()}
+    )
+    people = ClueSubject.objects.order_by()
+    if clues.query.has_filters():  # a scope: its clues' people (the city's are every person)
+        people = people.filter(clue__in=clues.order_by().values("pk"))
+    raw |= people.aggregate(
+        **{key: value for first, prefix in periods for key, value in _person_counts(first, last_day, prefix).items()}
+    )
     return {
         "month": {key: int(raw[f"m_{key}"]) for key in CAMPAIGN_KEYS},
         "to_date": {key: int(raw[f"t_{key}"]) for key in CAMPAIGN_KEYS},
