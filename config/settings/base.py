@@ -131,8 +131,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # hundred rows, misestimated at thousands) with parallel workers whose start cost 15 ms of
     # its 20 (bench/README.md, session 7), and compiles JIT code for 150 ms in a read of 2 s. On
     # a few cores shared by the web and the worker, each request is better served in one process.
+    # A random page read costs 1.1 sequential ones (the default 4 is a spinning disk's): the tables
+    # the reads join live in memory or on SSD, and at 4 PostgreSQL hashed all 20,000 projects to
+    # name the 30 a figure lists (bench/README.md, session 8).
     # DUDAO_PG_SESSION_OPTIONS overrides them (libpq's `options`; empty: the server's defaults).
-    session_options = env.str("DUDAO_PG_SESSION_OPTIONS", default="-c max_parallel_workers_per_gather=0 -c jit=off")
+    session_options = env.str(
+        "DUDAO_PG_SESSION_OPTIONS", default="-c max_parallel_workers_per_gather=0 -c jit=off -c random_page_cost=1.1"
+    )
     if session_options:
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = session_options
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))

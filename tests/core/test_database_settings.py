@@ -53,16 +53,18 @@ def test_every_settings_module_checks_persistent_connections():
 
 
 # The session options of the app's PostgreSQL connections (config/settings/base.py): no parallel
-# workers, no JIT. Their start-up cost 15 ms of the city's 20 ms rollup read (bench/README.md).
+# workers, no JIT (their start-up cost 15 ms of the city's 20 ms rollup read), random page reads
+# priced as on SSD (bench/README.md).
 SHOW_SESSION = (
-    "from django.db import connection; import json; cursor = connection.cursor(); "
-    "cursor.execute('SHOW max_parallel_workers_per_gather'); parallel = cursor.fetchone()[0]; "
-    "cursor.execute('SHOW jit'); print(json.dumps([parallel, cursor.fetchone()[0]]))"
+    "from django.db import connection; import json; cursor = connection.cursor(); shown = []\n"
+    "for name in ('max_parallel_workers_per_gather', 'jit', 'random_page_cost'):\n"
+    "    cursor.execute('SHOW ' + name); shown.append(cursor.fetchone()[0])\n"
+    "print(json.dumps(shown))"
 )
 
 
 def _session(**env_overrides: str) -> list[str]:
-    """SHOW the two options in a new process connected to this test run's database."""
+    """SHOW the three options in a new process connected to this test run's database."""
     from django.db import connection
 
     db = connection.settings_dict
@@ -70,7 +72,7 @@ def _session(**env_overrides: str) -> list[str]:
     return _printed(SHOW_SESSION, env={**os.environ, "DATABASE_URL": url, **env_overrides})
 
 
-def test_postgresql_sessions_run_without_parallel_workers_or_jit(db):
+def test_postgresql_sessions_run_without_parallel_workers_or_jit_and_price_ssd_reads(db):
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -80,6 +82,8 @@ def test_postgresql_sessions_run_without_parallel_workers_or_jit(db):
         assert cursor.fetchone()[0] == "0"
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
 
 
 def test_postgresql_session_options_can_be_handed_back_to_the_server(db):
@@ -88,5 +92,6 @@ def test_postgresql_session_options_can_be_handed_back_to_the_server(db):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's session options: this run is on SQLite")
     # A new process with the variable empty takes the server's defaults; one with options its own.
-    assert _session(DUDAO_PG_SESSION_OPTIONS="") != ["0", "off"]
-    assert _session(DUDAO_PG_SESSION_OPTIONS="-c max_parallel_workers_per_gather=1 -c jit=off") == ["1", "off"]
+    assert _session(DUDAO_PG_SESSION_OPTIONS="") != ["0", "off", "1.1"]
+    parallel, jit, page_cost = _session(DUDAO_PG_SESSION_OPTIONS="-c max_parallel_workers_per_gather=1 -c jit=off")
+    assert [parallel, jit] == ["1", "off"] and page_cost != "1.1"
