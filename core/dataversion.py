@@ -94,6 +94,7 @@ CHOICES = ("placement", "scope")  # the ledger's project, department and group c
 CALLER = ("scope",)  # an API token's user and roles
 CALENDAR = ("calendar",)  # the holiday overrides alone
 CAMPAIGN = ("clues", "scope")  # the campaign figures of a scope (reports.figures._campaign)
+SCOPE = ("scope",)  # what a scope holds: its projects (reports.figures._project_count)
 
 
 def count_domains(query) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
-"""The summary's campaign figures are cached under the clues' and the scopes' data versions: a
-second read counts nothing again, and a committed clue change is counted at the next read."""
+"""The summary's campaign figures are cached under the clues' and the scopes' data versions, the
+dashboard's count of projects under the scopes': a second read counts nothing again, and a
+committed change is counted at the next read."""
 
 from __future__ import annotations
 
@@ -68,3 +69,26 @@ def test_a_group_and_the_city_are_kept_apart_and_a_scope_change_counts_again(wor
     ProjectFactory(name="无关项目")  # a scope change: counted again, the same figures
     figures, reads = _campaign(CITY)
     assert figures["month"]["cases"] == 1 and reads == COUNTED
+
+
+def _projects(scope: ReportScope = CITY) -> tuple[int, int]:
+    """The dashboard's count of projects and how many queries counted them."""
+    from reports.figures import _project_count
+
+    with CaptureQueriesContext(connection) as ctx:
+        count = _project_count(scope)
+    return count, sum('FROM "projects_project"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_the_count_of_projects_is_kept_until_a_project_or_a_scope_changes(world):
+    first, counted = _projects()
+    assert counted == 1
+    assert _projects() == (first, 0)  # read again: kept
+    world.other_project.is_archived = True
+    world.other_project.save(update_fields=["is_archived"])
+    assert _projects() == (first - 1, 1)
+    group = ReportScope(key=f"group-{world.group.pk}", label="组", group_id=world.group.pk)
+    in_group = world.group.projects.count()
+    assert _projects(group) == (in_group, 1)
+    world.group.projects.add(ProjectFactory(name="新纳入项目"))
+    assert _projects(group) == (in_group + 1, 1)
