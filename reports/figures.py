@@ -63,7 +63,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -235,7 +235,14 @@ def _overdue_at_q(end: dt.datetime, day: dt.date) -> Q:
 def ledger_url(**params) -> str:
     """A link to the issue ledger with its GET filters (names defined in issues/filters.py)."""
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
-    return reverse("issues:ledger") + (f"?{query}" if query else "")
+    return _ledger_path(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF) + (f"?{query}" if query else "")
+
+
+@functools.lru_cache(maxsize=8)
+def _ledger_path(script_prefix: str, urlconf: str) -> str:
+    """The ledger's path, reversed once per prefix and URL conf: the summary page links 400 rows
+    to it (every department and shown project, three links each, and the 红黑榜's)."""
+    return reverse("issues:ledger", urlconf=urlconf)
 
 
 # --- the monthly summary --------------------------------------------------------------------

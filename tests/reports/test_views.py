@@ -172,3 +172,24 @@ def test_page_exports_and_api_pick_the_same_summary_scope(client, world, role, w
         assert page.context["scope"].key == key and api.json()["scope"]["key"] == key
         # the export link offers the background job for the same scope (it builds nothing itself)
         assert dict(docx.context["fields"])["scope"] == key
+
+
+def test_ledger_links_follow_the_script_prefix_and_the_url_conf(settings):
+    """reports.figures.ledger_url reverses the ledger's path once per prefix and URL conf (the
+    summary page links 400 rows): a deployment under a sub-path and a changed URL conf still get
+    their own path."""
+    from django.urls import clear_url_caches, get_script_prefix, set_script_prefix
+
+    from reports.figures import ledger_url
+
+    assert ledger_url(light="red", project=3) == "/issues/?light=red&project=3"
+    before = get_script_prefix()
+    set_script_prefix("/dudao/")
+    try:
+        assert ledger_url(light="red", status="") == "/dudao/issues/?light=red"  # empty filters left out
+    finally:
+        set_script_prefix(before)
+    assert ledger_url() == "/issues/"
+    settings.ROOT_URLCONF = "tests.reports.ledger_elsewhere_urls"
+    clear_url_caches()
+    assert ledger_url(month="2026-12") == "/elsewhere/ledger/?month=2026-12"
