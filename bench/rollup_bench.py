@@ -46,7 +46,7 @@ from accounts.models import User  # noqa: E402
 from accounts.roles import Role  # noqa: E402
 from issues.models import Issue  # noqa: E402
 from reports import figures  # noqa: E402
-from reports.views import SUMMARY_PROJECT_ROWS  # noqa: E402
+from reports.views import SUMMARY_DECISION_ROWS, SUMMARY_PROJECT_ROWS  # noqa: E402
 from rollups.models import IssueRollup  # noqa: E402
 
 
@@ -106,8 +106,15 @@ def measure(args) -> dict:
         return figures.dashboard_figures(scope=scope, today=today)
 
     def summary():
-        # As the page reads it: the first rows of the projects' table only (the exports read all).
-        figures_ = figures.monthly_figures(month=month, scope=city, today=today, project_rows=SUMMARY_PROJECT_ROWS)
+        # As the page reads it: the first rows of the projects' and the decisions' tables only (the
+        # exports read all).
+        figures_ = figures.monthly_figures(
+            month=month,
+            scope=city,
+            today=today,
+            project_rows=SUMMARY_PROJECT_ROWS,
+            decision_rows=SUMMARY_DECISION_ROWS,
+        )
         figures_.pop("computed_at")
         return figures_
 
@@ -139,14 +146,22 @@ def measure(args) -> dict:
         )
         for name, work in checks:
             assert work() == scanning(work)(), f"{name} on {day}: the rollup's figures differ from the scan's"
-        cut = figures.monthly_figures(month=month, scope=city, today=day, project_rows=SUMMARY_PROJECT_ROWS)
+        cut = figures.monthly_figures(
+            month=month,
+            scope=city,
+            today=day,
+            project_rows=SUMMARY_PROJECT_ROWS,
+            decision_rows=SUMMARY_DECISION_ROWS,
+        )
         whole = figures.monthly_figures(month=month, scope=city, today=day)
         assert cut["projects"] == whole["projects"][:SUMMARY_PROJECT_ROWS], f"the page's projects on {day}"
+        assert cut["decisions"] == whole["decisions"][:SUMMARY_DECISION_ROWS], f"the page's decisions on {day}"
+        assert cut["decisions_total"] == len(whole["decisions"]), f"the decisions counted on {day}"
     if args.check:
         assert ranking() == scanning(ranking)(), "ranking: the rollup's figures differ from the scan's"
     print(
         "checked: rollup figures = scanned figures (dashboard, live summary: today and later this month; ranking);"
-        " the page's projects = the whole table's first rows\n"
+        " the page's projects and decisions = the whole tables' first rows\n"
     )
 
     cases = [

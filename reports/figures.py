@@ -48,6 +48,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import (
     BigIntegerField,
+    Case,
     Count,
     Exists,
     F,
@@ -59,6 +60,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce, NullIf, TruncDate
@@ -264,7 +266,12 @@ def _period(month: Month, *, today: dt.date) -> _Period:
 
 
 def monthly_figures(
-    *, month: Month, scope: ReportScope, today: dt.date | None = None, project_rows: int | None = None
+    *,
+    month: Month,
+    scope: ReportScope,
+    today: dt.date | None = None,
+    project_rows: int | None = None,
+    decision_rows: int | None = None,
 ) -> dict:
     """All figures of one month in one scope, live. A closed month is normally read through
     reports.services.summary_for, which serves the frozen snapshot instead.
@@ -273,7 +280,9 @@ def monthly_figures(
     most open issues first): given, `projects` holds at most that many and `projects_complete`
     says whether that is all of them (the exports and the frozen snapshot ask for every row). The
     whole city's live month then reads only those projects' rows (_project_rows_top), not one row
-    per project with news (20,000 at 10 × S).
+    per project with news (20,000 at 10 × S). `decision_rows`: likewise the page's decisions,
+    the first ones by meeting time; `decisions_total` and `decisions_done` then count them all
+    (600 a month at 10 × S; the 通报 reads the counts).
     Queries: 12 for the city, 17 for a group, whatever the number of issues (tests/reports/test_views.py)."""
     today = today or timezone.localdate()
     if month > Month.of(today):
@@ -317,7 +326,7 @@ def monthly_figures(
         "ranking": judged.ranking,
         "patterns": {**judged.patterns, **_blocked_stages(scope, period.as_of)},
         "visits": _visits(scope, month),
-        "decisions": _decisions(scope, month),
+        **_decisions(scope, month, limit=decision_rows),
         **_meetings(scope, month),
         "campaign": _campaign(scope, month),
         "talks": _talks(scope, month),
@@ -763,19 +772,21 @@ def _visits(scope: ReportScope, month: Month) -> dict:
     )
 
 
-def _decisions(scope: ReportScope, month: Month) -> list[dict]:
-    """The month's 议定事项, every one (the 调度汇总 lists them all). Read as plain values, not model
-    instances with four related ones each: 600 decisions a month at 10 × S. One query."""
+def _decisions(scope: ReportScope, month: Month, *, limit: int | None = None) -> dict:
+    """{"decisions": the month's 议定事项 by meeting time}: every one (the 调度汇总 lists them
+    all), or with `limit` the first ones and `decisions_total` / `decisions_done` counting them
+    all (counted in the same statement, over the rows before the limit). Read as plain values, not
+    model instances with four related ones each: 600 decisions a month at 10 × S. One query."""
     decisions = Decision.objects.filter(meeting__month=month.first_day)
     if scope.group_id is not None:
         decisions = decisions.filter(meeting__group_id=scope.group_id)
     elif scope.user is not None and not scope.user.sees_everything:
         decisions = decisions.filter(meeting__group__in=group_list_visible_to(user=scope.user).values("pk"))
-    # The meeting's local day from the database: a time-zone conversion per row in Python was a
-    # third of the list's cost.
-    rows = decisions.order_by("meeting__starts_at", "pk").values_list(
+    columns = [
         "meeting__title",
         "meeting__group__name",
+        # The meeting's local day from the database: a time-zone conversion per row in Python was
+        # a third of the list's cost.
         TruncDate("meeting__starts_at"),
         "text",
         "responsible_department__short_name",
@@ -784,22 +795,39 @@ def _decisions(scope: ReportScope, month: Month) -> list[dict]:
         "issue__code",
         "issue_id",
         "is_done",
-    )
-    return [
-        {
-            "meeting": title,
-            "group": group,
-            "date": meeting_day.isoformat(),
-            "text": text,
-            # Department.__str__: the short name, else the name.
-            "department": (short_name or name) if name else "",
-            "due_on": due_on.isoformat() if due_on else "",
-            "issue_code": issue_code or "",
-            "issue_id": issue_id,
-            "is_done": is_done,
-        }
-        for title, group, meeting_day, text, short_name, name, due_on, issue_code, issue_id, is_done in rows
     ]
+    rows = decisions.order_by("meeting__starts_at", "pk")
+    if limit is not None:
+        if limit < 1:
+            raise ValueError("a limited list of decisions shows at least one (its rows carry the counts)")
+        counts = {
+            "decisions_total": Window(Count("pk")),
+            "decisions_done": Window(Sum(Case(When(is_done=True, then=1), default=0))),
+        }
+        rows = rows.annotate(**counts).values_list(*columns, *counts)[:limit]
+    else:
+        rows = rows.values_list(*columns)
+    listed, total, done = [], 0, 0
+    for title, group, meeting_day, text, short_name, name, due_on, issue_code, issue_id, is_done, *counted in rows:
+        listed.append(
+            {
+                "meeting": title,
+                "group": group,
+                "date": meeting_day.isoformat(),
+                "text": text,
+                # Department.__str__: the short name, else the name.
+                "department": (short_name or name) if name else "",
+                "due_on": due_on.isoformat() if due_on else "",
+                "issue_code": issue_code or "",
+                "issue_id": issue_id,
+                "is_done": is_done,
+            }
+        )
+        if counted:
+            total, done = counted
+    if limit is None:
+        return {"decisions": listed}
+    return {"decisions": listed, "decisions_total": total, "decisions_done": done}
 
 
 def _meetings(scope: ReportScope, month: Month) -> dict:

@@ -202,9 +202,11 @@ def _practice(figures: dict) -> list[str]:
         if meetings:
             clauses.append(_("召开督导调度会%(n)s次") % {"n": meetings})
         if decisions:
-            clauses.append(_("议定事项%(n)s项") % {"n": len(decisions)})
-            done = sum(1 for d in decisions if d["is_done"])
-            if done == len(decisions):
+            # A page's figures list the first decisions and count them all (figures._decisions).
+            total = figures.get("decisions_total", len(decisions))
+            done = figures.get("decisions_done", sum(1 for d in decisions if d["is_done"]))
+            clauses.append(_("议定事项%(n)s项") % {"n": total})
+            if done == total:
                 clauses.append(_("均已落实") if done > 1 else _("已落实"))
             elif done:
                 clauses.append(_("其中已落实%(n)s项") % {"n": done})

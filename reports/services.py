@@ -68,16 +68,21 @@ def monthly_summary_freeze(month: Month) -> list[MonthlySummary]:
     return [_freeze_one(month=month, scope=scope) for scope in freeze_scopes()]
 
 
-def summary_for(*, month: Month, scope: ReportScope, project_rows: int | None = None) -> SummaryView:
+def summary_for(
+    *, month: Month, scope: ReportScope, project_rows: int | None = None, decision_rows: int | None = None
+) -> SummaryView:
     """The current month: live figures. A closed month: its frozen snapshot — frozen now, on first
     read, if the beat task has not done it yet (e.g. a month from before the system ran).
     `project_rows`: a page that shows only the first rows of the projects' table asks for no more
-    of the live month (reports.figures.monthly_figures); a frozen snapshot has them all."""
+    of the live month (reports.figures.monthly_figures), and `decision_rows` likewise of the
+    decisions; a frozen snapshot has them all."""
     today = timezone.localdate()
     if month > Month.of(today):
         raise ValueError("a future month has no summary")
     if month == Month.of(today):
-        figures = monthly_figures(month=month, scope=scope, today=today, project_rows=project_rows)
+        figures = monthly_figures(
+            month=month, scope=scope, today=today, project_rows=project_rows, decision_rows=decision_rows
+        )
         return SummaryView(
             figures=figures, bulletin=bulletin_for(month=month, scope=scope, figures=figures), frozen=None
         )

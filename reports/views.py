@@ -170,7 +170,11 @@ def _summary_or_404(request, month: Month) -> tuple[ReportScope, list[ReportScop
     """The asked-for scope, every scope the user may read and the month's summary (the page's
     first rows of the projects' table only: the rest is in the Excel export)."""
     scope, scopes = _summary_scope_or_404(request, month)
-    return scope, scopes, summary_for(month=month, scope=scope, project_rows=SUMMARY_PROJECT_ROWS)
+    return (
+        scope,
+        scopes,
+        summary_for(month=month, scope=scope, project_rows=SUMMARY_PROJECT_ROWS, decision_rows=SUMMARY_DECISION_ROWS),
+    )
 
 
 def _summary_links(figures: dict, scope: ReportScope) -> None:
@@ -206,11 +210,13 @@ def _projects_shown(figures: dict) -> dict:
 
 
 def _decisions_shown(figures: dict) -> dict:
-    """The decisions' table of the page: its first rows, and how many more the exports hold."""
+    """The decisions' table of the page: its first rows, and how many more the exports hold (a
+    live month is read with its first rows only and the count of all, a frozen one has them all)."""
     decisions = figures["decisions"]
+    total = figures.get("decisions_total", len(decisions))
     return {
         "decisions_shown": decisions[:SUMMARY_DECISION_ROWS],
-        "decisions_hidden": max(len(decisions) - SUMMARY_DECISION_ROWS, 0),
+        "decisions_hidden": max(total - SUMMARY_DECISION_ROWS, 0),
     }
 
 

@@ -183,3 +183,31 @@ def test_page_lists_the_first_decisions_and_counts_the_rest(client, september, m
     monkeypatch.setattr("reports.views.SUMMARY_DECISION_ROWS", 2)
     body = client.get(reverse("reports:summary", kwargs={"month": Month(2026, 9)})).content.decode()
     assert "下月重点督导林地手续" in body and 'id="decisions-hidden"' not in body
+
+
+def test_a_live_month_reads_only_the_decisions_the_page_shows_and_counts_them_all(client, world, monkeypatch):
+    """The live month's page asks for its first SUMMARY_DECISION_ROWS decisions: the same first
+    rows as the whole list, the counts of all of them in decisions_total / decisions_done, and the
+    通报 on the page counting them all (reports.figures._decisions)."""
+    from dispatch.models import Decision, DispatchMeeting
+
+    month = current_month()
+    meeting = DispatchMeeting.objects.create(
+        group=world.group, month=month.first_day, title="本月调度会", starts_at=timezone.now(), place="会议室"
+    )
+    for n, done in ((1, True), (2, False), (3, False)):
+        Decision.objects.create(meeting=meeting, text=f"议定事项第{n}项", created_by=world.inspector, is_done=done)
+    whole = monthly_figures(month=month, scope=CITY)
+    cut = monthly_figures(month=month, scope=CITY, decision_rows=2)
+    assert cut["decisions"] == whole["decisions"][:2] and len(whole["decisions"]) == 3
+    assert (cut["decisions_total"], cut["decisions_done"]) == (3, 1) and "decisions_total" not in whole
+    with pytest.raises(ValueError):
+        monthly_figures(month=month, scope=CITY, decision_rows=0)
+
+    monkeypatch.setattr("reports.views.SUMMARY_DECISION_ROWS", 2)
+    client.force_login(world.leader)
+    body = client.get(reverse("reports:summary", kwargs={"month": month})).content.decode()
+    table = body.split('id="decisions"', 1)[1].split("</table>", 1)[0]
+    assert "议定事项第2项" in table and "议定事项第3项" not in table
+    assert "按会议时间列出前2项，另有1项议定事项见Excel导出。" in body
+    assert "议定事项3项" in body and "其中已落实1项" in body
