@@ -105,16 +105,15 @@ def measure(args) -> dict:
     def dashboard():
         return figures.dashboard_figures(scope=scope, today=today)
 
-    def summary():
-        # As the page reads it: the first rows of the projects' and the decisions' tables only (the
-        # exports read all).
-        figures_ = figures.monthly_figures(
-            month=month,
-            scope=city,
-            today=today,
-            project_rows=SUMMARY_PROJECT_ROWS,
-            decision_rows=SUMMARY_DECISION_ROWS,
+    def page_figures(day):
+        # As the page reads them: the first rows of the projects' and the decisions' tables only
+        # (the exports read all).
+        return figures.monthly_figures(
+            month=month, scope=city, today=day, project_rows=SUMMARY_PROJECT_ROWS, decision_rows=SUMMARY_DECISION_ROWS
         )
+
+    def summary():
+        figures_ = page_figures(today)
         figures_.pop("computed_at")
         return figures_
 
@@ -146,13 +145,7 @@ def measure(args) -> dict:
         )
         for name, work in checks:
             assert work() == scanning(work)(), f"{name} on {day}: the rollup's figures differ from the scan's"
-        cut = figures.monthly_figures(
-            month=month,
-            scope=city,
-            today=day,
-            project_rows=SUMMARY_PROJECT_ROWS,
-            decision_rows=SUMMARY_DECISION_ROWS,
-        )
+        cut = page_figures(day)
         whole = figures.monthly_figures(month=month, scope=city, today=day)
         assert cut["projects"] == whole["projects"][:SUMMARY_PROJECT_ROWS], f"the page's projects on {day}"
         assert cut["decisions"] == whole["decisions"][:SUMMARY_DECISION_ROWS], f"the page's decisions on {day}"
