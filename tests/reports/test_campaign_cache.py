@@ -60,12 +60,14 @@ def test_read_again_from_the_cache_and_counted_again_after_a_clue_change(world):
 
 def test_a_group_and_the_city_are_kept_apart_and_a_scope_change_counts_again(world):
     today = timezone.localdate()
-    make_clue(created_by=world.inspector, project=world.other_project, received_on=today)
+    make_clue(created_by=world.inspector, project=world.other_project, received_on=today, people=3)
     group = ReportScope(key=f"group-{world.group.pk}", label="组", group_id=world.group.pk)
     assert _campaign(CITY)[0]["month"]["cases"] == 1
-    assert _campaign(group)[0]["month"]["cases"] == 0
+    month = _campaign(group)[0]["month"]
+    assert (month["cases"], month["people"]) == (0, 0)
     world.group.projects.add(world.other_project)  # the group now follows the clue's project
-    assert _campaign(group)[0]["month"]["cases"] == 1
+    month = _campaign(group)[0]["month"]
+    assert (month["cases"], month["people"]) == (1, 3)  # its clue and that clue's people
     ProjectFactory(name="无关项目")  # a scope change: counted again, the same figures
     figures, reads = _campaign(CITY)
     assert figures["month"]["cases"] == 1 and reads == COUNTED
@@ -92,3 +94,21 @@ def test_the_count_of_projects_is_kept_until_a_project_or_a_scope_changes(world)
     assert _projects(group) == (in_group, 1)
     world.group.projects.add(ProjectFactory(name="新纳入项目"))
     assert _projects(group) == (in_group + 1, 1)
+
+
+def test_a_readers_cached_count_of_projects_ends_with_his_authorization_at_midnight(world):
+    """Nothing is committed when an authorization ends: the day is part of the cached count's key."""
+    import time_machine
+
+    from projects.models import Authorization
+    from reports.figures import dashboard_scope_for
+
+    today = timezone.localdate()
+    Authorization.objects.filter(inspector=world.authorized_inspector).update(valid_to=today)
+    scope = dashboard_scope_for(user=world.authorized_inspector)
+    evening = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 58)))
+    with time_machine.travel(evening, tick=False) as clock:
+        assert _projects(scope) == (1, 1)
+        assert _projects(scope) == (1, 0)  # kept
+        clock.shift(dt.timedelta(minutes=4))
+        assert _projects(scope) == (0, 1)
