@@ -10,6 +10,7 @@ import time
 
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_PASSWORD, PHONE
 
@@ -58,7 +59,8 @@ def test_a_leader_enrols_signs_out_and_signs_in_with_the_code(world, browser, li
     secret = page.locator("[data-testid=totp-secret]").inner_text()
     page.fill("input[name=code]", "000000" if _code(secret) != "000000" else "111111")
     page.click("main form button[type=submit]")
-    assert "验证码不正确或已过期" in page.content()
+    # The refusal is a new page: wait for its text rather than read a document still loading.
+    expect(page.locator("body")).to_contain_text("验证码不正确或已过期")
     page.fill("input[name=code]", _code(secret))
     page.click("main form button[type=submit]")
     page.wait_for_load_state("networkidle")
@@ -89,7 +91,8 @@ def test_a_leader_enrols_signs_out_and_signs_in_with_the_code(world, browser, li
     _password(other, base)
     other.fill("input[name=code]", "123456" if _code(secret) != "123456" else "654321")
     other.click("main form button[type=submit]")
-    assert "验证码不正确" in other.content() and other.url.endswith("/accounts/login/code/")
+    expect(other.locator("body")).to_contain_text("验证码不正确")
+    assert other.url.endswith("/accounts/login/code/")
     other.goto(f"{base}/")
     assert "/accounts/login/" in other.url
     browser.shot(other, "two-factor-code-refused-1280")
