@@ -178,16 +178,33 @@ class CountedRows:
     """A list for Django's paginator: the total from `queryset` alone (or from `count`, the same
     number read another way), through cached_count (kept on the bare rows: values() over joined
     columns would join those tables into the COUNT too), and each page's rows read as
-    values(*columns), without model instances."""
+    values(*columns), without model instances.
+
+    With `rows_by_id` (the same rows unfiltered and unscoped, with the same annotations), a page is
+    read in two steps: its ids in order from `queryset`, then their rows by primary key. The first
+    step needs no row: PostgreSQL answers it from an index that holds the ordering and the columns
+    the scope tests (issues' issue_handed_off_scope), where a single query fetched every row it
+    walked past to test the scope — for a scoped user, mostly other projects' issues. `columns`
+    must then hold "id"."""
 
     ordered = True
 
-    def __init__(self, queryset, *, columns: tuple[str, ...], count_key: str, version: int | str | None, count=None):
+    def __init__(
+        self,
+        queryset,
+        *,
+        columns: tuple[str, ...],
+        count_key: str,
+        version: int | str | None,
+        count=None,
+        rows_by_id=None,
+    ):
         self._queryset = queryset
         self._columns = columns
         self._count_key = count_key
         self._version = version
         self._count = count  # another way to the same total (see cached_count)
+        self._rows_by_id = rows_by_id
 
     def count(self) -> int:
         return cached_count(self._queryset, key=self._count_key, version=self._version, count=self._count)
@@ -199,4 +216,10 @@ class CountedRows:
         return iter(self._queryset.values(*self._columns))
 
     def __getitem__(self, key):
-        return list(self._queryset.values(*self._columns)[key])
+        if self._rows_by_id is None or not isinstance(key, slice):
+            return list(self._queryset.values(*self._columns)[key])
+        ids = list(self._queryset.values_list("pk", flat=True)[key])
+        if not ids:
+            return []
+        rows = {row["id"]: row for row in self._rows_by_id.filter(pk__in=ids).order_by().values(*self._columns)}
+        return [rows[pk] for pk in ids if pk in rows]

@@ -50,7 +50,7 @@ from core.months import MONTH_REGEX
 from core.parsers import JSONParser
 from inspections.selectors import visit_list_visible_to
 from issues import services
-from issues.filters import IssueFilter, filtered_total
+from issues.filters import IssueFilter, filtered_total, issue_rows_by_id
 from issues.lights import light_annotation
 from issues.models import EvidenceFile, EvidenceReview, ExtensionRequest, Issue, IssueEvent, Light, ProgressUpdate
 from issues.rules import allowed_actions, check_hand_off
@@ -165,6 +165,7 @@ class _FilterBackend(DjangoFilterBackend):
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
+        filterset.data_versions = getattr(view, "data_versions", None)  # as the list read them
         view.filterset = filterset
         return filterset
 
@@ -254,7 +255,8 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no query
             return Issue.objects.none()
         if self.action == "list":
-            return issue_list_visible_to(user=self.request.user).annotate(
+            versions = getattr(self, "data_versions", None)
+            return issue_list_visible_to(user=self.request.user, listed=True, versions=versions).annotate(
                 light_code=light_annotation(
                     today=timezone.localdate(), version=versions_key(getattr(self, "data_versions", None), CALENDAR)
                 )
@@ -288,6 +290,7 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
             count_key=count_key,
             version=versions_key(versions, count_domains(request.query_params)),
             count=count,
+            rows_by_id=issue_rows_by_id(issues),
         )
         page = self.paginate_queryset(rows)
         data = self.get_paginated_response([_row(values) for values in page]).data

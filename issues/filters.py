@@ -302,6 +302,14 @@ def filtered_total(filterset: IssueFilter, *, user: User) -> int:
     return filterset.qs.count()
 
 
+def issue_rows_by_id(issues: QuerySet[Issue]) -> QuerySet[Issue]:
+    """Every issue, unscoped, with the `light_code` of `issues` (issue_filter_for's rows or the
+    API's): a page's rows read by the ids its scoped, filtered query chose
+    (core.dataversion.CountedRows). The annotation is shared, not rebuilt: building it reads the
+    holiday calendar."""
+    return Issue.objects.annotate(light_code=issues.query.annotations["light_code"])
+
+
 def issue_filter_for(
     *,
     user: User,
@@ -313,7 +321,7 @@ def issue_filter_for(
     """The ledger filter over the user's scope, rows annotated with `light_code`. `version`: the
     calendar's data version, `versions` all of them, when the caller has read them (see
     core.dataversion)."""
-    issues = issue_list_visible_to(user=user).annotate(
+    issues = issue_list_visible_to(user=user, listed=True, versions=versions).annotate(
         light_code=light_annotation(today=timezone.localdate(), version=version)
     )
     filterset = IssueFilter(data, queryset=issues, request=request)

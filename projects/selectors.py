@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core.dataversion import SCOPE, cached_read, versions_key
 from projects.models import Authorization, GroupMembership, Project, SupervisionGroup
 
 
@@ -19,6 +20,21 @@ def project_ids_for_inspector(*, user: User) -> QuerySet[Project, Any]:
     in_groups = Project.objects.filter(groups__is_active=True, groups__memberships__user=user).values("pk")
     authorized = Authorization.objects.filter(inspector=user).valid_on(today).values("project_id")
     return Project.objects.filter(Q(pk__in=in_groups) | Q(pk__in=authorized)).values("pk")
+
+
+def inspector_project_id_list(*, user: User, versions: dict[str, int] | None = None) -> list[int]:
+    """project_ids_for_inspector read into a list. Tested against a list of constants, PostgreSQL
+    hashes it and checks each index entry of the ledger's walk, where the subquery joined every
+    entry to the projects table (an inspector's ledger page at 10 × S: 15 of its 17 ms). Given
+    the data versions, kept in the cache under the 'scope' version (projects, groups, memberships,
+    authorizations), the user and the day: an authorization ends at local midnight with no row
+    changed."""
+    today = timezone.localdate()
+    return cached_read(
+        lambda: list(project_ids_for_inspector(user=user).values_list("pk", flat=True)),
+        key=f"inspector-projects:{user.pk}:{today.isoformat()}",
+        version=versions_key(versions, SCOPE),
+    )
 
 
 def project_list_visible_to(*, user: User) -> QuerySet[Project]:

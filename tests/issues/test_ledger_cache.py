@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from issues import services
 from issues.workflow import IssueAction
-from tests.factories import ProjectFactory
+from tests.factories import IssueFactory, ProjectFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("versioned_cache")]
 LEDGER = reverse("issues:ledger")
@@ -35,10 +35,10 @@ def test_a_reload_skips_the_count_and_the_choice_lists(client, world):
     with CaptureQueriesContext(connection) as warm:
         response = client.get(LEDGER)
     assert _total(response) == 1
-    # session, user, roles, data version, rows, assisting departments, unread badge, the
-    # navigation's lead check, pghistory context (twice): no COUNT, no project/department/group
-    # list, no holiday overrides.
-    assert len(warm) == 10, [q["sql"][:80] for q in warm.captured_queries]
+    # session, user, roles, data version, the page's ids, their rows, assisting departments, unread
+    # badge, the navigation's lead check, pghistory context (twice): no COUNT, no
+    # project/department/group list, no holiday overrides.
+    assert len(warm) == 11, [q["sql"][:80] for q in warm.captured_queries]
     # the total (the inspector's project ids, their rollup rows), three choice lists, two spans of holidays
     assert len(cold) == len(warm) + 7
     assert not any("COUNT(*)" in q["sql"] and "issues_issue" in q["sql"] for q in warm.captured_queries)
@@ -103,9 +103,33 @@ def test_an_authorization_ending_at_midnight_takes_its_project_off_the_choices(c
         client.force_login(world.authorized_inspector)
         before = client.get(LEDGER)
         assert _total(before) == 1 and name in _project_options(before)
+        assert len(before.context["rows"]) == 1
         clock.shift(dt.timedelta(minutes=4))  # nothing committed, but the authorization is over
         after = client.get(LEDGER)
         assert _total(after) == 0 and name not in _project_options(after)
+        # the rows' scope too: the project list it tests is kept under the day as well
+        assert after.context["rows"] == []
+        assert client.get("/api/v1/issues/", HTTP_ACCEPT="application/json").json()["results"] == []
+
+
+def test_joining_and_leaving_a_group_shows_in_the_rows_at_once(client, world):
+    """The rows' scope is the inspector's project ids read as a list and cached under the 'scope'
+    data version: a membership added or removed is seen by the next read of the ledger and the API."""
+    from projects.models import GroupMembership
+
+    theirs = IssueFactory(project=world.other_project, lead_department=world.lead_department)
+    client.force_login(world.inspector)
+
+    def seen():
+        ledger = [row.code for row in client.get(LEDGER).context["rows"]]
+        api = [row["code"] for row in client.get("/api/v1/issues/", HTTP_ACCEPT="application/json").json()["results"]]
+        return ledger, api
+
+    assert seen() == ([], [])
+    membership = GroupMembership.objects.create(group=world.other_group, user=world.inspector)
+    assert seen() == ([theirs.code], [theirs.code])
+    membership.delete()
+    assert seen() == ([], [])
 
 
 def _queries(client, url=LEDGER, **params) -> tuple[object, list[str]]:
