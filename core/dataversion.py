@@ -97,10 +97,11 @@ CAMPAIGN = ("clues", "scope")  # the campaign figures of a scope (reports.figure
 SCOPE = ("scope",)  # what a scope holds: its projects (reports.figures._project_count)
 
 
-def count_domains(query) -> tuple[str, ...]:
-    """What a filtered list's total depends on: its counts, unless a text search (`q`) reads the
-    titles and descriptions, which any change to an issue may edit."""
-    return LIST_ROWS if any(value.strip() for value in query.getlist("q")) else COUNTS
+def count_domains(query, *, reads_text=str.strip) -> tuple[str, ...]:
+    """What a filtered list's total (and which rows it holds) depends on: its counts, unless a
+    text search (`q`) reads the titles and descriptions, which any change to an issue may edit.
+    `reads_text(value)`: whether a q value does (by default any that is not blank)."""
+    return LIST_ROWS if any(reads_text(value) for value in query.getlist("q")) else COUNTS
 
 
 def data_versions(request=None) -> dict[str, int] | None:

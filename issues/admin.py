@@ -1,6 +1,7 @@
 """Admin pages for issues and their events, progress updates, extensions, instructions and case records."""
 
 from django.contrib import admin
+from django.db.models import F
 
 from core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from issues.models import (
@@ -57,6 +58,14 @@ class IssueAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # hand-offs go through the workflow so they get deadlines, events and notices
+
+    def save_model(self, request, obj, form, change):
+        # An edit here is a change to the issue like any other: its version counts up, so a client
+        # holding the old one is told (expected_version) and no cached row of it is served again
+        # (issues.api._rows_by_id).
+        obj.version = F("version") + 1
+        super().save_model(request, obj, form, change)
+        obj.refresh_from_db(fields=["version"])
 
     def has_delete_permission(self, request, obj=None):
         return False

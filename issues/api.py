@@ -38,6 +38,7 @@ from core.dataversion import (
     CACHE_SECONDS,
     CALENDAR,
     LIST_ROWS,
+    SCOPE,
     CountedRows,
     count_domains,
     data_versions,
@@ -50,7 +51,7 @@ from core.months import MONTH_REGEX
 from core.parsers import JSONParser
 from inspections.selectors import visit_list_visible_to
 from issues import services
-from issues.filters import IssueFilter, filtered_total, issue_rows_by_id
+from issues.filters import IssueFilter, filtered_total, issue_rows_by_id, searches_text
 from issues.lights import light_annotation
 from issues.models import EvidenceFile, EvidenceReview, ExtensionRequest, Issue, IssueEvent, Light, ProgressUpdate
 from issues.rules import allowed_actions, check_hand_off
@@ -189,6 +190,39 @@ def _json_page(body: bytes, etag: str | None, request) -> HttpResponse:
     return response
 
 
+def _row_key(pk: int, version: int, versions: dict[str, int]) -> str:
+    """Where a formatted list row is kept (see _rows_by_id)."""
+    day = timezone.localdate().isoformat()
+    return f"api-issue-row:{pk}:{version}:{day}:{versions_key(versions, CALENDAR)}:{versions_key(versions, SCOPE)}"
+
+
+def _keep_rows(rows: list[dict], versions: dict[str, int]) -> None:
+    cache.set_many({_row_key(row["id"], row["version"], versions): row for row in rows}, CACHE_SECONDS)
+
+
+def _rows_by_id(ids: list[int], *, versions: dict[str, int]) -> list[dict]:
+    """The list rows of these issues, in this order: a page whose members were kept in the cache
+    (IssueViewSet.list). No scope here: the ids were chosen under the caller's scope, and the key
+    they are kept under follows the scope's data version.
+
+    Each row is kept too, under its issue's version (every write to an issue counts it up, in
+    issues.services and in the admin), the day and the calendar (its light) and the scope's
+    version (the project's and departments' names): after a progress note the page reads its
+    issues' versions and formats the one row that changed."""
+    current = dict(Issue.objects.filter(pk__in=ids).values_list("pk", "version"))
+    keys = {pk: _row_key(pk, current[pk], versions) for pk in ids if pk in current}
+    kept = cache.get_many(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in kept]
+    if missing:
+        issues = Issue.objects.annotate(
+            light_code=light_annotation(today=timezone.localdate(), version=versions_key(versions, CALENDAR))
+        )
+        fresh = {row["id"]: _row(row) for row in issues.filter(pk__in=missing).order_by().values(*LIST_COLUMNS)}
+        _keep_rows(list(fresh.values()), versions)  # each under the version it was read at
+        kept.update({keys[pk]: row for pk, row in fresh.items()})
+    return [kept[keys[pk]] for pk in ids if pk in keys]
+
+
 def _detail_queryset(user):
     return (
         issue_list_visible_to(user=user)
@@ -269,7 +303,7 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
         # browsable API) and SQLite always compute.
         versions = self.data_versions = data_versions(request) if request.accepted_renderer.format == "json" else None
         version = versions_key(versions, LIST_ROWS)
-        page_key = etag = None
+        page_key = etag = members_key = None
         if version is not None:
             # With the address: the next/previous links in the page are absolute.
             params = [*query_pairs(request.query_params), ("", request.build_absolute_uri(request.path))]
@@ -277,6 +311,20 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
             etag = f'"{hashlib.sha256(page_key.encode()).hexdigest()[:32]}"'
             body = cache.get(page_key)
             if body is not None:
+                return _json_page(body, etag, request)
+            # Which issues the page holds, in order, with its total and links: kept under what decides
+            # them, the total's data versions. A change that moves only the rows (a progress note, an
+            # edit of a title) reads the page's rows again by key, not the filters, the scope and the
+            # index walk that chose them. A text search (q) reads titles: its domains are the rows'.
+            members_version = versions_key(versions, count_domains(request.query_params, reads_text=searches_text))
+            members_key = (
+                f"{scoped_cache_key('api-issue-members', user=request.user, params=params)}:v{members_version}"
+            )
+            members = cache.get(members_key)
+            if members is not None:
+                rows = _rows_by_id(members["ids"], versions=versions)
+                body = JSONRenderer().render({**members["frame"], "results": rows})
+                cache.set(page_key, body, CACHE_SECONDS)
                 return _json_page(body, etag, request)
         count_key = scoped_cache_key(
             "api-issue-count", user=request.user, params=query_pairs(request.query_params, skip=COUNT_IGNORES)
@@ -288,7 +336,7 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
             issues,
             columns=LIST_COLUMNS,
             count_key=count_key,
-            version=versions_key(versions, count_domains(request.query_params)),
+            version=versions_key(versions, count_domains(request.query_params, reads_text=searches_text)),
             count=count,
             rows_by_id=issue_rows_by_id(issues),
         )
@@ -298,6 +346,9 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
             return Response(data)
         body = JSONRenderer().render(data)
         cache.set(page_key, body, CACHE_SECONDS)
+        _keep_rows(data["results"], versions)
+        frame = {name: value for name, value in data.items() if name != "results"}
+        cache.set(members_key, {"frame": frame, "ids": [row["id"] for row in data["results"]]}, CACHE_SECONDS)
         return _json_page(body, etag, request)
 
     def retrieve(self, request, *args, **kwargs):

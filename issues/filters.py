@@ -53,6 +53,13 @@ WITHDRAWN_CHOICES = [("0", _("不含已撤销")), ("1", _("仅已撤销"))]
 RETURNED_CHOICES = [("1", _("被退回过")), ("0", _("未被退回"))]
 
 
+def searches_text(value: str) -> bool:
+    """Whether the search box's `value` reads titles and descriptions: not when blank, nor when it
+    is a whole issue code (the code's own lookup; codes never change)."""
+    text = value.strip()
+    return bool(text) and not ISSUE_CODE.fullmatch(text)
+
+
 def with_done_on(queryset: QuerySet[Issue]) -> QuerySet[Issue]:
     # alias(), not annotate(): the date is only filtered on, never selected.
     return queryset.alias(done_on=done_on())
@@ -234,7 +241,7 @@ class IssueFilter(django_filters.FilterSet):
         text = value.strip()
         if not text:
             return queryset
-        if ISSUE_CODE.fullmatch(text):
+        if not searches_text(text):
             # A whole issue code names one issue: the code's unique index finds it. As a substring
             # search (every "DD2026-…" code shares its trigrams) PostgreSQL walked the hand-off
             # date index past every row at 200k issues.

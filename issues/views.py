@@ -38,7 +38,7 @@ from inspections.models import Finding
 from inspections.selectors import finding_get_for_user
 from issues import forms, services
 from issues.errors import IssuePermissionDenied
-from issues.filters import filtered_total, issue_filter_for, issue_rows_by_id
+from issues.filters import filtered_total, issue_filter_for, issue_rows_by_id, searches_text
 from issues.models import (
     VERIFICATION_STATUSES,
     EvidenceFile,
@@ -231,7 +231,7 @@ def issue_ledger(request):
         filterset.qs,
         columns=LEDGER_ROW_COLUMNS,
         count_key=count_key,
-        version=versions_key(versions, count_domains(request.GET)),
+        version=versions_key(versions, count_domains(request.GET, reads_text=searches_text)),
         count=lambda: filtered_total(filterset, user=request.user),
         rows_by_id=issue_rows_by_id(filterset.qs),
     )

@@ -38,6 +38,76 @@ def test_a_committed_change_shows_at_once_rows_and_count(world, client_as):
     assert client.get(URL).json()["results"][0]["status"] == "in_progress"
 
 
+def test_a_progress_note_reads_the_pages_rows_again_and_nothing_else(world, client_as, django_assert_num_queries):
+    """A change that moves only the rows keeps which issues the page holds, its total and links:
+    the first read after it reads those issues' rows by key, and answers what a read from scratch
+    answers."""
+    from django.core.cache import cache
+
+    issues = [world.hand_off(title=f"问题{n}") for n in range(3)]
+    services.issue_sign(issue=issues[2], actor=world.lead_liaison)
+    client = client_as("lead_liaison")
+    client.get(URL, {"page_size": 2})
+    services.issue_progress_add(issue=issues[2], actor=world.lead_liaison, text="已完成供地方案", percent=60)
+    with django_assert_num_queries(3):  # the data version, the page's issues' versions, the row that changed
+        after = client.get(URL, {"page_size": 2})
+    page = after.json()
+    assert page["count"] == 3 and page["next"].endswith("page=2&page_size=2")
+    assert [row["id"] for row in page["results"]] == [issues[2].pk, issues[1].pk]
+    assert page["results"][0]["progress_percent"] == 60
+    cache.clear()
+    assert client.get(URL, {"page_size": 2}).content == after.content
+
+
+def test_an_edit_in_the_admin_shows_in_the_list_at_once(world, client_as, rf):
+    """The admin saves an issue outside issues.services: it counts the version up too, so the
+    list's kept row of the old version is not served again."""
+    from django.contrib import admin
+
+    issue = world.hand_off(title="审批窗口推诿扯皮")
+    services.issue_sign(issue=world.hand_off(title="另一问题"), actor=world.lead_liaison)
+    client = client_as("inspector")
+    assert "审批窗口推诿扯皮" in client.get(URL).content.decode()
+    issue.refresh_from_db()
+    issue.title = "用地报批材料反复退回"
+    admin.site._registry[Issue].save_model(rf.post("/"), issue, form=None, change=True)
+    assert issue.version == 2
+    titles = [row["title"] for row in client.get(URL).json()["results"]]
+    assert "用地报批材料反复退回" in titles and "审批窗口推诿扯皮" not in titles
+
+
+def test_a_whole_code_search_keeps_its_members_across_a_progress_note(world, client_as, django_assert_num_queries):
+    """A whole issue code is the code's lookup, and codes never change: the search's total and
+    members follow the counts' versions, not every row's (a title search's do, below)."""
+    issue = world.hand_off()
+    services.issue_sign(issue=issue, actor=world.lead_liaison)
+    client = client_as("lead_liaison")
+    assert ids(client.get(URL, {"q": issue.code.lower()})) == {issue.pk}
+    services.issue_progress_add(issue=issue, actor=world.lead_liaison, text="已完成供地方案", percent=30)
+    with django_assert_num_queries(3):  # the data version, the issue's version, its row
+        after = client.get(URL, {"q": issue.code.lower()}).json()
+    assert after["count"] == 1 and after["results"][0]["progress_percent"] == 30
+
+
+def test_an_edited_title_leaves_a_search_it_no_longer_matches(world, client_as):
+    issue = world.hand_off(title="审批窗口推诿扯皮")
+    client = client_as("inspector")
+    assert ids(client.get(URL, {"q": "推诿"})) == {issue.pk}
+    issue.refresh_from_db()
+    services.issue_edit(
+        issue=issue,
+        actor=world.inspector,
+        expected_version=issue.version,
+        title="用地报批材料反复退回",
+        description=issue.description,
+        category=issue.category,
+        severity=issue.severity,
+        sign_deadline=issue.sign_deadline,
+        rectification_deadline=issue.rectification_deadline,
+    )
+    assert ids(client.get(URL, {"q": "推诿"})) == set()
+
+
 def test_if_none_match_gets_304_until_something_changes(world, client_as):
     issue = world.hand_off()
     client = client_as("inspector")
