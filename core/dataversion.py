@@ -72,6 +72,13 @@ VERSIONED_TABLES = (
     "issues_issueevent",  # reopen events only (migration core 0005): "closed on time" excludes reopened issues
     "clues_clue",  # the campaign figures (migration core 0011)
     "clues_cluesubject",
+    # the group lead's queues (migration core 0012); of the notifications, the 领导批示 only
+    "issues_extensionrequest",
+    "dispatch_dispatchmeeting",
+    "dispatch_decision",
+    "talks_talk",
+    "talks_commitment",
+    "notifications_notification",
 )
 
 
@@ -85,8 +92,10 @@ VERSIONED_TABLES = (
 # - scope: projects, departments, groups and their projects and members, authorizations, tokens,
 #   users' roles, activity, department and superuser flag: who sees what, and who a caller is;
 # - calendar: the holiday overrides (the lights' working days);
-# - clues: the clues and their people concerned (the summary's campaign figures; core 0011).
-DOMAINS = ("rows", "facts", "placement", "scope", "calendar", "clues")
+# - clues: the clues and their people concerned (the summary's campaign figures; core 0011);
+# - desk: what the group lead's queues count besides the issues: extension requests, 调度会 and
+#   their decisions, talks and their commitments, 领导批示 notifications (core 0012).
+DOMAINS = ("rows", "facts", "placement", "scope", "calendar", "clues", "desk")
 # What a read depends on, by kind of read.
 LIST_ROWS = ("rows", "scope", "calendar")  # a page of issues with their lights
 COUNTS = ("facts", "scope", "calendar")  # totals and figures (the dashboard's too), not a text search
@@ -95,6 +104,7 @@ CALLER = ("scope",)  # an API token's user and roles
 CALENDAR = ("calendar",)  # the holiday overrides alone
 CAMPAIGN = ("clues", "scope")  # the campaign figures of a scope (reports.figures._campaign)
 SCOPE = ("scope",)  # what a scope holds: its projects (reports.figures._project_count)
+LEAD_QUEUES = ("rows", "scope", "calendar", "desk")  # the group lead's queue counts (desk.queues)
 
 
 def count_domains(query, *, reads_text=str.strip) -> tuple[str, ...]:

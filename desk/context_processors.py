@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
+from core.dataversion import data_versions
 from desk import queues
 
 
@@ -11,7 +12,7 @@ def lead_queues_of(request) -> queues.LeadQueues | None:
     """The lead's queues (a count each, one query each), read once per request and shared by the
     desk and the navigation; None for a user who leads no active group (one query to know)."""
     if not hasattr(request, "_lead_queues"):
-        request._lead_queues = queues.lead_queues_for(user=request.user)
+        request._lead_queues = queues.lead_queues_for(user=request.user, versions=data_versions(request))
     return request._lead_queues
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.dataversion import LEAD_QUEUES, cached_read, versions_key
 from dispatch.models import DispatchMeeting
 from issues.alerts import escalation_cutoff
 from issues.models import DEPARTMENT_OWES_STATUSES, ExtensionRequest, Issue, IssueStatus
@@ -178,10 +179,21 @@ class LeadQueues:
     counts: dict[str, int]
 
 
-def lead_queues_for(*, user: User) -> LeadQueues | None:
-    """None for a user who leads no active group (one query to know), else the counts."""
-    if not user_leads_a_group(user=user):
-        return None
+def lead_queues_for(*, user: User, versions: dict[str, int] | None = None) -> LeadQueues | None:
+    """None for a user who leads no active group (one query to know), else the counts. Given the
+    data versions, kept in the cache under the issues' rows, the scope, the calendar and the desk's
+    own tables (core.dataversion.LEAD_QUEUES), the user and the day: the navigation shows them on
+    every page a lead opens (seven counts), and a meeting's "from today on" and a deadline's
+    "overdue" turn at midnight without a change to any row."""
     today = timezone.localdate()
-    cutoff = escalation_cutoff(today=today)
-    return LeadQueues(today=today, cutoff=cutoff, counts=queue_counts(user=user, today=today, cutoff=cutoff))
+
+    def read() -> tuple[LeadQueues | None]:
+        if not user_leads_a_group(user=user):
+            return (None,)  # kept as a tuple: None in the cache means "not there"
+        cutoff = escalation_cutoff(today=today)
+        return (LeadQueues(today=today, cutoff=cutoff, counts=queue_counts(user=user, today=today, cutoff=cutoff)),)
+
+    (queues,) = cached_read(
+        read, key=f"lead-queues:{user.pk}:{today.isoformat()}", version=versions_key(versions, LEAD_QUEUES)
+    )
+    return queues

@@ -31,16 +31,18 @@ def test_migration_installs_a_trigger_on_every_versioned_table():
     reopens = importlib.import_module("core.migrations.0005_data_version_reopen_events")
     domains = importlib.import_module("core.migrations.0010_data_version_domains")
     clues = importlib.import_module("core.migrations.0011_data_version_clues")
+    desk = importlib.import_module("core.migrations.0012_data_version_desk")
+    later = (*clues.TABLES, *desk.TABLES, desk.NOTIFICATIONS)
     assert (
         *first.TABLES,
         *credentials.TABLES,
         credentials.USER_TABLE,
         reopens.TABLE,
-        *clues.TABLES,
+        *later,
     ) == VERSIONED_TABLES
-    assert (*domains.OLD_TABLES, *clues.TABLES) == VERSIONED_TABLES
-    assert {table for _suffix, table, *_rest in domains.TRIGGERS} | set(clues.TABLES) == set(VERSIONED_TABLES)
-    assert (*domains.DOMAINS, "clues") == DOMAINS
+    assert (*domains.OLD_TABLES, *later) == VERSIONED_TABLES
+    assert {table for _suffix, table, *_rest in domains.TRIGGERS} | set(later) == set(VERSIONED_TABLES)
+    assert (*domains.DOMAINS, "clues", "desk") == DOMAINS
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "

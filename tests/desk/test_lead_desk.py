@@ -67,6 +67,18 @@ def planned_meeting(group, *, place="", agenda=None) -> DispatchMeeting:
     )
 
 
+# The queues' counts for group A's `work` below: one item in each (no talks).
+WORK_COUNTS = {
+    "to_confirm": 1,
+    "to_verify": 1,
+    "extensions": 1,
+    "escalations": 1,
+    "instructions": 1,
+    "meeting": 1,
+    "talk_followups": 0,
+}
+
+
 @pytest.fixture
 def work(world):
     """One item of every queue on group A, and the same on group B (which must not show)."""
@@ -100,15 +112,7 @@ def test_the_leads_home_lists_each_queue_with_its_count(client, world, work):
     client.force_login(world.group_lead)
     response = client.get(reverse("home"))
     lead = response.context["lead"]
-    assert lead["counts"] == {
-        "to_confirm": 1,
-        "to_verify": 1,
-        "extensions": 1,
-        "escalations": 1,
-        "instructions": 1,
-        "meeting": 1,
-        "talk_followups": 0,
-    }
+    assert lead["counts"] == WORK_COUNTS
     assert [i.pk for i in lead["to_confirm"]] == [work["proposal"].pk]
     assert [i.pk for i in lead["to_verify"]] == [work["issue"].pk]
     assert [e.issue_id for e in lead["extensions"]] == [work["extension_issue"].pk]
