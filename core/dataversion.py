@@ -104,7 +104,10 @@ CALLER = ("scope",)  # an API token's user and roles
 CALENDAR = ("calendar",)  # the holiday overrides alone
 CAMPAIGN = ("clues", "scope")  # the campaign figures of a scope (reports.figures._campaign)
 SCOPE = ("scope",)  # what a scope holds: its projects (reports.figures._project_count)
-LEAD_QUEUES = ("rows", "scope", "calendar", "desk")  # the group lead's queue counts (desk.queues)
+# The group lead's queue counts (desk.queues): of an issue they read its project, status and
+# deadline (facts) and who proposed its closure or handed it off (set with a status change, or at
+# hand-off), so a progress note leaves them kept.
+LEAD_QUEUES = ("facts", "scope", "calendar", "desk")
 
 
 def count_domains(query, *, reads_text=str.strip) -> tuple[str, ...]:

@@ -181,7 +181,7 @@ class LeadQueues:
 
 def lead_queues_for(*, user: User, versions: dict[str, int] | None = None) -> LeadQueues | None:
     """None for a user who leads no active group (one query to know), else the counts. Given the
-    data versions, kept in the cache under the issues' rows, the scope, the calendar and the desk's
+    data versions, kept in the cache under the issues' facts, the scope, the calendar and the desk's
     own tables (core.dataversion.LEAD_QUEUES), the user and the day: the navigation shows them on
     every page a lead opens (seven counts), and a meeting's "from today on" and a deadline's
     "overdue" turn at midnight without a change to any row."""

@@ -1,6 +1,6 @@
 """A data-version domain for the group lead's queues (core/dataversion.py, DOMAINS): the badges of
 the navigation (desk.queues.queue_counts: seven counts on every page a group lead opens) are kept
-under this number with the issues' rows, the scope's and the calendar's, so a lead's page counts
+under this number with the issues' facts, the scope's and the calendar's, so a lead's page counts
 them again only after something they count changed. The function and the lock order are core
 0010's.
 

@@ -42,12 +42,23 @@ def test_a_leads_next_page_counts_nothing_again(client, world, work):  # noqa: F
     assert not any("issues_extensionrequest" in query["sql"] for query in again.captured_queries)
 
 
+def test_a_progress_note_leaves_the_badges_kept(client, world, work):  # noqa: F811
+    issue = world.hand_off(title="电力接入迟缓")
+    services.issue_sign(issue=issue, actor=world.lead_liaison)
+    client.force_login(world.group_lead)
+    client.get(INBOX)
+    services.issue_progress_add(issue=issue, actor=world.lead_liaison, text="已协调供电公司。", percent=40)
+    with CaptureQueriesContext(connection) as after:
+        client.get(INBOX)
+    assert not any("issues_extensionrequest" in query["sql"] for query in after.captured_queries)
+
+
 def test_each_change_to_what_a_queue_counts_shows_at_once(client, world, work):  # noqa: F811
     client.force_login(world.group_lead)
     before = _badges(client)
     assert before == WORK_COUNTS
 
-    submitted(world, title="施工许可办理缓慢")  # an issue: 'rows'
+    submitted(world, title="施工许可办理缓慢")  # an issue's status: 'facts'
     assert _badges(client)["to_verify"] == 2
     pending_extension(world, title="环评批复延期")  # an extension request
     assert _badges(client)["extensions"] == 2
