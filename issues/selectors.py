@@ -11,7 +11,9 @@ from issues.models import EvidenceFile, Issue, IssueEvent, RecheckPhoto
 from projects.selectors import inspector_project_id_list, project_ids_for_inspector
 
 
-def issue_scope_q(*, user: User, prefix: str = "", listed: bool = False, versions=None) -> Q | None:
+def issue_scope_q(
+    *, user: User, prefix: str = "", listed: bool = False, versions: dict[str, int] | None = None
+) -> Q | None:
     """The Q limiting issues (or rows reaching an issue through `prefix`) to the user's scope.
     None means no limit (leaders, admins); an impossible Q means nothing. `listed`: an inspector's
     projects read first and given as a list (projects.selectors.inspector_project_id_list, cached
@@ -40,7 +42,9 @@ def issue_scope_q(*, user: User, prefix: str = "", listed: bool = False, version
     return scope
 
 
-def issue_list_visible_to(*, user: User, listed: bool = False, versions=None) -> QuerySet[Issue]:
+def issue_list_visible_to(
+    *, user: User, listed: bool = False, versions: dict[str, int] | None = None
+) -> QuerySet[Issue]:
     """Leaders/admins: all. Inspectors: issues of their projects. Liaisons: issues their department
     leads or assists. A user with several roles sees the union. `listed`, `versions`: see
     issue_scope_q."""

@@ -30,11 +30,12 @@ def inspector_project_id_list(*, user: User, versions: dict[str, int] | None = N
     authorizations), the user and the day: an authorization ends at local midnight with no row
     changed."""
     today = timezone.localdate()
-    return cached_read(
+    ids: list[int] = cached_read(
         lambda: list(project_ids_for_inspector(user=user).values_list("pk", flat=True)),
         key=f"inspector-projects:{user.pk}:{today.isoformat()}",
         version=versions_key(versions, SCOPE),
     )
+    return ids
 
 
 def project_list_visible_to(*, user: User) -> QuerySet[Project]:
