@@ -291,9 +291,7 @@ class IssueViewSet(StrictQueryParamsMixin, mixins.CreateModelMixin, viewsets.Rea
         if self.action == "list":
             versions = getattr(self, "data_versions", None)
             return issue_list_visible_to(user=self.request.user, listed=True, versions=versions).annotate(
-                light_code=light_annotation(
-                    today=timezone.localdate(), version=versions_key(getattr(self, "data_versions", None), CALENDAR)
-                )
+                light_code=light_annotation(today=timezone.localdate(), version=versions_key(versions, CALENDAR))
             )
         return _detail_queryset(self.request.user)
 
