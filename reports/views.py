@@ -42,6 +42,7 @@ from reports.figures import (
     summary_scopes_for,
 )
 from reports.models import ExportKind
+from reports.ranking_rows import ranking_rows_html
 from reports.services import SummaryView, summary_for
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -103,7 +104,8 @@ def _dashboard_links(figures: dict) -> None:
 
 def _ranking_links(ranking: dict | None, *, live: bool, **extra) -> None:
     """Each 红黑榜 row links to the ledger rows it counts: its closures of the period, the reworked
-    ones among them, and (live only: overdue is read today) its red issues."""
+    ones among them, and (live only: overdue is read today) its red issues; then the table's rows
+    are built (reports.ranking_rows)."""
     if not ranking:
         return
     month = ranking["period"]["month"]
@@ -112,6 +114,7 @@ def _ranking_links(ranking: dict | None, *, live: bool, **extra) -> None:
         row["closed_url"] = ledger_url(lead_department=department, closed_month=month, **extra)
         row["reworked_url"] = ledger_url(lead_department=department, closed_month=month, returned="1", **extra)
         row["overdue_url"] = ledger_url(lead_department=department, light="red", **extra) if live else ""
+    ranking["rows_html"] = ranking_rows_html(ranking["rows"])
 
 
 @login_required
