@@ -142,6 +142,21 @@ class World:
         values.update(overrides)
         return services.issue_hand_off(**values)
 
+    def retitle(self, issue: Issue, title: str, *, actor: User | None = None) -> Issue:
+        """An edit of the issue's title alone, at the version it has now (issues.services.issue_edit)."""
+        issue.refresh_from_db()
+        return services.issue_edit(
+            issue=issue,
+            actor=actor or self.inspector,
+            expected_version=issue.version,
+            title=title,
+            description=issue.description,
+            category=issue.category,
+            severity=issue.severity,
+            sign_deadline=issue.sign_deadline,
+            rectification_deadline=issue.rectification_deadline,
+        )
+
 
 @pytest.fixture
 def world(db) -> World:

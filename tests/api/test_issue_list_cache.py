@@ -93,18 +93,7 @@ def test_an_edited_title_leaves_a_search_it_no_longer_matches(world, client_as):
     issue = world.hand_off(title="审批窗口推诿扯皮")
     client = client_as("inspector")
     assert ids(client.get(URL, {"q": "推诿"})) == {issue.pk}
-    issue.refresh_from_db()
-    services.issue_edit(
-        issue=issue,
-        actor=world.inspector,
-        expected_version=issue.version,
-        title="用地报批材料反复退回",
-        description=issue.description,
-        category=issue.category,
-        severity=issue.severity,
-        sign_deadline=issue.sign_deadline,
-        rectification_deadline=issue.rectification_deadline,
-    )
+    world.retitle(issue, "用地报批材料反复退回")
     assert ids(client.get(URL, {"q": "推诿"})) == set()
 
 

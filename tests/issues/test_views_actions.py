@@ -301,17 +301,7 @@ def test_stale_form_gets_a_conflict_message_and_keeps_the_text(client, world, is
 
 def test_stale_edit_is_a_conflict(client, world, issue):
     client.force_login(world.inspector)
-    services.issue_edit(
-        issue=issue,
-        actor=world.group_lead,
-        expected_version=issue.version,
-        title="别人改过的标题",
-        description=issue.description,
-        category=issue.category,
-        severity=issue.severity,
-        sign_deadline=issue.sign_deadline,
-        rectification_deadline=issue.rectification_deadline,
-    )
+    world.retitle(issue, "别人改过的标题", actor=world.group_lead)
     response = client.post(
         reverse("issues:act", args=[issue.pk, "edit"]),
         {

@@ -7,8 +7,6 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from issues import services
-
 URL = "/audit/"
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="audit rows are written on PostgreSQL only"
@@ -54,17 +52,7 @@ def test_leader_sees_who_changed_an_issue_with_old_and_new_values(client, world)
     issue = world.hand_off(title="原标题")
     # A web write, so the actor and the path are in the context.
     client.force_login(world.inspector)
-    services.issue_edit(
-        issue=issue,
-        actor=world.inspector,
-        expected_version=issue.version,
-        title="新标题",
-        description=issue.description,
-        category=issue.category,
-        severity=issue.severity,
-        sign_deadline=issue.sign_deadline,
-        rectification_deadline=issue.rectification_deadline,
-    )
+    world.retitle(issue, "新标题")
     client.force_login(world.admin)
     department = world.other_department
     client.post(
