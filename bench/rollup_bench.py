@@ -9,8 +9,9 @@ and the growth between data sets (0.1 × S, S, 3 × S).
 
 Medians of --repeat warm runs in this process: pages through Django's test client (routing,
 middleware, view, template), figures by calling reports.figures. Before timing, the rollup's
-figures are checked equal to the same code scanning the issues (reports.figures._rollup answering
-None), on today and on days later in the month (the day turning). --scan also times the scan.
+figures are checked equal to the same code scanning the issues and the clues
+(reports.figures._rollup and _clue_rollup answering None), on today and on days later in the
+month (the day turning). --scan also times the scan.
 The rollup table is vacuumed and analysed first (a fresh migration's recount leaves dead rows).
 """
 
@@ -44,6 +45,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.roles import Role  # noqa: E402
+from clues.models import ClueRollup  # noqa: E402
 from issues.models import Issue  # noqa: E402
 from reports import figures  # noqa: E402
 from reports.views import SUMMARY_DECISION_ROWS, SUMMARY_PROJECT_ROWS  # noqa: E402
@@ -68,7 +70,10 @@ def queries_of(work) -> int:
 
 def scanning(work):
     def run():
-        with mock.patch.object(figures, "_rollup", lambda scope, **kwargs: None):
+        with (
+            mock.patch.object(figures, "_rollup", lambda scope, **kwargs: None),
+            mock.patch.object(figures, "_clue_rollup", lambda project_q, month: None),
+        ):
             return work()
 
     return run
@@ -127,7 +132,8 @@ def measure(args) -> dict:
         return figures._standings(records, period)
 
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {IssueRollup._meta.db_table}")
+        for table in (IssueRollup._meta.db_table, ClueRollup._meta.db_table):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     for later in (0, 6, 13) if args.check else ():
         day = today + dt.timedelta(days=later)
         if figures.Month.of(day) != month:

@@ -24,11 +24,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from clues.models import Clue, ClueSubject
+from clues.models import Clue, ClueRollup, ClueSubject
+from clues.rollup import CITY
 
 CAMPAIGN_FIGURES: tuple[tuple[str, Promise], ...] = (
     ("cases", _("受理问题线索（件）")),
@@ -97,6 +98,30 @@ def campaign_counts(*, clues: QuerySet[Clue], first_day: dt.date, last_day: dt.d
     return {
         "month": {key: int(raw[f"m_{key}"]) for key in CAMPAIGN_KEYS},
         "to_date": {key: int(raw[f"t_{key}"]) for key in CAMPAIGN_KEYS},
+    }
+
+
+def campaign_counts_rolled_up(
+    *, project_q: Q | None, first_day: dt.date, last_day: dt.date
+) -> dict[str, dict[str, int]] | None:
+    """campaign_counts of a calendar month from the rollup (clues.models.ClueRollup): one query
+    over the scope's rows of the months to its end (the city's own rows when `project_q` is None,
+    a few hundred whatever the clues). `project_q` selects the scope's projects as it selects
+    their clues (Q(project__in=…)). None for a period that is not a whole month: the rollup
+    counts by month."""
+    if first_day.day != 1 or last_day != (first_day + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1):
+        return None
+    rows = ClueRollup.objects.filter(project_q if project_q is not None else Q(project_id=CITY), month__lte=first_day)
+    sums = {
+        figure: (month, to_date)
+        for figure, month, to_date in rows.order_by()
+        .values("figure")
+        .annotate(in_month=Sum("n", filter=Q(month=first_day)), to_date=Sum("n"))
+        .values_list("figure", "in_month", "to_date")
+    }
+    return {
+        "month": {key: int(sums.get(key, (0, 0))[0] or 0) for key in CAMPAIGN_KEYS},
+        "to_date": {key: int(sums.get(key, (0, 0))[1] or 0) for key in CAMPAIGN_KEYS},
     }
 
 

@@ -240,3 +240,33 @@ class ClueEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clue.code} {self.get_action_display()}"
+
+
+class ClueRollup(models.Model):
+    """How many clues or people one campaign figure (clues.figures.CAMPAIGN_KEYS) counts in one
+    project and one month (the first day of the month of the figure's day); project 0
+    (clues.rollup.CITY) holds the whole city's. Kept by triggers on the clues and the people
+    concerned in the change's own transaction (clues.rollup; migration clues 0003), on PostgreSQL
+    and SQLite alike; `manage.py rebuild_rollups` recounts it. The summary reads a month's figures
+    and the figures to its end from a few rows, whatever the number of clues."""
+
+    figure = models.CharField(_("指标"), max_length=20)
+    # Not enforced by the database: the triggers write it from the clue row, which is.
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("项目"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique key leads with it
+        related_name="+",
+    )
+    month = models.DateField(_("月份"))
+    n = models.IntegerField(_("数量"), default=0)
+
+    class Meta:
+        verbose_name = _("线索统计汇总")
+        verbose_name_plural = _("线索统计汇总")
+        constraints = [models.UniqueConstraint(fields=["project", "month", "figure"], name="clue_rollup_key")]
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.project_id} {self.month:%Y-%m}: {self.n}"

@@ -63,13 +63,14 @@ def _count(client, url: str) -> int:
 # (8; 9 before the city's rows, 8 before the closures' days were kept, 7 before the board read its
 # projects first). Live summary: the city's rows (core, departments,
 # categories, late sign-for, closures' days), projects, the overdue list, the oldest overdue
-# deadlines, the calendar, blocked stages, visits, decisions, meetings, the campaign's clues and
-# their people, talks (12; 16 before). A scoped reader (a group, an inspector) sums its projects'
-# rows: 10 and 17.
+# deadlines, the calendar, blocked stages, visits, decisions, meetings, the campaign's rollup rows
+# (clues.rollup; its clues and their people before), talks (11; 12 before the clue rollup, 16
+# before the issue rollup). A scoped reader (a group, an inspector) sums its projects' rows: 10
+# and 16.
 DASHBOARD_FIGURE_QUERIES = 8
-SUMMARY_FIGURE_QUERIES = 12
+SUMMARY_FIGURE_QUERIES = 11
 SCOPED_DASHBOARD_FIGURE_QUERIES = 10
-SCOPED_SUMMARY_FIGURE_QUERIES = 17
+SCOPED_SUMMARY_FIGURE_QUERIES = 16
 
 
 @pytest.mark.parametrize("n", [10, 120])

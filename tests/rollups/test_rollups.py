@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import threading
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -27,6 +26,7 @@ from reports import figures
 from reports.figures import Month, ReportScope, dashboard_scope_for
 from rollups.models import IssueRollup, Kind
 from rollups.services import rollup_snapshot, rollups_rebuild
+from tests.concurrency import run_writers
 from tests.factories import IssueFactory
 from tests.issues.test_invariants import WEIGHTS, _actions
 from tests.reports.test_views import SCOPED_DASHBOARD_FIGURE_QUERIES, SCOPED_SUMMARY_FIGURE_QUERIES, _populate
@@ -206,35 +206,17 @@ def test_the_maintained_rollup_equals_the_rebuilt_one_after_concurrent_actions(w
     ]
     actions = _actions(world)
     weights = [WEIGHTS.get(name, 3) for name, _ in actions]
-    failures: list[str] = []
-    done = [0]
-    lock = threading.Lock()
 
-    def run(seed: int) -> None:
-        rng = random.Random(seed)
-        close_old_connections()
+    def step(rng: random.Random) -> bool:
+        _name, action = rng.choices(actions, weights=weights)[0]
+        issue = Issue.objects.get(pk=rng.choice(issue_ids))
         try:
-            for _ in range(120):
-                _name, action = rng.choices(actions, weights=weights)[0]
-                issue = Issue.objects.get(pk=rng.choice(issue_ids))
-                try:
-                    action(issue, rng)
-                except IssueWorkflowError:
-                    continue
-                with lock:
-                    done[0] += 1
-        except Exception as error:  # noqa: BLE001 — a deadlock or any other error fails the test
-            failures.append(f"{type(error).__name__}: {error}")
-        finally:
-            connection.close()
+            action(issue, rng)
+        except IssueWorkflowError:
+            return False
+        return True
 
-    threads = [threading.Thread(target=run, args=(seed,)) for seed in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not failures, failures
-    assert done[0] >= 80
+    assert run_writers(step, steps=120) >= 80
     _assert_rebuilt_equals_maintained()
 
 

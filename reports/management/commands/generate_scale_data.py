@@ -11,7 +11,8 @@ PostgreSQL COPY; the small ones with bulk_create. On SQLite everything is bulk_c
 no figure reads them. Row-level audit triggers are switched off for the session while loading on
 PostgreSQL (session_replication_role = replica): an audit trail of synthetic rows has no reader.
 That switches off the issue rollup's triggers too, so the rollup is recounted at the end
-(rollups.services.rollups_rebuild), as `manage.py rebuild_rollups` does.
+(rollups.services.rollups_rebuild), and so is the clue rollup (clues.services.clue_rollup_rebuild),
+as `manage.py rebuild_rollups` does.
 
 On PostgreSQL the secondary indexes of the big tables (issues with their three trigram GIN
 indexes, progress updates, assisting links, the rollup) are dropped inside the loading
@@ -37,6 +38,7 @@ from django.utils import timezone
 from accounts.models import Department, User
 from accounts.roles import Role
 from clues.models import Clue, ClueSource, ClueStatus, ClueSubject
+from clues.services import clue_rollup_rebuild
 from dispatch.models import Decision, DispatchMeeting
 from inspections.models import SiteVisit
 from issues.models import Issue, IssueCategory, IssueSeverity, IssueStatus, ProgressUpdate
@@ -108,6 +110,7 @@ class Command(BaseCommand):
             self._step("progress updates", lambda: self._updates(counts["updates"]))
             self._step("visits, cases, meetings", lambda: self._the_rest(counts))
             self._step("issue rollup", rollups_rebuild)
+            self._step("clue rollup", clue_rollup_rebuild)
             self._step(f"indexes ({len(rebuild)})", lambda: self._run(rebuild))
         if self.pg:
             with connection.cursor() as cursor:
