@@ -27,7 +27,7 @@ from core.sqldialect import Dialect
 from reports.figures import ReportScope, dashboard_scope_for, monthly_figures
 from tests.concurrency import run_writers
 
-STEPS = int(os.environ.get("CLUE_ROLLUP_TEST_STEPS", "1500"))
+STEPS = int(os.environ.get("CLUE_ROLLUP_TEST_STEPS", "1000"))
 
 
 def _assert_rebuilt_equals_maintained() -> None:
