@@ -31,13 +31,13 @@ def talks_department_url(department_id: int) -> str:
     return f"{prefix}{department_id}/"
 
 
-def _number(value) -> str:
+def number_cell(value) -> str:
     """As the template showed a figure: an int as it is, anything else localized."""
     return str(value) if isinstance(value, int) else escape(str(localize(value)))
 
 
 def _linked(value, url: str) -> str:
-    return f'<a href="{escape(url)}">{_number(value)}</a>' if url else _number(value)
+    return f'<a href="{escape(url)}">{number_cell(value)}</a>' if url else number_cell(value)
 
 
 def _overdue_cell(row: dict) -> str:
@@ -45,7 +45,7 @@ def _overdue_cell(row: dict) -> str:
         return DASH
     text = escape(
         _("%(n)s件，最长%(days)s个工作日")
-        % {"n": _number(row["overdue"]), "days": _number(row.get("max_overdue_working_days", ""))}
+        % {"n": number_cell(row["overdue"]), "days": number_cell(row.get("max_overdue_working_days", ""))}
     )
     if row.get("overdue_url"):
         return f'<a class="text-dd-red fw-bold" href="{escape(row["overdue_url"])}">{text}</a>'
@@ -68,8 +68,8 @@ def ranking_rows_html(rows: list[dict]) -> SafeString:
         department = row["id"]
         closed = _linked(row["closed"], row.get("closed_url", "")) if row.get("closed") else DASH
         reworked = _linked(row["reworked"], row.get("reworked_url", "")) if row.get("reworked") else DASH
-        rate = DASH if row.get("on_time_rate") is None else f"{_number(row['on_time_rate'])}%"
-        average = DASH if row.get("avg_close_working_days") is None else _number(row["avg_close_working_days"])
+        rate = DASH if row.get("on_time_rate") is None else f"{number_cell(row['on_time_rate'])}%"
+        average = DASH if row.get("avg_close_working_days") is None else number_cell(row["avg_close_working_days"])
         lines.append(
             f'<tr class="{css.get(listed, "")}" data-department="{department}" data-list="{escape(listed)}">'
             f'<td class="text-nowrap"><a class="link-body-emphasis" href="{talks_department_url(department)}"'

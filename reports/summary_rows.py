@@ -15,7 +15,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from reports.ranking_rows import DASH, _number
+from reports.ranking_rows import DASH, number_cell
 
 
 @functools.lru_cache(maxsize=8)
@@ -31,7 +31,7 @@ def issue_url(issue_id: int) -> str:
 def _text(value) -> str:
     """`{{ value }}`: a missing value (None from .get) is empty, as the template's lookup of a
     missing key was."""
-    return "" if value is None else _number(value)
+    return "" if value is None else number_cell(value)
 
 
 def _linked(value, url: str, css: str = "") -> str:
